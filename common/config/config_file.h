@@ -1,0 +1,33 @@
+/* Loading a YANG-modelled configuration file with libyang: JSON (or XML, by
+ * extension), parsed strictly and validated against the project's modules
+ * before anything uses it. File security (the management-plane security
+ * baseline): a file holding key material must be a regular file owned by
+ * root and not readable or writable by others, or it is refused. */
+#ifndef TWR_CONFIG_FILE_H
+#define TWR_CONFIG_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+struct ly_ctx;
+struct lyd_node;
+
+/* A libyang context with the project's modules (yang/ in the source tree,
+ * or the installed copy; TWR_YANG_DIR in the environment overrides).
+ * Returns NULL and writes err on failure. */
+struct ly_ctx *cfg_ctx_new(char *err, size_t errlen);
+
+/* Parse and validate `path` into *tree. On failure returns -1 and writes
+ * "path: libyang-path: message" into err; *tree is NULL. */
+int cfg_load_tree(struct ly_ctx *ctx, const char *path, struct lyd_node **tree,
+		  char *err, size_t errlen);
+
+/* Owner root (uid 0), regular file, no permission bits for others.
+ * Returns 0, or -1 with the reason in err. */
+int cfg_check_secret_file(const char *path, char *err, size_t errlen);
+
+/* Helpers for extraction code: value of the leaf at `xpath` under `node`
+ * (NULL if absent). */
+const char *cfg_str(const struct lyd_node *node, const char *xpath);
+
+#endif

@@ -1,0 +1,74 @@
+/* Ethernet / 802.1Q / QinQ / IPv4 / IPv6 / UDP parsing and reply rewriting
+ * for the reflector's fast path. Pure byte parsing, no DPDK, so the same code
+ * is unit-tested and fuzzed. Every length is checked against the frame.
+ *
+ *  Ethernet II           [802.1ad/802.1Q tags]     IPv4 (IHL*4) | IPv6 (40)   UDP (8)
+ *  +------+------+----+  +------+-----+            +-------------------------+-------+---------
+ *  | dst  | src  |type|  | TPID | TCI | ...        | ver/ihl ... ttl proto.. | ports | payload
+ *  +------+------+----+  +------+-----+            +-------------------------+-------+---------
+ *    6      6      2        2     2
+ */
+#ifndef TWR_NET_PARSE_H
+#define TWR_NET_PARSE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define NP_MAX_VLANS 2
+
+enum np_result {
+	NP_UDP = 0,       /* well-formed unfragmented UDP over IPv4/IPv6 */
+	NP_NOT_IP,        /* ARP, LLDP, ... (exception path) */
+	NP_NOT_UDP,       /* ICMP, TCP, ESP, ... (exception path) */
+	NP_FRAGMENT,      /* IPv4 fragment or IPv6 Fragment header (exception path) */
+	NP_IP_OPTIONS,    /* IPv4 with options, or IPv6 extension headers before UDP */
+	NP_MALFORMED,     /* truncated or inconsistent headers (drop and count) */
+};
+
+struct np_info {
+	uint8_t ipver;          /* 4 or 6 */
+	uint8_t nvlans;
+	uint16_t vlan_tci[NP_MAX_VLANS];
+	uint16_t l3_off;        /* from frame start */
+	uint16_t l4_off;
+	uint16_t payload_off;   /* UDP payload */
+	uint16_t payload_len;   /* from the UDP length field, checked */
+	uint16_t frame_len;     /* L2 + IP total length (trailing Ethernet padding excluded) */
+	uint8_t ttl;            /* TTL / Hop Limit */
+	uint8_t tos;            /* DSCP << 2 | ECN (IPv6 Traffic Class) */
+	uint8_t l4proto;
+	uint8_t src[16];        /* IPv4 uses the first 4 octets, rest zero */
+	uint8_t dst[16];
+	uint16_t sport;         /* host order */
+	uint16_t dport;
+	uint16_t udp_csum;      /* as received, host order; 0 = none (IPv4 only) */
+};
+
+/* Classify a frame. Fills *info as far as it could parse. */
+enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info);
+
+/* RFC 1071 checksum helpers */
+uint32_t np_csum_partial(const void *data, size_t len, uint32_t sum);
+uint16_t np_csum_fold(uint32_t sum);
+/* true if the UDP checksum of a parsed packet is valid (or absent on IPv4) */
+bool np_udp_csum_ok(const uint8_t *frame, const struct np_info *info);
+
+/* Turn a parsed request into the reply headers in place: swap MACs, IP
+ * addresses and UDP ports; TTL/Hop Limit 255; IP and UDP lengths for a UDP
+ * payload of new_payload_len octets; DSCP: the request's if dscp < 0
+ * (reflect), else dscp; ECN always 0; IPv4 header checksum recomputed. The
+ * UDP checksum is left for np_udp_csum_set. The caller ensures the buffer
+ * holds payload_off + new_payload_len octets. Returns the new frame length. */
+size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_payload_len, int dscp);
+
+/* Compute and store the UDP checksum of a reply made by np_make_reply
+ * (payload final). Always computed, also on IPv4. */
+void np_udp_csum_set(uint8_t *frame, const struct np_info *info);
+
+/* RFC 1624 incremental update of the stored UDP checksum after n octets
+ * (n even, at an even payload offset) changed from old to new. */
+void np_udp_csum_update(uint8_t *frame, const struct np_info *info,
+			const uint8_t *old, const uint8_t *new_, size_t n);
+
+#endif
