@@ -1,0 +1,328 @@
+/* Frame classification and reply rewriting for the fast path (see
+ * net_parse.h). No allocation, no division; every read is bounded by the
+ * frame length or by a length already checked against it.
+ *
+ * Checksums: a partial sum (np_csum_partial) is the RFC 1071 one's
+ * complement sum of the data read as big-endian 16-bit words, kept in 32
+ * bits; small integers (protocol, length) can be added to it directly.
+ * np_csum_fold folds it to 16 bits and complements it: the value to store
+ * in a checksum field, and 0 when verifying data that includes a valid
+ * checksum. Chunks summed in several calls must have even lengths, except
+ * the last.
+ */
+#include <string.h>
+
+#include "net_parse.h"
+
+#define ETH_ADDR_LEN 6
+#define ETH_HDR_LEN 14
+#define VLAN_TAG_LEN 4
+#define ETHERTYPE_IPV4 0x0800
+#define ETHERTYPE_IPV6 0x86dd
+#define ETHERTYPE_8021Q 0x8100
+#define ETHERTYPE_8021AD 0x88a8
+
+#define IPV4_MIN_HDR 20
+#define IPV4_FRAG_MASK 0x3fff /* MF flag and fragment offset */
+#define IPV6_HDR_LEN 40
+#define UDP_HDR_LEN 8
+#define PROTO_UDP 17
+
+static inline uint16_t get16(const uint8_t *p)
+{
+	return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+static inline void put16(uint8_t *p, uint16_t v)
+{
+	p[0] = (uint8_t)(v >> 8);
+	p[1] = (uint8_t)v;
+}
+
+static inline void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
+{
+	uint8_t t[16];
+
+	memcpy(t, a, n);
+	memcpy(a, b, n);
+	memcpy(b, t, n);
+}
+
+/* ---- checksums (RFC 1071) ---------------------------------------------- */
+
+/* Sums native-order 32-bit words (byte-order independence, RFC 1071 §2(B)),
+ * then converts the folded 16-bit result to big-endian word semantics. */
+uint32_t np_csum_partial(const void *data, size_t len, uint32_t sum)
+{
+	const uint8_t *p = data;
+	uint64_t acc = 0, t;
+	uint32_t w32;
+	uint16_t w16;
+
+	for (; len >= 4; p += 4, len -= 4) {
+		memcpy(&w32, p, 4);
+		acc += w32;
+	}
+	if (len >= 2) {
+		memcpy(&w16, p, 2);
+		acc += w16;
+		p += 2;
+		len -= 2;
+	}
+	if (len) {
+		uint8_t last[2] = { p[0], 0 }; /* high octet of a final word */
+
+		memcpy(&w16, last, 2);
+		acc += w16;
+	}
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffffffu) + (acc >> 32);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	acc = (acc & 0xffffu) + (acc >> 16);
+	w16 = (uint16_t)acc;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	w16 = __builtin_bswap16(w16);
+#endif
+	t = (uint64_t)sum + w16;
+	return (uint32_t)((t & 0xffffffffu) + (t >> 32)); /* 2^32 = 1 mod 0xffff */
+}
+
+uint16_t np_csum_fold(uint32_t sum)
+{
+	sum = (sum & 0xffffu) + (sum >> 16);
+	sum = (sum & 0xffffu) + (sum >> 16);
+	return (uint16_t)~sum;
+}
+
+/* Pseudo-header (RFC 768 / RFC 8200 §8.1): addresses, protocol, UDP length.
+ * The addresses are read from the frame, so this also serves a reply whose
+ * addresses were swapped (the sum does not depend on their order). */
+static uint32_t pseudo_sum(const uint8_t *frame, const struct np_info *info, uint16_t ulen)
+{
+	const uint8_t *ip = frame + info->l3_off;
+
+	if (info->ipver == 4)
+		return np_csum_partial(ip + 12, 8, PROTO_UDP + (uint32_t)ulen);
+	return np_csum_partial(ip + 8, 32, PROTO_UDP + (uint32_t)ulen);
+}
+
+bool np_udp_csum_ok(const uint8_t *frame, const struct np_info *info)
+{
+	const uint8_t *udp = frame + info->l4_off;
+	uint16_t ulen = get16(udp + 4);
+	uint32_t sum;
+
+	if (info->udp_csum == 0)
+		return info->ipver == 4; /* optional on IPv4, mandatory on IPv6 */
+	sum = np_csum_partial(udp, ulen, pseudo_sum(frame, info, ulen));
+	return np_csum_fold(sum) == 0;
+}
+
+/* ---- parsing ------------------------------------------------------------ */
+
+/*  UDP (RFC 768)
+ *  0      2      4      6      8
+ *  +------+------+------+------+---------
+ *  | sport| dport| len  | csum | payload
+ *  +------+------+------+------+---------
+ *  len covers header and payload and may be less than the IP payload.
+ */
+static enum np_result parse_udp(const uint8_t *frame, size_t l4, size_t avail,
+				struct np_info *info)
+{
+	const uint8_t *udp = frame + l4;
+	uint16_t ulen;
+
+	if (avail < UDP_HDR_LEN)
+		return NP_MALFORMED;
+	ulen = get16(udp + 4);
+	if (ulen < UDP_HDR_LEN || ulen > avail)
+		return NP_MALFORMED;
+	info->l4_off = (uint16_t)l4;
+	info->sport = get16(udp);
+	info->dport = get16(udp + 2);
+	info->udp_csum = get16(udp + 6);
+	info->payload_off = (uint16_t)(l4 + UDP_HDR_LEN);
+	info->payload_len = (uint16_t)(ulen - UDP_HDR_LEN);
+	return NP_UDP;
+}
+
+/*  IPv4 (RFC 791)
+ *  0        1      2       4      6          8     9      10     12    16    20
+ *  +--------+------+-------+------+----------+-----+------+------+-----+-----+
+ *  |ver|ihl | tos  | total | id   |flags|frag| ttl |proto | csum | src | dst |
+ *  +--------+------+-------+------+----------+-----+------+------+-----+-----+
+ */
+static enum np_result parse_ipv4(const uint8_t *frame, size_t len, size_t l3,
+				 struct np_info *info)
+{
+	const uint8_t *ip = frame + l3;
+	size_t hl, tl;
+
+	info->ipver = 4;
+	if (len - l3 < IPV4_MIN_HDR || ip[0] >> 4 != 4)
+		return NP_MALFORMED;
+	hl = (size_t)(ip[0] & 0x0f) * 4;
+	tl = get16(ip + 2);
+	if (hl < IPV4_MIN_HDR || tl < hl || tl > len - l3)
+		return NP_MALFORMED;
+	if (np_csum_fold(np_csum_partial(ip, hl, 0)) != 0)
+		return NP_MALFORMED;
+
+	info->tos = ip[1];
+	info->ttl = ip[8];
+	info->l4proto = ip[9];
+	memcpy(info->src, ip + 12, 4);
+	memcpy(info->dst, ip + 16, 4);
+	info->frame_len = (uint16_t)(l3 + tl);
+	if (hl != IPV4_MIN_HDR)
+		return NP_IP_OPTIONS;
+	if (get16(ip + 6) & IPV4_FRAG_MASK)
+		return NP_FRAGMENT;
+	if (ip[9] != PROTO_UDP)
+		return NP_NOT_UDP;
+	return parse_udp(frame, l3 + hl, tl - hl, info);
+}
+
+/*  IPv6 (RFC 8200)
+ *  0                4        6     7     8       24      40
+ *  +----------------+--------+-----+-----+-------+-------+
+ *  |ver|tc|flowlabel| paylen | nh  | hop | src   | dst   |
+ *  +----------------+--------+-----+-----+-------+-------+
+ */
+static enum np_result parse_ipv6(const uint8_t *frame, size_t len, size_t l3,
+				 struct np_info *info)
+{
+	const uint8_t *ip = frame + l3;
+	size_t plen;
+
+	info->ipver = 6;
+	if (len - l3 < IPV6_HDR_LEN || ip[0] >> 4 != 6)
+		return NP_MALFORMED;
+	plen = get16(ip + 4);
+	if (plen > len - l3 - IPV6_HDR_LEN)
+		return NP_MALFORMED;
+
+	info->tos = (uint8_t)(ip[0] << 4 | ip[1] >> 4);
+	info->ttl = ip[7];
+	info->l4proto = ip[6];
+	memcpy(info->src, ip + 8, 16);
+	memcpy(info->dst, ip + 24, 16);
+	info->frame_len = (uint16_t)(l3 + IPV6_HDR_LEN + plen);
+	switch (ip[6]) {
+	case PROTO_UDP:
+		return parse_udp(frame, l3 + IPV6_HDR_LEN, plen, info);
+	case 44: /* Fragment */
+		return NP_FRAGMENT;
+	case 0:   /* Hop-by-Hop Options */
+	case 43:  /* Routing */
+	case 51:  /* Authentication Header */
+	case 60:  /* Destination Options */
+	case 135: /* Mobility */
+	case 139: /* HIP */
+	case 140: /* Shim6 */
+	case 253: /* experimental */
+	case 254:
+		return NP_IP_OPTIONS;
+	default:
+		return NP_NOT_UDP;
+	}
+}
+
+/*  Ethernet II with up to two tags (802.1ad outer, 802.1Q inner; either
+ *  TPID is accepted at either position). A third tag is not parsed.
+ */
+enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info)
+{
+	size_t off = ETH_HDR_LEN;
+	uint16_t type;
+	unsigned int n = 0;
+
+	memset(info, 0, sizeof(*info));
+	if (len > UINT16_MAX) /* offsets are 16-bit; the rest is not IP */
+		len = UINT16_MAX;
+	if (len < ETH_HDR_LEN)
+		return NP_MALFORMED;
+	type = get16(frame + 12);
+	while (n < NP_MAX_VLANS && (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD)) {
+		if (len - off < VLAN_TAG_LEN)
+			return NP_MALFORMED;
+		info->vlan_tci[n++] = get16(frame + off);
+		type = get16(frame + off + 2);
+		off += VLAN_TAG_LEN;
+	}
+	info->nvlans = (uint8_t)n;
+	info->l3_off = (uint16_t)off;
+	if (type == ETHERTYPE_IPV4)
+		return parse_ipv4(frame, len, off, info);
+	if (type == ETHERTYPE_IPV6)
+		return parse_ipv6(frame, len, off, info);
+	return NP_NOT_IP;
+}
+
+/* ---- reply rewriting ----------------------------------------------------- */
+
+/* Traffic class / TOS of the reply: DSCP reflected or set, ECN 0. */
+static inline uint8_t reply_tos(uint8_t req_tos, int dscp)
+{
+	return dscp < 0 ? (uint8_t)(req_tos & 0xfc) : (uint8_t)((dscp & 0x3f) << 2);
+}
+
+size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_payload_len, int dscp)
+{
+	uint8_t *ip = frame + info->l3_off;
+	uint8_t *udp = frame + info->l4_off;
+	uint16_t ulen = (uint16_t)(UDP_HDR_LEN + new_payload_len);
+	uint8_t tos = reply_tos(info->tos, dscp);
+
+	swap_bytes(frame, frame + ETH_ADDR_LEN, ETH_ADDR_LEN);
+	if (info->ipver == 4) {
+		uint16_t hl = (uint16_t)(info->l4_off - info->l3_off);
+
+		ip[1] = tos;
+		put16(ip + 2, (uint16_t)(hl + ulen));
+		ip[8] = 255;
+		swap_bytes(ip + 12, ip + 16, 4);
+		put16(ip + 10, 0);
+		put16(ip + 10, np_csum_fold(np_csum_partial(ip, hl, 0)));
+	} else {
+		ip[0] = (uint8_t)(0x60 | tos >> 4);
+		ip[1] = (uint8_t)(tos << 4 | (ip[1] & 0x0f)); /* flow label kept */
+		put16(ip + 4, ulen);
+		ip[7] = 255;
+		swap_bytes(ip + 8, ip + 24, 16);
+	}
+	swap_bytes(udp, udp + 2, 2);
+	put16(udp + 4, ulen);
+	put16(udp + 6, 0);
+	return (size_t)info->payload_off + new_payload_len;
+}
+
+void np_udp_csum_set(uint8_t *frame, const struct np_info *info)
+{
+	uint8_t *udp = frame + info->l4_off;
+	uint16_t ulen = get16(udp + 4);
+	uint16_t c;
+
+	put16(udp + 6, 0);
+	c = np_csum_fold(np_csum_partial(udp, ulen, pseudo_sum(frame, info, ulen)));
+	put16(udp + 6, c ? c : 0xffff); /* 0 means "no checksum" (RFC 768) */
+}
+
+/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), summed over the changed words. */
+void np_udp_csum_update(uint8_t *frame, const struct np_info *info,
+			const uint8_t *old, const uint8_t *new_, size_t n)
+{
+	uint8_t *field = frame + info->l4_off + 6;
+	uint16_t hc = get16(field), c;
+	uint32_t sum;
+
+	if (hc == 0 && info->ipver == 4)
+		return; /* no checksum in use */
+	sum = (uint16_t)~hc;
+	sum += np_csum_fold(np_csum_partial(old, n, 0));
+	sum = np_csum_partial(new_, n, sum);
+	c = np_csum_fold(sum);
+	put16(field, c ? c : 0xffff);
+}
