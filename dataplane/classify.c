@@ -1,0 +1,197 @@
+/* Classify: decide for each received frame whether it is a test packet of
+ * an installed session or Light reflector (and fill its struct tp), belongs
+ * to the kernel (exception path), or is dropped and counted. */
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_hash.h>
+
+#include "worker.h"
+
+bool dp_port_is_local(const struct dp_port *p, uint8_t ipver, const uint8_t *addr)
+{
+	const struct dp_port_cfg *c = p->cfg;
+	size_t alen = ipver == 4 ? 4 : 16;
+
+	if (c->naddrs == 0) /* no addresses configured: everything is ours */
+		return true;
+	for (size_t i = 0; i < c->naddrs; i++)
+		if (c->addrs[i].ipver == ipver && memcmp(c->addrs[i].addr, addr, alen) == 0)
+			return true;
+	return false;
+}
+
+static struct dp_session *session_lookup(const struct np_info *in)
+{
+	struct sess_key k;
+	void *data;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.local, in->dst, 16);
+	memcpy(k.peer, in->src, 16);
+	k.local_port = in->dport;
+	k.peer_port = in->sport;
+	k.ipver = in->ipver;
+	if (rte_hash_lookup_data(dp_sess.by_tuple, &k, &data) < 0)
+		return NULL;
+	return data;
+}
+
+/* UDP checksum: trust the NIC's verdict where it gives one. */
+static bool csum_ok(const struct rte_mbuf *m, const uint8_t *frame, const struct np_info *in)
+{
+	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
+		return true;
+	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
+		return false;
+	return np_udp_csum_ok(frame, in);
+}
+
+enum verdict { V_TEST, V_EXCEPTION, V_DROP };
+
+/* Session or Light reflector for a UDP packet to us, or the verdict. */
+static enum verdict classify_udp(struct dp_worker *w, struct tp *t)
+{
+	const struct np_info *in = &t->info;
+	struct dp_session *s = dp_sess.count ? session_lookup(in) : NULL;
+	const struct dp_light *l;
+
+	if (s != NULL) {
+		uint8_t st = __atomic_load_n(&s->state, __ATOMIC_ACQUIRE);
+		struct dp_scounters *sc = &w->sc[sessions_slot(s)];
+
+		sc->rx++;
+		sc->last_rx_tsc = rte_rdtsc();
+		if (st == TWR_SS_INSTALLED) {
+			w->gc->not_started++;
+			return V_DROP;
+		}
+		t->snd_l = s->snd_l;
+		t->refl_l = s->refl_l;
+		t->keys = &s->keys;
+		t->sc = sc;
+		t->light = NULL;
+		t->sec = s->sec;
+		t->dscp = s->dscp;
+		t->reflect_len = s->reflect_len;
+		return V_TEST;
+	}
+	if (!dp_port_is_local(w->port, in->ipver, in->dst))
+		return V_EXCEPTION;
+	l = light_for_port(in->dport);
+	if (l != NULL) {
+		if (!light_sender_allowed(l, in->ipver, in->src)) {
+			w->gc->unknown_sender++;
+			return V_DROP;
+		}
+		t->snd_l = l->snd_l;
+		t->refl_l = l->refl_l;
+		t->keys = &l->keys;
+		t->sc = NULL;
+		t->light = l;
+		t->sec = l->cfg->sec;
+		t->dscp = (int8_t)l->cfg->dscp;
+		t->reflect_len = 0;
+		return V_TEST;
+	}
+	if (dp_sess.port_refs[in->dport] != 0) {
+		w->gc->no_session++;
+		return V_DROP;
+	}
+	return V_EXCEPTION;
+}
+
+/* Length checks once the packet is known to be a test packet. */
+static enum verdict check_test(struct dp_worker *w, struct rte_mbuf *m, struct tp *t)
+{
+	size_t cap;
+
+	if (!csum_ok(m, t->frame, &t->info)) {
+		w->gc->bad_checksum++;
+		return V_DROP;
+	}
+	if (t->info.payload_len < t->snd_l->base_len) {
+		w->gc->malformed++;
+		if (t->sc != NULL)
+			t->sc->malformed++;
+		return V_DROP;
+	}
+	t->reply_len = (uint16_t)tw_reply_len(t->info.payload_len, t->refl_l);
+	cap = rte_pktmbuf_tailroom(m) + m->data_len - t->info.payload_off;
+	if (t->reply_len > cap) {
+		w->gc->oversized++;
+		return V_DROP;
+	}
+	return V_TEST;
+}
+
+static enum verdict classify_one(struct dp_worker *w, struct rte_mbuf *m, struct tp *t)
+{
+	enum np_result r;
+	enum verdict v;
+
+	t->m = m;
+	t->frame = rte_pktmbuf_mtod(m, uint8_t *);
+	r = np_parse(t->frame, m->data_len, &t->info);
+	/* unicast for another station (e.g. our own frames seen by af_packet) */
+	if (m->data_len >= RTE_ETHER_ADDR_LEN && !(t->frame[0] & 1) &&
+	    memcmp(t->frame, &w->port->mac, RTE_ETHER_ADDR_LEN) != 0) {
+		w->gc->not_for_us++;
+		return V_DROP;
+	}
+	switch (r) {
+	case NP_UDP:
+		break;
+	case NP_MALFORMED:
+		w->gc->malformed++;
+		return V_DROP;
+	case NP_FRAGMENT:
+		w->gc->fragments++;
+		return V_EXCEPTION;
+	case NP_IP_OPTIONS:
+		w->gc->ip_options++;
+		return V_EXCEPTION;
+	default:
+		return V_EXCEPTION;
+	}
+	v = classify_udp(w, t);
+	if (v != V_TEST)
+		return v;
+	t->payload = t->frame + t->info.payload_off;
+	return check_test(w, m, t);
+}
+
+unsigned classify_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, struct tp *tps,
+			struct rte_mbuf **exc, unsigned *nexc, uint64_t now)
+{
+	unsigned nt = 0;
+
+	(void)now;
+	*nexc = 0;
+	w->gc->rx_packets += n;
+	for (unsigned i = 0; i < n; i++) {
+		struct rte_mbuf *m = pkts[i];
+
+		if (i + 1 < n)
+			rte_prefetch0(rte_pktmbuf_mtod(pkts[i + 1], void *));
+		if (!rte_pktmbuf_is_contiguous(m) && rte_pktmbuf_linearize(m) != 0) {
+			w->gc->oversized++;
+			rte_pktmbuf_free(m);
+			continue;
+		}
+		switch (classify_one(w, m, &tps[nt])) {
+		case V_TEST:
+			nt++;
+			break;
+		case V_EXCEPTION:
+			exc[(*nexc)++] = m;
+			break;
+		case V_DROP:
+			rte_pktmbuf_free(m);
+			break;
+		}
+	}
+	return nt;
+}

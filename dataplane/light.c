@@ -1,0 +1,141 @@
+#include <stdio.h>
+#include <string.h>
+
+#include <rte_cycles.h>
+#include <rte_hash_crc.h>
+#include <rte_malloc.h>
+
+#include "light.h"
+
+struct dp_light_table dp_light;
+
+int light_init(const struct dp_config *cfg, IMB_MGR *mb, char *err, size_t errlen)
+{
+	memset(&dp_light, 0, sizeof(dp_light));
+	for (size_t i = 0; i < cfg->nlight; i++) {
+		const struct dp_light_cfg *c = &cfg->light[i];
+		struct dp_light *l = &dp_light.l[i];
+
+		if (dp_light.by_port[c->port] != 0) {
+			snprintf(err, errlen, "light reflector '%s': UDP port %u already used", c->name, c->port);
+			return -1;
+		}
+		l->cfg = c;
+		l->snd_l = tw_sender_layout(c->sec, c->symmetrical);
+		l->refl_l = tw_reflector_layout(c->sec);
+		l->refwait_tsc = (uint64_t)c->refwait_s * rte_get_tsc_hz();
+		if (c->sec != TW_SEC_OPEN)
+			mb_keys_init(mb, &c->keys, &l->keys);
+		dp_light.by_port[c->port] = (uint8_t)(i + 1);
+	}
+	dp_light.n = cfg->nlight;
+	return 0;
+}
+
+void light_fini(void)
+{
+	for (unsigned i = 0; i < dp_light.n; i++)
+		mb_keys_wipe(&dp_light.l[i].keys);
+	memset(&dp_light, 0, sizeof(dp_light));
+}
+
+static bool prefix_match(const struct dp_prefix *p, const uint8_t *addr)
+{
+	unsigned full = p->len / 8, rest = p->len % 8;
+
+	if (memcmp(p->addr, addr, full) != 0)
+		return false;
+	if (rest == 0)
+		return true;
+	return ((addr[full] ^ p->addr[full]) & (uint8_t)(0xff << (8 - rest))) == 0;
+}
+
+bool light_sender_allowed(const struct dp_light *l, uint8_t ipver, const uint8_t *addr)
+{
+	const struct dp_light_cfg *c = l->cfg;
+
+	if (c->nallowed == 0)
+		return true;
+	for (size_t i = 0; i < c->nallowed; i++)
+		if (c->allowed[i].ipver == ipver && prefix_match(&c->allowed[i], addr))
+			return true;
+	return false;
+}
+
+int light_worker_init(struct light_worker_state *st, unsigned worker)
+{
+	char name[32];
+	struct rte_hash_parameters hp = {
+		.name = name,
+		.entries = LIGHT_STATE_ENTRIES,
+		.key_len = sizeof(struct light_state_key),
+		.hash_func = rte_hash_crc,
+		.socket_id = (int)rte_socket_id(),
+	};
+
+	memset(st, 0, sizeof(*st));
+	snprintf(name, sizeof(name), "twr_light_%u", worker);
+	st->h = rte_hash_create(&hp);
+	st->ent = rte_zmalloc("twr_light_ent", sizeof(*st->ent) * LIGHT_STATE_ENTRIES, 0);
+	if (st->h == NULL || st->ent == NULL) {
+		light_worker_fini(st);
+		return -1;
+	}
+	return 0;
+}
+
+void light_worker_fini(struct light_worker_state *st)
+{
+	rte_hash_free(st->h);
+	rte_free(st->ent);
+	memset(st, 0, sizeof(*st));
+}
+
+int64_t light_next_seq(struct light_worker_state *st, const struct dp_light *l, uint8_t ipver,
+		       const uint8_t *addr, uint16_t port, uint32_t sender_seq, uint64_t now)
+{
+	struct light_state_key k;
+	struct light_state *e;
+	int32_t pos;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.addr, addr, ipver == 4 ? 4 : 16);
+	k.port = port;
+	k.ipver = ipver;
+	k.light = (uint8_t)(l - dp_light.l);
+	pos = rte_hash_lookup(st->h, &k);
+	if (pos < 0) {
+		pos = rte_hash_add_key(st->h, &k);
+		if (pos < 0)
+			return -1;
+		e = &st->ent[pos];
+		e->seq = 0;
+	} else {
+		e = &st->ent[pos];
+		/* a new test run from the same port, or a sender back after REFWAIT */
+		if (sender_seq == 0 || now - e->last_tsc > l->refwait_tsc)
+			e->seq = 0;
+	}
+	e->last_tsc = now;
+	return e->seq++;
+}
+
+void light_sweep(struct light_worker_state *st, uint64_t now)
+{
+	const void *key;
+	void *data;
+	int32_t pos;
+
+	for (int i = 0; i < 16; i++) {
+		pos = rte_hash_iterate(st->h, &key, &data, &st->sweep_next);
+		if (pos < 0) {
+			st->sweep_next = 0;
+			return;
+		}
+		const struct light_state_key *k = key;
+		const struct dp_light *l = &dp_light.l[k->light];
+
+		if (now - st->ent[pos].last_tsc > l->refwait_tsc)
+			rte_hash_del_key(st->h, key);
+	}
+}

@@ -1,0 +1,92 @@
+/* A worker lcore: polls one RX queue of one data port and reflects.
+ *
+ *   rx burst ─▶ classify ─┬─▶ test packets ─▶ verify ─▶ build reply ─▶ sign ─▶ stamp ─▶ tx burst
+ *                         ├─▶ exception ─▶ TAP queue (kernel)
+ *                         └─▶ drop (counted)
+ *   TAP queue ─▶ data port (every TAP_POLL_US)
+ */
+#ifndef TWR_DP_WORKER_H
+#define TWR_DP_WORKER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <rte_ether.h>
+#include <rte_mbuf.h>
+
+#include "counters.h"
+#include "crypto_mb.h"
+#include "dp_config.h"
+#include "light.h"
+#include "net_parse.h"
+#include "sessions.h"
+
+#define DP_MAX_BURST MB_MAX_BURST
+#define TAP_POLL_US 100
+#define TX_RETRIES 8
+
+/* A data port as the workers see it. */
+struct dp_port {
+	uint16_t port_id;
+	uint16_t tap_id;             /* UINT16_MAX: no exception port */
+	struct rte_ether_addr mac;
+	const struct dp_port_cfg *cfg;
+};
+
+struct dp_worker {
+	unsigned idx;                /* counters slot and RCU thread id */
+	unsigned lcore;
+	uint16_t queue;              /* RX/TX queue on the data port and on the TAP */
+	uint16_t burst;
+	const struct dp_port *port;
+	IMB_MGR *mb;
+	struct dp_gcounters *gc;
+	struct dp_scounters *sc;     /* this worker's per-session slots */
+	struct light_worker_state light;
+	uint16_t errest;             /* our Error Estimate, wire value */
+	uint64_t tap_poll_tsc;
+	uint64_t next_tap_poll;
+	uint64_t next_sweep;
+	/* figures for the benchmark: cycles spent on bursts that held packets */
+	uint64_t busy_cycles;
+	uint64_t busy_packets;
+} __rte_cache_aligned;
+
+/* One test packet on its way through the burst. */
+struct tp {
+	struct rte_mbuf *m;
+	uint8_t *frame;
+	uint8_t *payload;
+	struct np_info info;
+	const struct tw_layout *snd_l;
+	const struct tw_layout *refl_l;
+	const struct mb_keys *keys;
+	struct dp_scounters *sc;     /* NULL for Light */
+	const struct dp_light *light;
+	uint8_t sec;
+	int8_t dscp;
+	uint16_t reflect_len;
+	uint16_t reply_len;          /* UDP payload */
+	uint16_t frame_len;
+};
+
+extern volatile bool dp_quit;
+
+int worker_main(void *arg);
+
+/* classify.c: sort a burst into test packets, exception frames and drops.
+ * Returns the number of test packets in tps; exception frames in exc. */
+unsigned classify_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, struct tp *tps,
+			struct rte_mbuf **exc, unsigned *nexc, uint64_t now);
+
+/* reflect.c: verify, build, sign, stamp and send the test packets. */
+void reflect_burst(struct dp_worker *w, struct tp *tps, unsigned n, uint64_t rx_tsc);
+
+/* exception.c */
+void exception_to_kernel(struct dp_worker *w, struct rte_mbuf **exc, unsigned n);
+void exception_from_kernel(struct dp_worker *w);
+
+/* local addresses of the port */
+bool dp_port_is_local(const struct dp_port *p, uint8_t ipver, const uint8_t *addr);
+
+#endif
