@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import struct
 import time
 from dataclasses import dataclass
 from fractions import Fraction
