@@ -1,0 +1,188 @@
+/* Loading the YANG-modelled configuration with libyang, and the file
+ * security check for files that hold key material. */
+#include "config_file.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libyang/libyang.h>
+
+#include "twr_build_config.h"
+
+#define CFG_MODULE "twamp-reflector"
+
+/* Where the modules are: the environment, then the source tree (a build
+ * that has not been installed), then the installed copy. */
+static const char *yang_dir(void)
+{
+	const char *env = getenv("TWR_YANG_DIR");
+	struct stat st;
+
+	if (env && *env)
+		return env;
+	if (stat(TWR_YANG_SRCDIR, &st) == 0 && S_ISDIR(st.st_mode))
+		return TWR_YANG_SRCDIR;
+	return TWR_YANG_DIR;
+}
+
+/* The message of libyang's last error, or a fallback. */
+static const char *ly_msg(const struct ly_ctx *ctx, const char *fallback)
+{
+	const struct ly_err_item *e = ctx ? ly_err_last(ctx) : NULL;
+
+	return e && e->msg ? e->msg : fallback;
+}
+
+struct ly_ctx *cfg_ctx_new(char *err, size_t errlen)
+{
+	const char *features[] = { "*", NULL };
+	const char *dir = yang_dir();
+	struct ly_ctx *ctx = NULL;
+
+	/* Keep errors for our messages instead of printing them. */
+	ly_log_options(LY_LOSTORE_LAST);
+	if (ly_ctx_new(dir, LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx) != LY_SUCCESS) {
+		snprintf(err, errlen, "YANG directory %s: %s", dir,
+			 ly_msg(ctx, "cannot create libyang context"));
+		ly_ctx_destroy(ctx);
+		return NULL;
+	}
+	if (!ly_ctx_load_module(ctx, CFG_MODULE, NULL, features)) {
+		snprintf(err, errlen, "YANG directory %s: module %s: %s", dir,
+			 CFG_MODULE, ly_msg(ctx, "cannot load"));
+		ly_ctx_destroy(ctx);
+		return NULL;
+	}
+	return ctx;
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* libyang's error path reads `Data location "/a:b/c", line number 3.` (or
+ * `Schema location ...`, or just `Line number 3.`). Copy the quoted path
+ * into `path` and return the line number (0 if none). */
+static unsigned long split_ly_path(const char *lypath, char *path, size_t pathlen)
+{
+	const char *q, *end, *ln;
+	size_t n;
+
+	path[0] = '\0';
+	if (!lypath)
+		return 0;
+	q = strchr(lypath, '"');
+	end = q ? strchr(q + 1, '"') : NULL;
+	if (q && end) {
+		n = (size_t)(end - q - 1);
+		if (n >= pathlen)
+			n = pathlen - 1;
+		memcpy(path, q + 1, n);
+		path[n] = '\0';
+	}
+	ln = strstr(lypath, "ine number ");
+	return ln ? strtoul(ln + strlen("ine number "), NULL, 10) : 0;
+}
+
+/* "file: /data/path: message (line N)" on one line. */
+static void format_ly_error(const struct ly_ctx *ctx, const char *file, char *err,
+			    size_t errlen)
+{
+	const struct ly_err_item *e = ly_err_last(ctx);
+	char path[512], line[32] = "";
+	unsigned long ln;
+	char *c;
+
+	ln = split_ly_path(e ? e->path : NULL, path, sizeof(path));
+	if (ln)
+		snprintf(line, sizeof(line), " (line %lu)", ln);
+	snprintf(err, errlen, "%s: %s%s%s%s", file, path, path[0] ? ": " : "",
+		 e && e->msg ? e->msg : "invalid configuration", line);
+	for (c = err; *c; c++)
+		if (*c == '\n' || *c == '\r' || *c == '\t')
+			*c = ' ';
+}
+
+int cfg_load_tree(struct ly_ctx *ctx, const char *path, struct lyd_node **tree,
+		  char *err, size_t errlen)
+{
+	LYD_FORMAT fmt = ends_with(path, ".xml") ? LYD_XML : LYD_JSON;
+	struct stat st;
+	LY_ERR r;
+	int fd;
+
+	*tree = NULL;
+	/* Open it ourselves: a clear message when it is missing, and no
+	 * blocking on a FIFO or reading a device forever. */
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: not a regular file", path);
+		close(fd);
+		return -1;
+	}
+	ly_err_clean(ctx, NULL);
+	r = lyd_parse_data_fd(ctx, fd, fmt, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
+			      LYD_VALIDATE_PRESENT, tree);
+	close(fd);
+	if (r != LY_SUCCESS) {
+		format_ly_error(ctx, path, err, errlen);
+		lyd_free_all(*tree);
+		*tree = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int cfg_check_secret_file(const char *path, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (lstat(path, &st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st.st_mode)) {
+		snprintf(err, errlen, "%s: holds keys and is a symbolic link; refused",
+			 path);
+		return -1;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		snprintf(err, errlen, "%s: holds keys and is not a regular file; refused",
+			 path);
+		return -1;
+	}
+	if (st.st_uid != 0 || (st.st_mode & S_IRWXO)) {
+		snprintf(err, errlen,
+			 "%s: holds keys but is owned by uid %lu with mode %04o; "
+			 "refused (needs owner root and no access for others)",
+			 path, (unsigned long)st.st_uid,
+			 (unsigned)(st.st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+const char *cfg_str(const struct lyd_node *node, const char *xpath)
+{
+	struct ly_set *set = NULL;
+	const char *v = NULL;
+
+	if (!node || lyd_find_xpath(node, xpath, &set) != LY_SUCCESS)
+		return NULL;
+	if (set->count > 0 && (set->dnodes[0]->schema->nodetype & LYD_NODE_TERM))
+		v = lyd_get_value(set->dnodes[0]);
+	ly_set_free(set, NULL);
+	return v;
+}
