@@ -1,0 +1,210 @@
+/* The dataplane's configuration: load and validate the file with libyang,
+ * check its security if it holds keys, and extract struct dp_config. */
+#include "dp_config.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libyang/libyang.h>
+
+#include "config_file.h"
+#include "dp_config_priv.h"
+#include "secure_mem.h"
+
+static int port_addrs(const struct lyd_node *p, struct dp_port_cfg *port,
+		      struct dpc_err *e)
+{
+	struct ly_set *set = NULL;
+	uint32_t i;
+	int rc = 0;
+
+	if (lyd_find_xpath(p, "address", &set) != LY_SUCCESS)
+		return dpc_fail(e, "port '%s': cannot read address", port->name);
+	if (set->count > DP_MAX_ADDRS)
+		rc = dpc_fail(e, "port '%s': %u addresses, at most %d", port->name,
+			      set->count, DP_MAX_ADDRS);
+	for (i = 0; rc == 0 && i < set->count; i++) {
+		const char *s = lyd_get_value(set->dnodes[i]);
+
+		/* an interface address: the host bits are the address */
+		if (dpc_prefix(s, false, &port->addrs[i]) != 0)
+			rc = dpc_fail(e, "port '%s': address \"%s\" is not an address/length",
+				      port->name, s);
+	}
+	if (rc == 0)
+		port->naddrs = set->count;
+	ly_set_free(set, NULL);
+	return rc;
+}
+
+static int port_one(const struct lyd_node *p, struct dp_port_cfg *port, struct dpc_err *e)
+{
+	const char *name = cfg_str(p, "name"), *tap;
+	unsigned long v;
+
+	if (!name || dpc_copy(port->name, sizeof(port->name), name) != 0)
+		return dpc_fail(e, "port: name missing or longer than %zu octets",
+				sizeof(port->name) - 1);
+	if (dpc_uint(p, "rx-queues", UINT16_MAX, &v, e, port->name) != 0)
+		return -1;
+	port->rx_queues = (uint16_t)v;
+	if (dpc_uint(p, "rx-descriptors", UINT16_MAX, &v, e, port->name) != 0)
+		return -1;
+	port->rx_desc = (uint16_t)v;
+	if (dpc_uint(p, "tx-descriptors", UINT16_MAX, &v, e, port->name) != 0)
+		return -1;
+	port->tx_desc = (uint16_t)v;
+	tap = cfg_str(p, "exception-interface");
+	if (tap && dpc_copy(port->tap_name, sizeof(port->tap_name), tap) != 0)
+		return dpc_fail(e, "port '%s': exception-interface longer than %zu octets",
+				port->name, sizeof(port->tap_name) - 1);
+	return port_addrs(p, port, e);
+}
+
+static int dataplane_ports(const struct lyd_node *top, struct dp_config *cfg,
+			   struct dpc_err *e)
+{
+	struct ly_set *set = NULL;
+	uint32_t i;
+	int rc = 0;
+
+	if (lyd_find_xpath(top, "dataplane/port", &set) != LY_SUCCESS)
+		return dpc_fail(e, "cannot read the dataplane ports");
+	if (set->count == 0)
+		rc = dpc_fail(e, "dataplane: no port configured");
+	else if (set->count > DP_MAX_PORTS)
+		rc = dpc_fail(e, "dataplane: %u ports, at most %d", set->count, DP_MAX_PORTS);
+	for (i = 0; rc == 0 && i < set->count; i++)
+		rc = port_one(set->dnodes[i], &cfg->ports[i], e);
+	if (rc == 0)
+		cfg->nports = set->count;
+	ly_set_free(set, NULL);
+	return rc;
+}
+
+static int dataplane_workers(const struct lyd_node *top, struct dp_config *cfg,
+			     struct dpc_err *e)
+{
+	struct ly_set *set = NULL;
+	uint32_t i;
+	int rc = 0;
+
+	/* a user-ordered leaf-list: the set is in configured order */
+	if (lyd_find_xpath(top, "dataplane/worker-lcore", &set) != LY_SUCCESS)
+		return dpc_fail(e, "cannot read worker-lcore");
+	if (set->count > DP_MAX_WORKERS)
+		rc = dpc_fail(e, "dataplane: %u worker lcores, at most %d", set->count,
+			      DP_MAX_WORKERS);
+	for (i = 0; rc == 0 && i < set->count; i++) {
+		unsigned long v;
+
+		rc = dpc_uint(set->dnodes[i], ".", UINT16_MAX, &v, e, "worker-lcore");
+		cfg->worker_lcores[i] = (unsigned)v;
+	}
+	if (rc == 0)
+		cfg->nworkers = set->count;
+	ly_set_free(set, NULL);
+	return rc;
+}
+
+static int dataplane_scalars(const struct lyd_node *top, struct dp_config *cfg,
+			     struct dpc_err *e)
+{
+	const char *sock = cfg_str(top, "dataplane/session-socket");
+	const char *err_s = cfg_str(top, "dataplane/clock/error-estimate");
+	unsigned long v;
+	char *end;
+
+	if (!sock || dpc_copy(cfg->session_socket, sizeof(cfg->session_socket), sock) != 0)
+		return dpc_fail(e, "dataplane: session-socket missing or longer than %zu octets",
+				sizeof(cfg->session_socket) - 1);
+	if (dpc_uint(top, "dataplane/max-sessions", UINT32_MAX, &v, e, "dataplane") != 0)
+		return -1;
+	cfg->max_sessions = (uint32_t)v;
+	if (dpc_uint(top, "dataplane/burst-size", UINT16_MAX, &v, e, "dataplane") != 0)
+		return -1;
+	cfg->burst = (uint16_t)v;
+	if (dpc_uint(top, "dataplane/mbufs", UINT32_MAX, &v, e, "dataplane") != 0)
+		return -1;
+	cfg->mbufs = (uint32_t)v;
+	if (dpc_uint(top, "session-reflector/refwait", UINT32_MAX, &v, e, "session-reflector") != 0)
+		return -1;
+	cfg->refwait_s = (uint32_t)v;
+	cfg->clock_synced = dpc_bool(top, "dataplane/clock/synchronized");
+	if (!err_s)
+		return dpc_fail(e, "dataplane: clock error-estimate missing");
+	cfg->clock_error_s = strtod(err_s, &end);
+	if (*end || end == err_s)
+		return dpc_fail(e, "dataplane: clock error-estimate \"%s\" unparsable", err_s);
+	return 0;
+}
+
+static bool has_keys(const struct lyd_node *tree)
+{
+	return tree && cfg_str(tree, DPC_TOP "/key-chain/key/key-id") != NULL;
+}
+
+/* Best effort: clear the decoded secrets libyang holds before freeing the
+ * tree (its copy of the file text and base64 strings are out of reach). */
+static void wipe_tree_secrets(struct lyd_node *tree)
+{
+	struct ly_set *set = NULL;
+	uint32_t i;
+
+	if (!tree || lyd_find_xpath(tree, DPC_TOP "/key-chain/key/secret-key", &set) != LY_SUCCESS)
+		return;
+	for (i = 0; i < set->count; i++) {
+		struct lyd_value_binary *bin;
+
+		LYD_VALUE_GET(&((struct lyd_node_term *)set->dnodes[i])->value, bin);
+		if (bin && bin->data)
+			wipe(bin->data, bin->size);
+	}
+	ly_set_free(set, NULL);
+}
+
+static int extract(const struct lyd_node *tree, struct dp_config *cfg, struct dpc_err *e)
+{
+	struct lyd_node *top = NULL;
+
+	if (!tree || lyd_find_path(tree, DPC_TOP, 0, &top) != LY_SUCCESS || !top)
+		return dpc_fail(e, "no twamp-reflector configuration (no dataplane port)");
+	if (dataplane_scalars(top, cfg, e) != 0 || dataplane_workers(top, cfg, e) != 0 ||
+	    dataplane_ports(top, cfg, e) != 0)
+		return -1;
+	return dpc_light(top, cfg, e);
+}
+
+int dp_config_load(const char *path, struct dp_config *cfg, char *err, size_t errlen)
+{
+	struct dpc_err e = { .file = path, .buf = err, .len = errlen };
+	struct lyd_node *tree = NULL;
+	struct ly_ctx *ctx;
+	int rc = -1;
+
+	memset(cfg, 0, sizeof(*cfg));
+	ctx = cfg_ctx_new(err, errlen);
+	if (!ctx)
+		return -1;
+	if (cfg_load_tree(ctx, path, &tree, err, errlen) != 0)
+		goto out;
+	if (has_keys(tree) && cfg_check_secret_file(path, err, errlen) != 0)
+		goto out;
+	rc = extract(tree, cfg, &e);
+out:
+	if (rc != 0)
+		dp_config_wipe(cfg);
+	wipe_tree_secrets(tree);
+	lyd_free_all(tree);
+	ly_ctx_destroy(ctx);
+	return rc;
+}
+
+void dp_config_wipe(struct dp_config *cfg)
+{
+	size_t i;
+
+	for (i = 0; i < DP_MAX_LIGHT; i++)
+		wipe(&cfg->light[i].keys, sizeof(cfg->light[i].keys));
+}
