@@ -135,6 +135,8 @@ class Netns:
             if _live.pop(self.name, None) is None:
                 return
         for pid in self.pids():
+            if pid == os.getpid():      # a socket-making thread of ours
+                continue
             try:
                 os.kill(pid, signal.SIGKILL)
             except ProcessLookupError:
