@@ -181,7 +181,8 @@ void tw_put_ts(uint8_t *p, const struct tw_layout *l, uint64_t ntp)
  *
  * R = reflected octets (RFC 6038), moved first; x = the sender's padding
  * left where it is. If the request is shorter than the reflector's base,
- * the octets from req_len to the reply length are zeroed.
+ * the reply is the reflector header alone (its MBZ octets zeroed), so no
+ * stale buffer octet beyond req_len reaches the wire.
  */
 static size_t min_sz(size_t a, size_t b)
 {
@@ -203,8 +204,8 @@ int tw_build_reply(uint8_t *p, size_t req_len, size_t cap,
 		return -1;
 
 	tw_sender_read(p, snd, &r.snd);
-	if (len > req_len)
-		memset(p + req_len, 0, len - req_len);
+	/* No clearing of [req_len, len) is needed: len > req_len only when
+	 * len == refl->base_len, and the header write covers all of that. */
 
 	n = opts ? opts->reflect_len : 0;
 	n = min_sz(n, req_len - snd->base_len);
