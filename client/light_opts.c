@@ -1,0 +1,294 @@
+/* `twamp-client light` command line: see light_opts.h. */
+#include "light_opts.h"
+
+#include <getopt.h>
+#include <netinet/in.h>
+#include <string.h>
+
+#include "addr.h"
+#include "sender_pkt.h"
+
+enum {
+	OPT_SYMMETRICAL = 0x100,
+	OPT_DSCP,
+	OPT_JSON,
+	OPT_SRC_PORT,
+	OPT_FILL,
+	OPT_SYNCED,
+};
+
+static const struct option long_opts[] = {
+	{ "port", required_argument, NULL, 'p' },
+	{ "count", required_argument, NULL, 'c' },
+	{ "interval", required_argument, NULL, 'i' },
+	{ "size", required_argument, NULL, 's' },
+	{ "mode", required_argument, NULL, 'm' },
+	{ "key-file", required_argument, NULL, 'k' },
+	{ "timeout", required_argument, NULL, 't' },
+	{ "source", required_argument, NULL, 'S' },
+	{ "symmetrical", no_argument, NULL, OPT_SYMMETRICAL },
+	{ "dscp", required_argument, NULL, OPT_DSCP },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "src-port", required_argument, NULL, OPT_SRC_PORT },
+	{ "fill", required_argument, NULL, OPT_FILL },
+	{ "synced", no_argument, NULL, OPT_SYNCED },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+void light_usage(FILE *f)
+{
+	fprintf(f,
+		"usage: twamp-client light [options] HOST\n"
+		"Send TWAMP Light test packets to the reflector at HOST (an IPv4 or IPv6\n"
+		"address) and report delay, delay variation, loss, duplicates and reordering.\n"
+		"\n"
+		"  -p, --port N          reflector UDP port (default 862)\n"
+		"  -c, --count N         packets to send, 1..10000000 (default 100)\n"
+		"  -i, --interval SEC    time between packets, e.g. 0.001 (default 0.01);\n"
+		"                        0 = as fast as the send window allows\n"
+		"  -s, --size OCTETS     UDP payload of each packet, the mode's minimum\n"
+		"                        (default) to 9000\n"
+		"  -m, --mode MODE       open | auth | enc (default open)\n"
+		"      --symmetrical     RFC 6038 symmetrical size sender packets\n"
+		"  -k, --key-file PATH   auth/enc: 96 hex digits, AES key (16 octets) then\n"
+		"                        HMAC key (32 octets); owned by you, mode 0600\n"
+		"      --dscp N          DSCP 0..63 of the test packets\n"
+		"  -t, --timeout SEC     wait for late replies after the last send (default 2)\n"
+		"  -S, --source ADDR     local address to send from\n"
+		"      --src-port N      local UDP port to send from\n"
+		"      --fill zero|random  padding contents (default zero)\n"
+		"      --synced          our clock is synchronised to UTC (sets the S bit)\n"
+		"      --json            print one JSON object instead of the table\n"
+		"  -h, --help            this text\n"
+		"\n"
+		"Exit status: 0 at least one valid reply, 1 none, 2 usage or configuration error.\n");
+}
+
+int opts_parse_uint(const char *s, unsigned long long min, unsigned long long max,
+		    unsigned long long *out)
+{
+	unsigned long long v = 0;
+
+	if (!*s)
+		return -1;
+	for (; *s; s++) {
+		unsigned d = (unsigned)(*s - '0');
+
+		if (*s < '0' || *s > '9' || d > max)
+			return -1;
+		if (v > (max - d) / 10)
+			return -1;
+		v = v * 10 + d;
+	}
+	if (v < min)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int opts_parse_seconds(const char *s, unsigned max_s, uint64_t *ns)
+{
+	uint64_t whole = 0, frac = 0, scale = 100000000ull;
+	int idigits = 0, fdigits = 0;
+
+	for (; *s >= '0' && *s <= '9'; s++, idigits++) {
+		whole = whole * 10 + (uint64_t)(*s - '0');
+		if (whole > max_s)
+			return -1;
+	}
+	if (*s == '.') {
+		for (s++; *s >= '0' && *s <= '9'; s++, fdigits++) {
+			if (fdigits == 9)
+				return -1;
+			frac += (uint64_t)(*s - '0') * scale;
+			scale /= 10;
+		}
+		if (fdigits == 0)
+			return -1;
+	}
+	if (*s || idigits + fdigits == 0)
+		return -1;
+	if (whole == max_s && frac)
+		return -1;
+	*ns = whole * 1000000000ull + frac;
+	return 0;
+}
+
+/* One option; sets err and returns -1 on a bad value. */
+static int take_opt(struct light_opts *o, int c, const char *arg, const char **src,
+		    unsigned long long *src_port, unsigned long long *port, bool *size_given,
+		    char *err, size_t errlen)
+{
+	struct light_cfg *cfg = &o->cfg;
+	unsigned long long v;
+
+	switch (c) {
+	case 'p':
+		if (opts_parse_uint(arg, 1, 65535, port))
+			goto bad;
+		return 0;
+	case 'c':
+		if (opts_parse_uint(arg, 1, LIGHT_MAX_COUNT, &v))
+			goto bad;
+		cfg->count = (uint32_t)v;
+		return 0;
+	case 'i':
+		if (opts_parse_seconds(arg, LIGHT_MAX_SECONDS, &cfg->interval_ns))
+			goto bad;
+		return 0;
+	case 't':
+		if (opts_parse_seconds(arg, LIGHT_MAX_SECONDS, &cfg->timeout_ns))
+			goto bad;
+		return 0;
+	case 's':
+		if (opts_parse_uint(arg, 1, SPKT_MAX_SIZE, &v))
+			goto bad;
+		cfg->size = (uint16_t)v;
+		*size_given = true;
+		return 0;
+	case 'm':
+		if (!strcmp(arg, "open"))
+			cfg->sec = TW_SEC_OPEN;
+		else if (!strcmp(arg, "auth"))
+			cfg->sec = TW_SEC_AUTH;
+		else if (!strcmp(arg, "enc"))
+			cfg->sec = TW_SEC_ENC;
+		else
+			goto bad;
+		return 0;
+	case 'k':
+		o->key_file = arg;
+		return 0;
+	case 'S':
+		*src = arg;
+		return 0;
+	case OPT_SYMMETRICAL:
+		cfg->symmetrical = true;
+		return 0;
+	case OPT_DSCP:
+		if (opts_parse_uint(arg, 0, 63, &v))
+			goto bad;
+		cfg->dscp = (int)v;
+		return 0;
+	case OPT_JSON:
+		o->json = true;
+		return 0;
+	case OPT_SRC_PORT:
+		if (opts_parse_uint(arg, 0, 65535, src_port))
+			goto bad;
+		return 0;
+	case OPT_FILL:
+		if (!strcmp(arg, "zero"))
+			cfg->fill_random = false;
+		else if (!strcmp(arg, "random"))
+			cfg->fill_random = true;
+		else
+			goto bad;
+		return 0;
+	case OPT_SYNCED:
+		cfg->synced = true;
+		return 0;
+	}
+	snprintf(err, errlen, "internal: unhandled option %d", c);
+	return -1;
+bad:
+	snprintf(err, errlen, "invalid value '%s' for %s", arg, (c == 'p') ? "--port" : (c == 'c') ? "--count" :
+		 (c == 'i') ? "--interval (seconds, up to 3600, e.g. 0.01)" :
+		 (c == 't') ? "--timeout (seconds, up to 3600)" : (c == 's') ? "--size (octets, up to 9000)" :
+		 (c == 'm') ? "--mode (open, auth or enc)" : (c == OPT_DSCP) ? "--dscp (0..63)" :
+		 (c == OPT_SRC_PORT) ? "--src-port (0..65535)" : "--fill (zero or random)");
+	return -1;
+}
+
+static void defaults(struct light_opts *o)
+{
+	memset(o, 0, sizeof(*o));
+	o->cfg.count = LIGHT_DEFAULT_COUNT;
+	o->cfg.interval_ns = LIGHT_DEFAULT_INTERVAL_NS;
+	o->cfg.timeout_ns = LIGHT_DEFAULT_TIMEOUT_NS;
+	o->cfg.dscp = -1;
+	o->cfg.sec = TW_SEC_OPEN;
+}
+
+/* Cross-option checks once everything is read. */
+static int finish(struct light_opts *o, const char *src, unsigned long long src_port,
+		  unsigned long long port, bool size_given, char *err, size_t errlen)
+{
+	struct light_cfg *cfg = &o->cfg;
+	uint16_t min = spkt_min_size(cfg->sec, cfg->symmetrical);
+	socklen_t len;
+
+	if (addr_parse(o->host, (uint16_t)port, &cfg->dst, &len, err, errlen) ||
+	    addr_check_destination(&cfg->dst, err, errlen))
+		return -1;
+	if (!size_given)
+		cfg->size = min;
+	if (cfg->size < min) {
+		snprintf(err, errlen, "--size %u is below the %s%s minimum of %u octets", cfg->size,
+			 cfg->sec == TW_SEC_OPEN ? "open mode" : cfg->sec == TW_SEC_AUTH ? "auth mode" : "enc mode",
+			 cfg->symmetrical ? " symmetrical" : "", min);
+		return -1;
+	}
+	if (cfg->sec != TW_SEC_OPEN && !o->key_file) {
+		snprintf(err, errlen, "--mode auth and enc need --key-file");
+		return -1;
+	}
+	if (cfg->sec == TW_SEC_OPEN && o->key_file) {
+		snprintf(err, errlen, "--key-file is only used with --mode auth or enc");
+		return -1;
+	}
+	if (src) {
+		if (addr_parse(src, (uint16_t)src_port, &cfg->src, &len, err, errlen))
+			return -1;
+		if (cfg->src.ss_family != cfg->dst.ss_family) {
+			snprintf(err, errlen, "--source %s and HOST %s are not the same address family", src, o->host);
+			return -1;
+		}
+		cfg->has_src = true;
+	} else if (src_port) {
+		cfg->src.ss_family = cfg->dst.ss_family;  /* wildcard address */
+		addr_set_port(&cfg->src, (uint16_t)src_port);
+		cfg->has_src = true;
+	}
+	return 0;
+}
+
+int light_opts_parse(int argc, char **argv, struct light_opts *o, char *err, size_t errlen)
+{
+	unsigned long long port = LIGHT_DEFAULT_PORT, src_port = 0;
+	const char *src = NULL;
+	bool size_given = false;
+	int c;
+
+	defaults(o);
+	optind = 0;  /* GNU: full re-initialisation, so this can run twice */
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":p:c:i:s:m:k:t:S:h", long_opts, NULL)) != -1) {
+		if (c == 'h') {
+			o->help = true;
+			return 0;
+		}
+		if (c == '?' || c == ':') {
+			const char *what = c == '?' ? "unknown option" : "missing value for option";
+
+			if (optopt > 0 && optopt < 0x100)
+				snprintf(err, errlen, "%s '-%c'", what, optopt);
+			else
+				snprintf(err, errlen, "%s '%s'", what, argv[optind - 1]);
+			return -1;
+		}
+		if (take_opt(o, c, optarg, &src, &src_port, &port, &size_given, err, errlen))
+			return -1;
+	}
+	if (optind >= argc) {
+		snprintf(err, errlen, "missing HOST (an IPv4 or IPv6 address)");
+		return -1;
+	}
+	if (optind != argc - 1) {
+		snprintf(err, errlen, "unexpected argument '%s' after HOST", argv[argc - 1]);
+		return -1;
+	}
+	o->host = argv[optind];
+	return finish(o, src, src_port, port, size_given, err, errlen);
+}
