@@ -1,0 +1,150 @@
+"""The real twamp-reflector in a network namespace, for system tests.
+
+    with NetnsPair(subnet=1) as net:
+        r = Reflector(net, tmp_path, light=[{"name": "l", "udp-port": 862}])
+        r.start(procs)                       # af_packet on net.b_end, TAP tw0
+        r.telemetry("/twamp/stats")          # dict
+        with r.api() as api: api.add(...)    # session API (harness.session_api)
+
+Topology: namespace a is the sender with the kernel's address on its veth
+end; namespace b runs the reflector on the other veth end through
+af_packet. The kernel in b must not handle that interface's traffic itself
+(its addresses live on the TAP exception interface, like on a NIC bound to
+DPDK), so b's veth end gets no address, no IPv6, strict reverse-path
+filtering and no ARP replies. The sender's veth end computes UDP checksums
+in software (veth would otherwise leave them to an offload that af_packet
+does not finish).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+from .proc import Proc
+
+TAP = "tw0"
+
+
+def build_dir() -> Path:
+    """The build whose binaries are tested: $TWR_BUILD, else ./build."""
+    top = Path(__file__).resolve().parents[3]
+    return Path(os.environ.get("TWR_BUILD", top / "build"))
+
+
+def binary(name: str) -> Path:
+    sub = {"twamp-reflector": "dataplane", "twamp-client": "client"}[name]
+    return build_dir() / sub / name
+
+
+def isolate_data_iface(ns, ifname: str):
+    """Keep the kernel off a DPDK af_packet interface."""
+    ns.ip("addr", "flush", "dev", ifname)
+    for key, val in (("net.ipv6.conf.%s.disable_ipv6", "1"),
+                     ("net.ipv4.conf.%s.rp_filter", "1"),
+                     ("net.ipv4.conf.%s.arp_ignore", "8"),
+                     ("net.ipv4.conf.all.rp_filter", "1")):
+        ns.run("sysctl", "-qw", f"{key % ifname if '%s' in key else key}={val}")
+
+
+def software_checksums(ns, ifname: str):
+    ns.run("ethtool", "-K", ifname, "tx", "off")
+
+
+class Reflector:
+    def __init__(self, net, tmpdir: Path, light=None, keys=None, extra=None,
+                 addrs=None, dataplane=None):
+        self.net, self.tmp = net, Path(tmpdir)
+        self.prefix = "twr-t-" + secrets.token_hex(4)
+        self.sock = self.tmp / "session.sock"
+        self.addrs = addrs or [f"{net.b_end.ip4}/24", f"{net.b_end.ip6}/64"]
+        self.light = light or []
+        self.keys = keys or {}          # key-id -> 48 raw octets
+        self.dataplane = dataplane or {}
+        self.extra = extra or {}
+        self.proc: Proc | None = None
+
+    # -- configuration ---------------------------------------------------
+    def config(self) -> dict:
+        import base64
+        dp = {"session-socket": str(self.sock), "mbufs": 4095,
+              "port": [{"name": "net_af_packet0", "exception-interface": TAP,
+                        "address": self.addrs}]}
+        dp.update(self.dataplane)
+        top = {"dataplane": dp, "session-reflector": {"light": {"reflector": self.light}}}
+        if self.keys:
+            top["key-chain"] = {"key": [{"key-id": k, "secret-key": base64.b64encode(v).decode()}
+                                        for k, v in self.keys.items()]}
+        top.update(self.extra)
+        return {"twamp-reflector:twamp-reflector": top}
+
+    def write_config(self) -> Path:
+        path = self.tmp / "reflector.json"
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(self.config(), f, indent=1)
+        os.chmod(path, 0o600)
+        return path
+
+    def argv(self, cfg: Path) -> list[str]:
+        return [str(binary("twamp-reflector")), "--no-huge", "-m", "512", "--no-pci",
+                "--file-prefix", self.prefix, "-l", "0,1", "--log-level", "lib.eal:error",
+                "--vdev", f"net_af_packet0,iface={self.net.b_end.ifname}",
+                "--", "-c", str(cfg)]
+
+    # -- life cycle ------------------------------------------------------
+    def start(self, procs, timeout: float = 30.0) -> Proc:
+        isolate_data_iface(self.net.b, self.net.b_end.ifname)
+        software_checksums(self.net.a, self.net.a_end.ifname)
+        cfg = self.write_config()
+        self.proc = procs(self.argv(cfg), ns=self.net.b, name="reflector")
+        self.proc.wait_for_log(r"twamp-reflector \S+ running", timeout=timeout)
+        self.proc.wait_for_log(r"worker 0 on lcore", timeout=timeout)
+        self._wait_reachable()
+        return self.proc
+
+    def _wait_reachable(self, timeout: float = 10.0):
+        """ARP through the exception path: the first packet may wait for it."""
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            r = self.net.a.run("ping", "-c", "1", "-W", "1", self.net.b_end.ip4, check=False)
+            if r.returncode == 0:
+                return
+        raise RuntimeError("reflector's address never answered ping: " + self.proc.tails())
+
+    def stop(self) -> int | None:
+        return self.proc.stop() if self.proc else None
+
+    # -- observation -----------------------------------------------------
+    def telemetry(self, cmd: str, timeout: float = 5.0):
+        path = f"/var/run/dpdk/{self.prefix}/dpdk_telemetry.v2"
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+        s.settimeout(timeout)
+        try:
+            s.connect(path)
+            json.loads(s.recv(16384))          # the greeting
+            s.send(cmd.encode())
+            reply = json.loads(s.recv(1 << 20))
+        finally:
+            s.close()
+        return reply[cmd.split(",")[0]]
+
+    def stats(self) -> dict:
+        return self.telemetry("/twamp/stats")
+
+    def wait_stat(self, name: str, at_least: int, timeout: float = 5.0) -> dict:
+        deadline = time.monotonic() + timeout
+        while True:
+            st = self.stats()
+            if st[name] >= at_least or time.monotonic() > deadline:
+                return st
+            time.sleep(0.05)
+
+    def api(self):
+        from .session_api import SessionApi
+        return SessionApi(str(self.sock))
