@@ -65,9 +65,9 @@ static double smallest_at_least(double x)
 
 static void test_encode_smallest(void **state)
 {
-	static const double xs[] = {
-		1e-12, ldexp(1.0, -32), ldexp(1.0, -32) * 1.0001, 1e-9, 2.3e-10, 1e-6, 1.234e-5,
-		1e-3, 0.0015, 0.01, 0.1, 0.5, 1.0, 1.5, 10.0, 3600.0, 1e6, 1e9, 255.0 * ldexp(1.0, 31),
+	const double xs[] = {
+		1e-12, 0x1p-32, 0x1p-32 * 1.0001, 1e-9, 2.3e-10, 1e-6, 1.234e-5,
+		1e-3, 0.0015, 0.01, 0.1, 0.5, 1.0, 1.5, 10.0, 3600.0, 1e6, 1e9, 255.0 * 0x1p31,
 	};
 
 	(void)state;
