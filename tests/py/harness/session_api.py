@@ -93,7 +93,7 @@ class SessionApi:
         self.call(OP_REMOVE, sid)
 
     def counters(self, sid: bytes) -> Counters:
-        return Counters(*COUNTERS.unpack(self.call(OP_COUNTERS, sid)))
+        return Counters(*COUNTERS.unpack(self.call(OP_COUNTERS, sid))[:7])
 
     def flush(self):
         self.call(OP_FLUSH)

@@ -1,0 +1,274 @@
+"""System tests of the session API: sessions installed, started, stopped,
+removed and counted through the Unix socket, as the control server will, and
+the reflector's answers checked octet by octet."""
+
+import os
+import secrets
+import stat
+import time
+
+import pytest
+
+import twamp_ref as tr
+from harness import netns
+from harness import session_api as sa
+from harness.pkt import exchange, udp_socket
+from harness.reflector import Reflector
+from test_reflector_light import _Procs
+
+pytestmark = [pytest.mark.system, pytest.mark.sanitize]
+
+PORT = 20862
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory):
+    reason = netns.unavailable()
+    if reason:
+        pytest.skip(reason)
+    tmp = tmp_path_factory.mktemp("sessions")
+    procs = _Procs(tmp)
+    with netns.NetnsPair(subnet=2) as net:
+        r = Reflector(net, tmp, dataplane={"max-sessions": 6})
+        try:
+            r.start(procs)
+            yield net, r
+        finally:
+            procs.stop_all()
+
+
+@pytest.fixture
+def api(env):
+    net, r = env
+    with r.api() as a:
+        a.flush()
+        yield a
+        a.flush()
+
+
+def new_keys():
+    sid = secrets.token_bytes(16)
+    return sid, tr.derive_test_keys(sid, secrets.token_bytes(16), secrets.token_bytes(32))
+
+
+def add_session(api, net, sec, sport, keys=None, sid=None, v6=False, **kw):
+    sid = sid or secrets.token_bytes(16)
+    refl = net.b_end.ip6 if v6 else net.b_end.ip4
+    snd = net.a_end.ip6 if v6 else net.a_end.ip4
+    secn = {tr.OPEN: 0, tr.AUTH: 1, tr.ENC: 2}[sec]
+    api.add(sid, ipver=6 if v6 else 4, sec=secn, reflector=(refl, PORT), sender=(snd, sport),
+            aes=keys.aes if keys else bytes(16), hmac=keys.hmac if keys else bytes(32), **kw)
+    return sid
+
+
+def sender_socket(net, sport, v6=False):
+    import socket
+    fam = socket.AF_INET6 if v6 else socket.AF_INET
+    return udp_socket(net.a, fam, bind=("::" if v6 else "0.0.0.0", sport))
+
+
+def ping_pong(net, s, sec, keys, seqs, v6=False, padding=b"", reflect_len=0, symmetrical=False):
+    dst = (net.b_end.ip6 if v6 else net.b_end.ip4, PORT)
+    out = []
+    for seq in seqs:
+        plain = tr.build_sender(seq, tr.ntp_now(), 0x8001, padding, sec, symmetrical)
+        wire = tr.protect(plain, tr.sender_layout(sec, symmetrical), keys)
+        reply = exchange(s, wire, dst, timeout=1.0)
+        out.append(None if reply is None else
+                   tr.check_reply(plain, reply, keys, sec, symmetrical, ttl=255, stateful=True,
+                                  reflect_len=reflect_len))
+    return out
+
+
+def test_socket_is_private(env):
+    net, r = env
+    st = os.stat(r.sock)
+    assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
+
+
+def test_info(api):
+    info = api.info()
+    assert info == {"max_sessions": 6, "sessions": 0, "workers": 1}
+
+
+@pytest.mark.parametrize("sec", [tr.OPEN, tr.AUTH, tr.ENC])
+@pytest.mark.parametrize("v6", [False, True])
+def test_session_lifecycle(env, api, sec, v6):
+    net, r = env
+    sid, keys = new_keys()
+    keys = None if sec == tr.OPEN else keys
+    add_session(api, net, sec, 40001, keys=keys, sid=sid, v6=v6)
+    s = sender_socket(net, 40001, v6)
+    try:
+        # installed, not started: dropped and counted
+        before = r.stats()["not_started"]
+        assert ping_pong(net, s, sec, keys, [0], v6) == [None]
+        assert r.stats()["not_started"] == before + 1
+        api.start(sid)
+        # the reflector numbers its own packets from 0, whatever the sender's
+        checks = ping_pong(net, s, sec, keys, range(7, 17), v6)
+        assert [c.seq for c in checks] == list(range(10))
+        c = api.counters(sid)
+        assert (c.rx, c.reflected, c.auth_fail, c.state) == (11, 10, 0, 1)
+        assert abs(c.last_rx_unix_ns - time.time_ns()) < 10 * 10**9
+        api.remove(sid)
+        with pytest.raises(sa.ApiError) as e:
+            api.counters(sid)
+        assert e.value.status == sa.ENOENT
+        assert ping_pong(net, s, sec, keys, [0], v6) == [None]
+    finally:
+        s.close()
+
+
+def test_stop_keeps_reflecting_for_timeout(env, api):
+    net, r = env
+    sid = add_session(api, net, tr.OPEN, 40002, timeout_ms=700, flags=sa.SF_START_NOW)
+    s = sender_socket(net, 40002)
+    try:
+        assert ping_pong(net, s, tr.OPEN, None, [0])[0] is not None
+        api.stop(sid)
+        assert ping_pong(net, s, tr.OPEN, None, [1])[0] is not None
+        assert api.counters(sid).state == 2           # stopping
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            try:
+                api.counters(sid)
+            except sa.ApiError as e:
+                assert e.status == sa.ENOENT
+                break
+            time.sleep(0.1)
+        else:
+            pytest.fail("stopped session still installed after its timeout")
+        assert ping_pong(net, s, tr.OPEN, None, [2]) == [None]
+    finally:
+        s.close()
+
+
+def test_refwait_removes_silent_session(env, api):
+    net, r = env
+    sid = add_session(api, net, tr.OPEN, 40003, refwait_s=1, flags=sa.SF_START_NOW)
+    time.sleep(0.5)
+    api.counters(sid)       # still there
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        try:
+            api.counters(sid)
+        except sa.ApiError as e:
+            assert e.status == sa.ENOENT
+            return
+        time.sleep(0.1)
+    pytest.fail("silent session not removed after REFWAIT")
+
+
+def test_unknown_sender_on_session_port(env, api):
+    net, r = env
+    add_session(api, net, tr.OPEN, 40004, flags=sa.SF_START_NOW)
+    s = sender_socket(net, 40005)              # not the session's sender port
+    before = r.stats()["no_session"]
+    try:
+        assert ping_pong(net, s, tr.OPEN, None, [0]) == [None]
+    finally:
+        s.close()
+    assert r.wait_stat("no_session", before + 1)["no_session"] == before + 1
+
+
+def test_auth_failure_counted_per_session(env, api):
+    net, r = env
+    sid, keys = new_keys()
+    add_session(api, net, tr.AUTH, 40006, keys=keys, sid=sid, flags=sa.SF_START_NOW)
+    s = sender_socket(net, 40006)
+    try:
+        wrong = tr.TestKeys(keys.aes, bytes(32))
+        plain = tr.build_sender(0, tr.ntp_now(), 0x8001, b"", tr.AUTH)
+        assert exchange(s, tr.protect(plain, tr.sender_layout(tr.AUTH), wrong),
+                        (net.b_end.ip4, PORT), timeout=0.5) is None
+    finally:
+        s.close()
+    c = api.counters(sid)
+    assert (c.rx, c.auth_fail, c.reflected) == (1, 1, 0)
+
+
+def test_reflect_octets_and_dscp(env, api):
+    net, r = env
+    sid = add_session(api, net, tr.OPEN, 40007, reflect_len=4, dscp=10,
+                      flags=sa.SF_START_NOW | sa.SF_REFLECT_OCTETS | sa.SF_DSCP_SET)
+    s = sender_socket(net, 40007)
+    try:
+        import socket
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
+        checks = ping_pong(net, s, tr.OPEN, None, [0, 1], padding=b"\xaa\xbb\xcc\xdd" + bytes(60),
+                           reflect_len=4)
+        assert all(c is not None for c in checks)
+        assert checks[0].plain[41:45] == b"\xaa\xbb\xcc\xdd"
+    finally:
+        s.close()
+
+
+def test_symmetrical_session(env, api):
+    net, r = env
+    sid, keys = new_keys()
+    add_session(api, net, tr.ENC, 40008, keys=keys, sid=sid, flags=sa.SF_START_NOW | sa.SF_SYMMETRICAL)
+    s = sender_socket(net, 40008)
+    try:
+        checks = ping_pong(net, s, tr.ENC, keys, range(3), symmetrical=True)
+        assert all(c is not None for c in checks)
+    finally:
+        s.close()
+
+
+def test_duplicates_refused(env, api):
+    net, r = env
+    sid = add_session(api, net, tr.OPEN, 40009)
+    with pytest.raises(sa.ApiError) as e:
+        add_session(api, net, tr.OPEN, 40010, sid=sid)            # same SID
+    assert e.value.status == sa.EEXIST
+    with pytest.raises(sa.ApiError) as e:
+        add_session(api, net, tr.OPEN, 40009)                     # same 5-tuple
+    assert e.value.status == sa.EEXIST
+
+
+def test_table_full(env, api):
+    net, r = env
+    for i in range(6):
+        add_session(api, net, tr.OPEN, 41000 + i)
+    with pytest.raises(sa.ApiError) as e:
+        add_session(api, net, tr.OPEN, 41010)
+    assert e.value.status == sa.ENOSPC
+    assert api.info()["sessions"] == 6
+    api.flush()
+    assert api.info()["sessions"] == 0
+    add_session(api, net, tr.OPEN, 41011)       # slots come back after the grace period
+
+
+def test_unknown_sid(api):
+    for op in (api.start, api.stop, api.remove, api.counters):
+        with pytest.raises(sa.ApiError) as e:
+            op(secrets.token_bytes(16))
+        assert e.value.status == sa.ENOENT
+
+
+def test_malformed_messages_refused(env, api):
+    net, r = env
+    before = r.stats()["api_invalid"]
+    good = sa.session_body(secrets.token_bytes(16), 4, 0, (net.b_end.ip4, PORT), (net.a_end.ip4, 1))
+    hdr = sa.HDR.pack
+    bad = [
+        b"",                                                         # empty
+        b"\x01",                                                     # shorter than a header
+        hdr(2, sa.OP_INFO, 16, 1, 0),                                # wrong version
+        hdr(1, 99, 16, 1, 0),                                        # unknown op
+        hdr(1, sa.OP_ADD, 16 + len(good), 1, 0) + good[:-1],         # short body
+        hdr(1, sa.OP_ADD, 16 + len(good) + 1, 1, 0) + good + b"\0",  # long body
+        hdr(1, sa.OP_INFO, 16, 1, 7),                                # reserved not zero
+        hdr(1, sa.OP_ADD, 16 + len(good), 1, 0) + good[:16] + b"\x05" + good[17:],  # IP version 5
+        hdr(1, sa.OP_ADD, 16 + len(good), 1, 0) + good[:17] + b"\x03" + good[18:],  # mode 3
+        hdr(1, sa.OP_INFO, 16, 1, 0) + bytes(600),                   # oversized
+    ]
+    for msg in bad:
+        if not msg:
+            continue
+        _, status, _ = api.raw(msg)
+        assert status == sa.EINVAL, msg[:24].hex()
+    assert r.stats()["api_invalid"] == before + len(bad) - 1
+    assert api.info()["sessions"] == 0
+    assert r.proc.alive()
