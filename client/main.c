@@ -115,7 +115,7 @@ int main(int argc, char **argv)
 	char err[256];
 
 	if (argc < 2) {
-		usage_main(stderr);
+		fprintf(stderr, "twamp-client: missing command (usage: twamp-client light [options] HOST)\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {

@@ -68,9 +68,9 @@ static void table_ipdv(FILE *f, const struct ipdv_summary *p)
 static void table_ttl(FILE *f, const char *label, const struct ttl_range *t)
 {
 	if (t->valid)
-		fprintf(f, "  %-34s %u .. %u\n", label, t->min, t->max);
+		fprintf(f, "  %-36s %u .. %u\n", label, t->min, t->max);
 	else
-		fprintf(f, "  %-34s -\n", label);
+		fprintf(f, "  %-36s -\n", label);
 }
 
 void report_table(FILE *f, const struct report_info *in, const struct stats_summary *s)

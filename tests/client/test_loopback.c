@@ -251,6 +251,41 @@ static void test_stop_flag(void **state)
 	assert_int_equal(sum.sent, 0);
 }
 
+static int getint(int fd, int level, int name)
+{
+	int v = -1;
+	socklen_t len = sizeof(v);
+
+	assert_int_equal(getsockopt(fd, level, name, &v, &len), 0);
+	return v;
+}
+
+/* TTL / Hop Limit 255, DSCP in the upper six bits of TOS / Traffic Class,
+ * kernel timestamps and TTL reporting on. */
+static void test_socket_options(void **state)
+{
+	struct tsock t;
+	char err[128];
+
+	(void)state;
+	assert_int_equal(tsock_open(&t, AF_INET, NULL, 0, 46, err, sizeof(err)), 0);
+	assert_int_equal(getint(t.fd, IPPROTO_IP, IP_TTL), 255);
+	assert_int_equal(getint(t.fd, IPPROTO_IP, IP_TOS), 46 << 2);
+	assert_int_equal(getint(t.fd, IPPROTO_IP, IP_RECVTTL), 1);
+	assert_int_equal(getint(t.fd, SOL_SOCKET, SO_TIMESTAMPNS), 1);
+	tsock_close(&t);
+	assert_int_equal(tsock_open(&t, AF_INET6, NULL, 0, 10, err, sizeof(err)), 0);
+	assert_int_equal(getint(t.fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS), 255);
+	assert_int_equal(getint(t.fd, IPPROTO_IPV6, IPV6_TCLASS), 10 << 2);
+	assert_int_equal(getint(t.fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT), 1);
+	assert_int_equal(getint(t.fd, IPPROTO_IPV6, IPV6_V6ONLY), 1);
+	tsock_close(&t);
+	/* no DSCP asked: the system default stays */
+	assert_int_equal(tsock_open(&t, AF_INET, NULL, 0, -1, err, sizeof(err)), 0);
+	assert_int_equal(getint(t.fd, IPPROTO_IP, IP_TOS), 0);
+	tsock_close(&t);
+}
+
 static void test_auto_window(void **state)
 {
 	(void)state;
@@ -264,6 +299,7 @@ static void test_auto_window(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_socket_options),
 		cmocka_unit_test(test_auto_window),
 		cmocka_unit_test(test_all_modes),
 		cmocka_unit_test(test_interval_and_synced),
