@@ -115,89 +115,123 @@ int opts_parse_seconds(const char *s, unsigned max_s, uint64_t *ns)
 	return 0;
 }
 
-/* One option; sets err and returns -1 on a bad value. */
-static int take_opt(struct light_opts *o, int c, const char *arg, const char **src,
-		    unsigned long long *src_port, unsigned long long *port, bool *size_given,
-		    char *err, size_t errlen)
+/* What is collected before the cross-option checks. */
+struct pstate {
+	struct light_opts *o;
+	const char *src;
+	unsigned long long src_port, port;
+	bool size_given;
+};
+
+/* The accepted values of an option, for its error message. */
+static const char *opt_hint(int c)
 {
-	struct light_cfg *cfg = &o->cfg;
+	switch (c) {
+	case 'p':
+		return "--port (1..65535)";
+	case 'c':
+		return "--count (1..10000000)";
+	case 'i':
+		return "--interval (seconds, up to 3600, e.g. 0.01)";
+	case 't':
+		return "--timeout (seconds, up to 3600)";
+	case 's':
+		return "--size (octets, up to 9000)";
+	case 'm':
+		return "--mode (open, auth or enc)";
+	case OPT_DSCP:
+		return "--dscp (0..63)";
+	case OPT_SRC_PORT:
+		return "--src-port (0..65535)";
+	default:
+		return "--fill (zero or random)";
+	}
+}
+
+static int take_mode(const char *arg, enum tw_sec *sec)
+{
+	if (!strcmp(arg, "open"))
+		*sec = TW_SEC_OPEN;
+	else if (!strcmp(arg, "auth"))
+		*sec = TW_SEC_AUTH;
+	else if (!strcmp(arg, "enc"))
+		*sec = TW_SEC_ENC;
+	else
+		return -1;
+	return 0;
+}
+
+static int take_fill(const char *arg, bool *fill_random)
+{
+	if (strcmp(arg, "zero") && strcmp(arg, "random"))
+		return -1;
+	*fill_random = !strcmp(arg, "random");
+	return 0;
+}
+
+/* Options that take a value; returns -1 on a bad one. */
+static int take_value(struct pstate *ps, int c, const char *arg)
+{
+	struct light_cfg *cfg = &ps->o->cfg;
 	unsigned long long v;
 
 	switch (c) {
 	case 'p':
-		if (opts_parse_uint(arg, 1, 65535, port))
-			goto bad;
-		return 0;
+		return opts_parse_uint(arg, 1, 65535, &ps->port);
 	case 'c':
 		if (opts_parse_uint(arg, 1, LIGHT_MAX_COUNT, &v))
-			goto bad;
+			return -1;
 		cfg->count = (uint32_t)v;
 		return 0;
 	case 'i':
-		if (opts_parse_seconds(arg, LIGHT_MAX_SECONDS, &cfg->interval_ns))
-			goto bad;
-		return 0;
+		return opts_parse_seconds(arg, LIGHT_MAX_SECONDS, &cfg->interval_ns);
 	case 't':
-		if (opts_parse_seconds(arg, LIGHT_MAX_SECONDS, &cfg->timeout_ns))
-			goto bad;
-		return 0;
+		return opts_parse_seconds(arg, LIGHT_MAX_SECONDS, &cfg->timeout_ns);
 	case 's':
 		if (opts_parse_uint(arg, 1, SPKT_MAX_SIZE, &v))
-			goto bad;
+			return -1;
 		cfg->size = (uint16_t)v;
-		*size_given = true;
+		ps->size_given = true;
 		return 0;
 	case 'm':
-		if (!strcmp(arg, "open"))
-			cfg->sec = TW_SEC_OPEN;
-		else if (!strcmp(arg, "auth"))
-			cfg->sec = TW_SEC_AUTH;
-		else if (!strcmp(arg, "enc"))
-			cfg->sec = TW_SEC_ENC;
-		else
-			goto bad;
+		return take_mode(arg, &cfg->sec);
+	case OPT_DSCP:
+		if (opts_parse_uint(arg, 0, 63, &v))
+			return -1;
+		cfg->dscp = (int)v;
 		return 0;
+	case OPT_SRC_PORT:
+		return opts_parse_uint(arg, 0, 65535, &ps->src_port);
+	default: /* OPT_FILL */
+		return take_fill(arg, &cfg->fill_random);
+	}
+}
+
+/* One option; sets err and returns -1 on a bad value. */
+static int take_opt(struct pstate *ps, int c, const char *arg, char *err, size_t errlen)
+{
+	struct light_opts *o = ps->o;
+
+	switch (c) {
 	case 'k':
 		o->key_file = arg;
 		return 0;
 	case 'S':
-		*src = arg;
+		ps->src = arg;
 		return 0;
 	case OPT_SYMMETRICAL:
-		cfg->symmetrical = true;
-		return 0;
-	case OPT_DSCP:
-		if (opts_parse_uint(arg, 0, 63, &v))
-			goto bad;
-		cfg->dscp = (int)v;
+		o->cfg.symmetrical = true;
 		return 0;
 	case OPT_JSON:
 		o->json = true;
 		return 0;
-	case OPT_SRC_PORT:
-		if (opts_parse_uint(arg, 0, 65535, src_port))
-			goto bad;
-		return 0;
-	case OPT_FILL:
-		if (!strcmp(arg, "zero"))
-			cfg->fill_random = false;
-		else if (!strcmp(arg, "random"))
-			cfg->fill_random = true;
-		else
-			goto bad;
-		return 0;
 	case OPT_SYNCED:
-		cfg->synced = true;
+		o->cfg.synced = true;
 		return 0;
 	}
-	snprintf(err, errlen, "internal: unhandled option %d", c);
-	return -1;
-bad:
-	snprintf(err, errlen, "invalid value '%s' for %s", arg, (c == 'p') ? "--port" : (c == 'c') ? "--count" :
-		 (c == 'i') ? "--interval (seconds, up to 3600, e.g. 0.01)" :
-		 (c == 't') ? "--timeout (seconds, up to 3600)" : (c == 's') ? "--size (octets, up to 9000)" :
-		 (c == 'm') ? "--mode (open, auth or enc)" : (c == OPT_DSCP) ? "--dscp (0..63)" :
-		 (c == OPT_SRC_PORT) ? "--src-port (0..65535)" : "--fill (zero or random)");
+	if (take_value(ps, c, arg) == 0)
+		return 0;
+	snprintf(err, errlen, "invalid value '%s' for %s", arg, opt_hint(c));
 	return -1;
 }
 
@@ -211,23 +245,23 @@ static void defaults(struct light_opts *o)
 	o->cfg.sec = TW_SEC_OPEN;
 }
 
-/* Cross-option checks once everything is read. */
-static int finish(struct light_opts *o, const char *src, unsigned long long src_port,
-		  unsigned long long port, bool size_given, char *err, size_t errlen)
+static const char *mode_text(enum tw_sec sec)
 {
+	return sec == TW_SEC_OPEN ? "open mode" : sec == TW_SEC_AUTH ? "auth mode" : "enc mode";
+}
+
+/* Size and key file against the mode. */
+static int check_mode(struct pstate *ps, char *err, size_t errlen)
+{
+	struct light_opts *o = ps->o;
 	struct light_cfg *cfg = &o->cfg;
 	uint16_t min = spkt_min_size(cfg->sec, cfg->symmetrical);
-	socklen_t len;
 
-	if (addr_parse(o->host, (uint16_t)port, &cfg->dst, &len, err, errlen) ||
-	    addr_check_destination(&cfg->dst, err, errlen))
-		return -1;
-	if (!size_given)
+	if (!ps->size_given)
 		cfg->size = min;
 	if (cfg->size < min) {
 		snprintf(err, errlen, "--size %u is below the %s%s minimum of %u octets", cfg->size,
-			 cfg->sec == TW_SEC_OPEN ? "open mode" : cfg->sec == TW_SEC_AUTH ? "auth mode" : "enc mode",
-			 cfg->symmetrical ? " symmetrical" : "", min);
+			 mode_text(cfg->sec), cfg->symmetrical ? " symmetrical" : "", min);
 		return -1;
 	}
 	if (cfg->sec != TW_SEC_OPEN && !o->key_file) {
@@ -238,17 +272,31 @@ static int finish(struct light_opts *o, const char *src, unsigned long long src_
 		snprintf(err, errlen, "--key-file is only used with --mode auth or enc");
 		return -1;
 	}
-	if (src) {
-		if (addr_parse(src, (uint16_t)src_port, &cfg->src, &len, err, errlen))
+	return 0;
+}
+
+/* Destination, then the optional source address and port. */
+static int check_addresses(struct pstate *ps, char *err, size_t errlen)
+{
+	struct light_opts *o = ps->o;
+	struct light_cfg *cfg = &o->cfg;
+	socklen_t len;
+
+	if (addr_parse(o->host, (uint16_t)ps->port, &cfg->dst, &len, err, errlen) ||
+	    addr_check_destination(&cfg->dst, err, errlen))
+		return -1;
+	if (ps->src) {
+		if (addr_parse(ps->src, (uint16_t)ps->src_port, &cfg->src, &len, err, errlen))
 			return -1;
 		if (cfg->src.ss_family != cfg->dst.ss_family) {
-			snprintf(err, errlen, "--source %s and HOST %s are not the same address family", src, o->host);
+			snprintf(err, errlen, "--source %s and HOST %s are not the same address family",
+				 ps->src, o->host);
 			return -1;
 		}
 		cfg->has_src = true;
-	} else if (src_port) {
+	} else if (ps->src_port) {
 		cfg->src.ss_family = cfg->dst.ss_family;  /* wildcard address */
-		addr_set_port(&cfg->src, (uint16_t)src_port);
+		addr_set_port(&cfg->src, (uint16_t)ps->src_port);
 		cfg->has_src = true;
 	}
 	return 0;
@@ -256,9 +304,7 @@ static int finish(struct light_opts *o, const char *src, unsigned long long src_
 
 int light_opts_parse(int argc, char **argv, struct light_opts *o, char *err, size_t errlen)
 {
-	unsigned long long port = LIGHT_DEFAULT_PORT, src_port = 0;
-	const char *src = NULL;
-	bool size_given = false;
+	struct pstate ps = { .o = o, .port = LIGHT_DEFAULT_PORT };
 	int c;
 
 	defaults(o);
@@ -278,7 +324,7 @@ int light_opts_parse(int argc, char **argv, struct light_opts *o, char *err, siz
 				snprintf(err, errlen, "%s '%s'", what, argv[optind - 1]);
 			return -1;
 		}
-		if (take_opt(o, c, optarg, &src, &src_port, &port, &size_given, err, errlen))
+		if (take_opt(&ps, c, optarg, err, errlen))
 			return -1;
 	}
 	if (optind >= argc) {
@@ -290,5 +336,7 @@ int light_opts_parse(int argc, char **argv, struct light_opts *o, char *err, siz
 		return -1;
 	}
 	o->host = argv[optind];
-	return finish(o, src, src_port, port, size_given, err, errlen);
+	if (check_addresses(&ps, err, errlen) || check_mode(&ps, err, errlen))
+		return -1;
+	return 0;
 }
