@@ -115,6 +115,10 @@ static void *refl_main(void *arg)
 		while (tsock_recv(&r->sock, buf, REFL_BUF, &m) == 1)
 			handle(r, buf, &m, held);
 	}
+	/* what arrived before the stop is still handled, so the counters do
+	 * not depend on when this thread last ran */
+	while (buf && held && tsock_recv(&r->sock, buf, REFL_BUF, &m) == 1)
+		handle(r, buf, &m, held);
 	free(buf);
 	free(held);
 	return NULL;
