@@ -59,7 +59,10 @@ static bool next_seq(struct dp_worker *w, struct tp *t, struct tw_reply_opts *o,
 		o->seq_from_sender = true;
 		return true;
 	}
-	uint32_t sseq = rte_be_to_cpu_32(*(const unaligned_uint32_t *)t->payload);
+	uint32_t sseq;
+
+	memcpy(&sseq, t->payload, sizeof(sseq)); /* the payload has no alignment */
+	sseq = rte_be_to_cpu_32(sseq);
 	int64_t seq = light_next_seq(&w->light, t->light, t->info.ipver, t->info.src,
 				     t->info.sport, sseq, now);
 	if (seq < 0) {

@@ -1,3 +1,4 @@
+#include <ctype.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,6 +7,23 @@
 #include "api_server.h"
 #include "dp_log.h"
 #include "telemetry.h"
+
+/* Telemetry accepts only [A-Za-z0-9_/] in names: map anything else to '_'. */
+static void tel_name(const char *in, char *out, size_t n)
+{
+	size_t i;
+
+	for (i = 0; i + 1 < n && in[i] != '\0'; i++)
+		out[i] = (isalnum((unsigned char)in[i]) || in[i] == '/') ? in[i] : '_';
+	out[i] = '\0';
+}
+
+/* Hand a container to the reply; free it if the reply refuses it. */
+static void tel_add_container(struct rte_tel_data *d, const char *name, struct rte_tel_data *c)
+{
+	if (rte_tel_data_add_dict_container(d, name, c, 0) != 0)
+		rte_tel_data_free(c);
+}
 
 static struct dp_worker *tw_workers;
 static unsigned tw_nworkers;
@@ -63,7 +81,7 @@ static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data 
 		rte_tel_data_add_dict_u64(c, "cycles_per_packet",
 					  wk->busy_packets ? wk->busy_cycles / wk->busy_packets : 0);
 		snprintf(name, sizeof(name), "%u", w);
-		rte_tel_data_add_dict_container(d, name, c, 0);
+		tel_add_container(d, name, c);
 	}
 	return 0;
 }
@@ -137,6 +155,7 @@ static int cmd_light(const char *cmd, const char *params, struct rte_tel_data *d
 	for (unsigned i = 0; i < dp_light.n; i++) {
 		const struct dp_light_cfg *c = dp_light.l[i].cfg;
 		struct rte_tel_data *e = rte_tel_data_alloc();
+		char name[DP_NAME_LEN];
 
 		if (e == NULL)
 			return -1;
@@ -146,7 +165,9 @@ static int cmd_light(const char *cmd, const char *params, struct rte_tel_data *d
 						: c->sec == TW_SEC_AUTH ? "authenticated" : "encrypted");
 		rte_tel_data_add_dict_string(e, "state", c->state == DP_LIGHT_STATEFUL ? "stateful" : "stateless");
 		rte_tel_data_add_dict_u64(e, "allowed_prefixes", c->nallowed);
-		rte_tel_data_add_dict_container(d, c->name, e, 0);
+		rte_tel_data_add_dict_string(e, "name", c->name);
+		tel_name(c->name, name, sizeof(name));
+		tel_add_container(d, name, e);
 	}
 	return 0;
 }

@@ -36,6 +36,7 @@ def env(tmp_path_factory):
             r.start(procs)
             with RawPort(net.a_end) as port:
                 yield net, r, port
+            r.stop()                  # asserts a clean exit
         finally:
             procs.stop_all()
 

@@ -33,6 +33,7 @@ def env(tmp_path_factory):
         try:
             r.start(procs)
             yield net, r
+            r.stop()                  # asserts a clean exit
         finally:
             procs.stop_all()
 

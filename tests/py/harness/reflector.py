@@ -117,8 +117,17 @@ class Reflector:
                 return
         raise RuntimeError("reflector's address never answered ping: " + self.proc.tails())
 
-    def stop(self) -> int | None:
-        return self.proc.stop() if self.proc else None
+    def stop(self):
+        """Stop by PID; the reflector must exit cleanly (status 0, no
+        sanitizer report)."""
+        if self.proc is None:
+            return
+        rc = self.proc.stop()
+        err = self.proc.stderr()
+        for bad in ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer", "runtime error:"):
+            assert bad not in err, f"reflector: {bad}\n{self.proc.tails(40)}"
+        assert rc == 0, f"reflector exited with {rc}\n{self.proc.tails(20)}"
+
 
     # -- observation -----------------------------------------------------
     def telemetry(self, cmd: str, timeout: float = 5.0):
