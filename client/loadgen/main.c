@@ -71,6 +71,8 @@ static int generate(void)
 		fprintf(stderr, "twamp-loadgen: cannot start the worker on lcore %u\n", lcore);
 		return -1;
 	}
+	fprintf(stderr, "twamp-loadgen: link up, sending (warmup %u s, then %u s measured)\n",
+		opts.warmup_s, opts.duration_s);
 	wait_worker(lcore);
 	if (!run.measured) {
 		fprintf(stderr, "twamp-loadgen: stopped before the measured window\n");

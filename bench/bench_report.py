@@ -1,0 +1,182 @@
+"""Gather the per-run results of bench/run_bench.sh into bench.json and a table.
+
+Inputs (directory BENCH_RES), for run r = 1..BENCH_RUNS:
+  macswap-r.json, open-r.json, auth-r.json, enc-r.json   twamp-loadgen results
+  open-r.tel.0/.1, auth-r.tel.*, enc-r.tel.*              reflector telemetry, after the
+                                                          warmup and near the end
+  crypto_auth-r.json, crypto_enc-r.json                   twamp-crypto-bound results
+Output: BENCH_OUT (JSON) and a table on stdout. Exit status 1 if any reply
+failed verification or a case received nothing.
+"""
+import json
+import os
+import statistics
+import sys
+
+RES = os.environ["BENCH_RES"]
+OUT = os.environ["BENCH_OUT"]
+RUNS = int(os.environ["BENCH_RUNS"])
+CASES = ("macswap", "open", "auth", "enc")
+
+
+def load(name):
+    with open(os.path.join(RES, name), encoding="utf-8") as f:
+        return json.load(f)
+
+
+def telemetry(name):
+    """The /twamp/workers and /twamp/stats replies in a telemetry capture."""
+    out = {}
+    try:
+        with open(os.path.join(RES, name), encoding="utf-8") as f:
+            for line in f:
+                line = line.strip()
+                if line.startswith("{"):
+                    try:
+                        out.update(json.loads(line))
+                    except json.JSONDecodeError:
+                        pass
+    except OSError:
+        pass
+    return out
+
+
+def worker_cycles(before, after):
+    """Cycles per packet of worker 0 between two captures, else the
+    cumulative figure of the last one, else None."""
+    w0 = before.get("/twamp/workers", {}).get("0")
+    w1 = after.get("/twamp/workers", {}).get("0")
+    if w0 and w1:
+        dp = w1["busy_packets"] - w0["busy_packets"]
+        if dp > 0:
+            return (w1["busy_cycles"] - w0["busy_cycles"]) / dp
+    if w1 and w1.get("busy_packets"):
+        return w1["busy_cycles"] / w1["busy_packets"]
+    return None
+
+
+def median(xs):
+    xs = [x for x in xs if x is not None]
+    return statistics.median(xs) if xs else None
+
+
+def ratio(a, b):
+    return a / b if a is not None and b else None
+
+
+def rnd(x, n=3):
+    return round(x, n) if isinstance(x, float) else x
+
+
+def main():
+    lg = {c: [load(f"{c}-{r}.json") for r in range(1, RUNS + 1)] for c in CASES}
+    crypto = {m: [load(f"crypto_{m}-{r}.json") for r in range(1, RUNS + 1)] for m in ("auth", "enc")}
+    tel = {m: [(telemetry(f"{m}-{r}.tel.0"), telemetry(f"{m}-{r}.tel.1"))
+               for r in range(1, RUNS + 1)] for m in ("open", "auth", "enc")}
+
+    per_run = {}
+    names = {"macswap": "testpmd_macswap_mpps", "open": "reflect_open_mpps",
+             "auth": "reflect_auth_mpps", "enc": "reflect_enc_mpps"}
+    for c in CASES:
+        per_run[names[c]] = [x["rx_pps"] / 1e6 for x in lg[c]]
+        per_run[f"offered_{c}_mpps"] = [x["tx_pps"] / 1e6 for x in lg[c]]
+        per_run[f"tx_short_ratio_{c}"] = [x["tx_short_ratio"] for x in lg[c]]
+    for m in ("auth", "enc"):
+        per_run[f"crypto_{m}_bound_mpps"] = [x["mpps"] for x in crypto[m]]
+        per_run[f"crypto_{m}_cycles_per_packet"] = [x["cycles_per_packet"] for x in crypto[m]]
+    for m in ("open", "auth", "enc"):
+        per_run[f"cycles_per_packet_{m}"] = [worker_cycles(a, b) for a, b in tel[m]]
+        per_run[f"residence_ns_p50_{m}"] = [x["residence_ns_p50"] for x in lg[m]]
+        per_run[f"residence_ns_p99_{m}"] = [x["residence_ns_p99"] for x in lg[m]]
+        per_run[f"residence_ns_max_{m}"] = [x["residence_ns_max"] for x in lg[m]]
+    per_run["ratio_open_vs_macswap"] = [ratio(a, b) for a, b in
+                                        zip(per_run["reflect_open_mpps"], per_run["testpmd_macswap_mpps"])]
+    per_run["ratio_auth_vs_crypto_bound"] = [ratio(a, b) for a, b in
+                                             zip(per_run["reflect_auth_mpps"], per_run["crypto_auth_bound_mpps"])]
+    med = {k: median(v) for k, v in per_run.items()}
+
+    verification = {c: {"ok": sum(x["verified_ok"] for x in lg[c]),
+                        "bad": sum(x["verified_bad"] for x in lg[c]),
+                        "rx_other": sum(x["rx_other"] for x in lg[c])} for c in CASES}
+    counters = {m: tel[m][-1][1].get("/twamp/stats", {}) for m in ("open", "auth", "enc")}
+
+    result = {
+        "date": os.environ.get("BENCH_DATE"),
+        "machine": {"cpu_model": os.environ.get("BENCH_MODEL"), "nproc": int(os.environ["BENCH_NPROC"]),
+                    "kernel": os.environ.get("BENCH_KERNEL"), "dpdk": os.environ.get("BENCH_DPDK"),
+                    "ipsec_mb_arch": crypto["auth"][0].get("ipsec_mb_arch")},
+        "setup": {"runs": RUNS, "seconds": int(os.environ["BENCH_SECONDS"]),
+                  "warmup_s": int(os.environ["BENCH_WARMUP"]), "udp_payload": int(os.environ["BENCH_SIZE"]),
+                  "frame_len": lg["auth"][0]["frame_len"], "link": "memif, one core per side"},
+        "testpmd_macswap_mpps": med["testpmd_macswap_mpps"],
+        "reflect_open_mpps": med["reflect_open_mpps"],
+        "reflect_auth_mpps": med["reflect_auth_mpps"],
+        "reflect_enc_mpps": med["reflect_enc_mpps"],
+        "crypto_auth_bound_mpps": med["crypto_auth_bound_mpps"],
+        "crypto_enc_bound_mpps": med["crypto_enc_bound_mpps"],
+        "ratio_open_vs_macswap": ratio(med["reflect_open_mpps"], med["testpmd_macswap_mpps"]),
+        "ratio_auth_vs_crypto_bound": ratio(med["reflect_auth_mpps"], med["crypto_auth_bound_mpps"]),
+        "ratio_enc_vs_crypto_bound": ratio(med["reflect_enc_mpps"], med["crypto_enc_bound_mpps"]),
+        "cycles_per_packet_auth": med["cycles_per_packet_auth"],
+        "cycles_per_packet_open": med["cycles_per_packet_open"],
+        "cycles_per_packet_enc": med["cycles_per_packet_enc"],
+        "crypto_auth_cycles_per_packet": med["crypto_auth_cycles_per_packet"],
+        "crypto_enc_cycles_per_packet": med["crypto_enc_cycles_per_packet"],
+        "residence_ns_p50": med["residence_ns_p50_auth"],
+        "residence_ns_p99": med["residence_ns_p99_auth"],
+        "residence_ns": {m: {"p50": med[f"residence_ns_p50_{m}"], "p99": med[f"residence_ns_p99_{m}"],
+                             "max": med[f"residence_ns_max_{m}"]} for m in ("open", "auth", "enc")},
+        "offered_tx_mpps": {c: med[f"offered_{c}_mpps"] for c in CASES},
+        "tx_short_ratio": {c: med[f"tx_short_ratio_{c}"] for c in CASES},
+        "verification": verification,
+        "reflector_counters_last_run": counters,
+        "runs": per_run,
+    }
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+    print_table(result, med)
+
+    failed = [c for c, v in verification.items() if v["bad"] or not v["ok"]]
+    failed += [f"{m} (reflector auth failures)" for m, c in counters.items() if c.get("auth_failures")]
+    if failed:
+        print("run_bench: verification failed for: " + ", ".join(failed), file=sys.stderr)
+        return 1
+    return 0
+
+
+def fmt(x, spec):
+    return "-" if x is None else format(x, spec)
+
+
+def print_table(r, med):
+    s = r["setup"]
+    print(f"\nTWAMP reflector benchmark, {r['date']}: {r['machine']['cpu_model']}, "
+          f"{r['machine']['nproc']} CPUs, DPDK {r['machine']['dpdk']}, ipsec-mb {r['machine']['ipsec_mb_arch']}")
+    print(f"{s['runs']} run(s) x {s['seconds']} s, UDP payload {s['udp_payload']} "
+          f"(frame {s['frame_len']}), medians\n")
+    print(f"{'case':<28}{'Mpps':>8}{'offered':>9}{'tx full':>9}{'cyc/pkt':>9}{'p50 ns':>9}{'p99 ns':>9}")
+    rows = [("testpmd macswap (I/O)", "testpmd_macswap_mpps", "macswap", None),
+            ("reflector open", "reflect_open_mpps", "open", "open"),
+            ("reflector auth", "reflect_auth_mpps", "auth", "auth"),
+            ("reflector enc", "reflect_enc_mpps", "enc", "enc")]
+    for label, key, case, mode in rows:
+        res = r["residence_ns"].get(mode, {}) if mode else {}
+        print(f"{label:<28}{fmt(med[key], '.3f'):>8}{fmt(r['offered_tx_mpps'][case], '.3f'):>9}"
+              f"{fmt(r['tx_short_ratio'][case], '.2f'):>9}"
+              f"{fmt(med.get(f'cycles_per_packet_{mode}') if mode else None, '.0f'):>9}"
+              f"{fmt(res.get('p50'), '.0f'):>9}{fmt(res.get('p99'), '.0f'):>9}")
+    for m in ("auth", "enc"):
+        print(f"{'crypto bound ' + m:<28}{fmt(med[f'crypto_{m}_bound_mpps'], '.3f'):>8}{'':>9}{'':>9}"
+              f"{fmt(med[f'crypto_{m}_cycles_per_packet'], '.0f'):>9}")
+    print(f"\nratio open / macswap        {fmt(r['ratio_open_vs_macswap'], '.3f')}")
+    print(f"ratio auth / crypto bound   {fmt(r['ratio_auth_vs_crypto_bound'], '.3f')}")
+    print(f"ratio enc  / crypto bound   {fmt(r['ratio_enc_vs_crypto_bound'], '.3f')}")
+    print("(offered: the generator's accepted tx rate; tx full: share of its tx bursts the port did not take "
+          "whole, near 1 = the peer, not the generator, set the pace)")
+    print(f"results: {OUT}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,288 @@
+#!/usr/bin/env bash
+# bench/run_bench.sh: the reflector's packet rate as ratios against references
+# measured in the same run (design.md "Performance"). Called by ./run bench
+# after ./run build.
+#
+#   twamp-loadgen (CPU 0) ──memif──▶ dpdk-testpmd macswap        (I/O ceiling)
+#   twamp-loadgen (CPU 0) ──memif──▶ twamp-reflector open/auth/enc (CPU 1)
+#   twamp-crypto-bound (CPU 1)                                    (crypto ceiling)
+#
+# Each process runs its worker on its own CPU and its main lcore on the other
+# one (the main lcores sleep). All ports are memif (--no-huge, --no-pci).
+# Every case runs BENCH_RUNS times (default 5) for BENCH_SECONDS (default 5)
+# after a BENCH_WARMUP (default 1) second warmup, interleaved run by run;
+# medians go to $TOP/build/bench.json (per-run figures alongside) and a table
+# to stdout. UDP payload: BENCH_SIZE (default 112, the authenticated minimum)
+# for every case, so all cases move the same frames.
+#
+# Needs root (the reflector refuses a key-holding config not owned by root)
+# and at least two CPUs.
+set -euo pipefail
+
+TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
+BUILD=${BENCH_BUILD:-$TOP/build}
+PY=${PY:-/usr/bin/python3}
+RUNS=${BENCH_RUNS:-5}
+SECS=${BENCH_SECONDS:-5}
+WARMUP=${BENCH_WARMUP:-1}
+SIZE=${BENCH_SIZE:-112}
+GEN_CPU=${BENCH_CPU_GEN:-0}
+PEER_CPU=${BENCH_CPU_PEER:-1}
+
+TESTPMD=/usr/bin/dpdk-testpmd
+TELEMETRY=/usr/bin/dpdk-telemetry.py
+LOADGEN=$BUILD/client/loadgen/twamp-loadgen
+REFLECTOR=$BUILD/dataplane/twamp-reflector
+CRYPTO=$BUILD/bench/twamp-crypto-bound
+
+GEN_MAC=02:00:00:99:64:01
+PEER_MAC=02:00:00:99:64:02
+GEN_IP=10.99.100.1
+PEER_IP=10.99.100.2
+
+READY_WAIT=20          # seconds for a server to come up
+STOP_WAIT=5            # seconds between SIGTERM and SIGKILL
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'run_bench: %s\n' "$*" >&2; exit 1; }
+
+# ---- arguments and environment -------------------------------------------
+
+uint_in() { # NAME VALUE MIN MAX
+	if ! [[ $2 =~ ^[0-9]+$ ]] || (($2 < $3 || $2 > $4)); then
+		die "$1=$2: must be an integer in $3..$4"
+	fi
+}
+uint_in BENCH_RUNS "$RUNS" 1 50
+uint_in BENCH_SECONDS "$SECS" 1 600
+uint_in BENCH_WARMUP "$WARMUP" 0 60
+uint_in BENCH_SIZE "$SIZE" 112 1458
+uint_in BENCH_CPU_GEN "$GEN_CPU" 0 1023
+uint_in BENCH_CPU_PEER "$PEER_CPU" 0 1023
+((GEN_CPU != PEER_CPU)) || die "the generator and the peer need different CPUs"
+
+[ "$(id -u)" -eq 0 ] || die "needs root: the reflector only accepts a key-holding config owned by root"
+for b in "$TESTPMD" "$LOADGEN" "$REFLECTOR" "$CRYPTO"; do
+	[ -x "$b" ] || die "$b missing: run ./run build first"
+done
+[ -r "$TELEMETRY" ] || die "$TELEMETRY missing (package dpdk)"
+for c in "$GEN_CPU" "$PEER_CPU"; do
+	taskset -c "$c" true 2>/dev/null || die "CPU $c is not available to this process"
+done
+
+# ---- processes, temporary files, cleanup ----------------------------------
+
+TMP=$(mktemp -d /tmp/twr-bench.XXXXXX)
+PIDS=()
+PREFIXES=()
+TAG=twrb$$
+
+# stop_pid PID: SIGTERM, wait up to STOP_WAIT, then SIGKILL; always reaped
+stop_pid() {
+	local pid=$1 i
+	if kill -0 "$pid" 2>/dev/null; then
+		kill -TERM "$pid" 2>/dev/null || true
+		for ((i = 0; i < STOP_WAIT * 10; i++)); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null || true
+	fi
+	wait "$pid" 2>/dev/null || true
+}
+
+forget_pid() {
+	local keep=() p
+	for p in "${PIDS[@]}"; do [ "$p" = "$1" ] || keep+=("$p"); done
+	PIDS=("${keep[@]}")
+}
+
+cleanup() {
+	local p
+	for p in "${PIDS[@]}"; do stop_pid "$p"; done
+	for p in "${PREFIXES[@]}"; do rm -rf "/var/run/dpdk/$p"; done
+	rm -rf "$TMP"
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+# A fresh EAL file prefix for every process; its runtime dir is removed at exit.
+new_prefix() {
+	PREFIX="$TAG-$1"
+	PREFIXES+=("$PREFIX")
+}
+
+eal_common() { # PREFIX LCORES
+	echo --lcores "$2" --no-huge -m 512 --no-pci --file-prefix "$1"
+}
+
+memif_vdev() { # ROLE SOCKET MAC
+	echo "net_memif0,role=$1,socket=$2,socket-abstract=no,mac=$3"
+}
+
+# wait_ready PID LOG PATTERN: the process is up once PATTERN is in its log
+wait_ready() {
+	local pid=$1 logf=$2 pat=$3 i
+	for ((i = 0; i < READY_WAIT * 10; i++)); do
+		kill -0 "$pid" 2>/dev/null || { tail -20 "$logf" >&2; die "$logf: exited before it was ready"; }
+		grep -q -- "$pat" "$logf" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	tail -20 "$logf" >&2
+	die "$logf: not ready after $READY_WAIT s"
+}
+
+# ---- keys and configurations -----------------------------------------------
+
+# a fresh 48-octet TWAMP Light key: hex for the generator, base64 for the config
+(umask 077 && head -c 48 /dev/urandom >"$TMP/key.bin" &&
+	od -An -v -tx1 "$TMP/key.bin" | tr -d ' \n' >"$TMP/key.hex")
+KEY_B64=$(base64 -w0 "$TMP/key.bin")
+rm -f "$TMP/key.bin"
+
+write_config() { # MODE(unauthenticated|authenticated|encrypted) FILE
+	install -m 600 -o root -g root /dev/null "$2"
+	cat >>"$2" <<EOF
+{
+  "twamp-reflector:twamp-reflector": {
+    "key-chain": { "key": [ { "key-id": "bench", "secret-key": "$KEY_B64" } ] },
+    "session-reflector": { "light": { "reflector": [
+      { "name": "bench", "udp-port": 862, "mode": "$1", "key-id": "bench" } ] } },
+    "dataplane": {
+      "session-socket": "$TMP/session.sock",
+      "worker-lcore": [1],
+      "port": [ { "name": "net_memif0", "rx-queues": 1, "address": [ "$PEER_IP/24" ] } ]
+    }
+  }
+}
+EOF
+}
+write_config unauthenticated "$TMP/open.json"
+write_config authenticated "$TMP/auth.json"
+write_config encrypted "$TMP/enc.json"
+
+mkdir -p "$TMP/res"
+
+# ---- one case ----------------------------------------------------------------
+
+# start_loadgen CASE RUN MODE PEER SOCKET: the generator as memif client, in
+# the background (bounded by timeout; PID in LG_PID), results in
+# $TMP/res/CASE-RUN.json; finish_loadgen waits for it
+start_loadgen() {
+	local case=$1 run=$2 mode=$3 peer=$4 sock=$5
+	new_prefix "lg-$case-$run"
+	# shellcheck disable=SC2046
+	timeout --kill-after=$STOP_WAIT $((WARMUP + SECS + 60)) \
+		"$LOADGEN" $(eal_common "$PREFIX" "0@$PEER_CPU,1@$GEN_CPU") --no-telemetry \
+		--vdev "$(memif_vdev client "$sock" "$GEN_MAC")" -- \
+		--mode "$mode" --key-file "$TMP/key.hex" --size "$SIZE" --peer "$peer" \
+		--src-ip "$GEN_IP" --dst-ip "$PEER_IP" --dst-mac "$PEER_MAC" --dst-port 862 \
+		--duration "$SECS" --warmup "$WARMUP" --link-wait 15 \
+		--json "$TMP/res/$case-$run.json" >"$TMP/lg-$case-$run.log" 2>&1 &
+	LG_PID=$!
+	PIDS+=("$LG_PID")
+}
+
+finish_loadgen() { # CASE RUN
+	local rc=0
+	wait "$LG_PID" || rc=$?
+	forget_pid "$LG_PID"
+	grep 'twamp-loadgen:' "$TMP/lg-$1-$2.log" >&2 || true
+	if [ $rc -ne 0 ] || [ ! -s "$TMP/res/$1-$2.json" ]; then
+		tail -20 "$TMP/lg-$1-$2.log" >&2
+		die "$1 run $2: the load generator failed (exit $rc)"
+	fi
+}
+
+case_macswap() { # RUN
+	local run=$1 sock="$TMP/tp-$1.sock" logf="$TMP/tp-$1.log" pid
+	new_prefix "tp-$run"
+	# shellcheck disable=SC2046
+	# testpmd's stdout goes to a file: line-buffer it so readiness shows
+	stdbuf -oL "$TESTPMD" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") \
+		--vdev "$(memif_vdev server "$sock" "$PEER_MAC")" -- \
+		--forward-mode=macswap --auto-start --nb-cores=1 --disable-link-check \
+		--total-num-mbufs=16384 --stats-period=3600 >"$logf" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	wait_ready "$pid" "$logf" "forwarding - ports="
+	start_loadgen macswap "$run" open echo "$sock"
+	finish_loadgen macswap "$run"
+	stop_pid "$pid"   # testpmd's own exit status is not a result
+	forget_pid "$pid"
+}
+
+now_ms() { echo $(($(date +%s%N) / 1000000)); }
+
+sleep_until() { # MS since the epoch
+	local left=$(($1 - $(now_ms)))
+	((left <= 0)) || sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
+}
+
+# telemetry PREFIX OUT: the reflector's worker and global counters, one JSON
+# object per line
+telemetry() {
+	printf '/twamp/workers\n/twamp/stats\n' |
+		timeout 10 "$PY" "$TELEMETRY" -f "$1" >"$2" 2>&1 || true
+}
+
+case_reflector() { # MODE(open|auth|enc) RUN
+	local mode=$1 run=$2 sock="$TMP/rf-$1-$2.sock" logf="$TMP/rf-$1-$2.log" pid
+	local tel="$TMP/res/$mode-$run.tel"
+	new_prefix "rf-$mode-$run"
+	local rprefix=$PREFIX
+	# shellcheck disable=SC2046
+	"$REFLECTOR" $(eal_common "$rprefix" "0@$GEN_CPU,1@$PEER_CPU") \
+		--vdev "$(memif_vdev server "$sock" "$PEER_MAC")" -- -c "$TMP/$mode.json" >"$logf" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	wait_ready "$pid" "$logf" "running:"
+	local t0
+	start_loadgen "$mode" "$run" "$mode" twamp "$sock"
+	wait_ready "$LG_PID" "$TMP/lg-$mode-$run.log" "sending"
+	t0=$(now_ms)
+	# the worker's cycles per packet over (most of) the measured window:
+	# counters read once the warmup is over and again just before the end
+	sleep_until $((t0 + WARMUP * 1000 + 300))
+	telemetry "$rprefix" "$tel.0"
+	sleep_until $((t0 + (WARMUP + SECS) * 1000 - 400))
+	telemetry "$rprefix" "$tel.1"
+	finish_loadgen "$mode" "$run"
+	stop_pid "$pid"
+	forget_pid "$pid"
+	grep -E 'stopping:|error|refus' "$logf" >&2 || true
+}
+
+case_crypto() { # MODE(auth|enc) RUN
+	timeout --kill-after=$STOP_WAIT $((SECS + 30)) taskset -c "$PEER_CPU" \
+		"$CRYPTO" --mode "$1" --seconds "$SECS" --size "$SIZE" \
+		--json "$TMP/res/crypto_$1-$2.json" 2>>"$TMP/crypto.log" ||
+		{ cat "$TMP/crypto.log" >&2; die "twamp-crypto-bound --mode $1 failed"; }
+	tail -1 "$TMP/crypto.log" >&2
+}
+
+# ---- the runs ----------------------------------------------------------------
+
+log "bench: $RUNS run(s) of ${SECS} s (+${WARMUP} s warmup), UDP payload $SIZE, CPUs $GEN_CPU (generator) / $PEER_CPU (peer)"
+for ((r = 1; r <= RUNS; r++)); do
+	log "run $r/$RUNS: testpmd macswap"
+	case_macswap "$r"
+	for m in open auth enc; do
+		log "run $r/$RUNS: twamp-reflector $m"
+		case_reflector "$m" "$r"
+	done
+	log "run $r/$RUNS: crypto bound"
+	case_crypto auth "$r"
+	case_crypto enc "$r"
+done
+
+# ---- results -----------------------------------------------------------------
+
+BENCH_MODEL=$(lscpu | sed -n 's/^Model name:[[:space:]]*//p' | head -1)
+BENCH_NPROC=$(nproc)
+BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+BENCH_KERNEL=$(uname -r)
+BENCH_DPDK=$(pkg-config --modversion libdpdk 2>/dev/null || echo unknown)
+export BENCH_OUT="$BUILD/bench.json" BENCH_RES="$TMP/res" BENCH_RUNS="$RUNS" BENCH_SECONDS="$SECS"
+export BENCH_WARMUP="$WARMUP" BENCH_SIZE="$SIZE" BENCH_MODEL BENCH_NPROC BENCH_DATE BENCH_KERNEL BENCH_DPDK
+"$PY" "$TOP/bench/bench_report.py"
