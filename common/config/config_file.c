@@ -112,7 +112,7 @@ static void format_ly_error(const struct ly_ctx *ctx, const char *file, char *er
 }
 
 int cfg_load_tree(struct ly_ctx *ctx, const char *path, struct lyd_node **tree,
-		  char *err, size_t errlen)
+		  struct stat *parsed, char *err, size_t errlen)
 {
 	LYD_FORMAT fmt = ends_with(path, ".xml") ? LYD_XML : LYD_JSON;
 	struct stat st;
@@ -132,6 +132,8 @@ int cfg_load_tree(struct ly_ctx *ctx, const char *path, struct lyd_node **tree,
 		close(fd);
 		return -1;
 	}
+	if (parsed != NULL)
+		*parsed = st;
 	ly_err_clean(ctx, NULL);
 	r = lyd_parse_data_fd(ctx, fd, fmt, LYD_PARSE_STRICT | LYD_PARSE_NO_STATE,
 			      LYD_VALIDATE_PRESENT, tree);
@@ -145,33 +147,59 @@ int cfg_load_tree(struct ly_ctx *ctx, const char *path, struct lyd_node **tree,
 	return 0;
 }
 
+/* Owner root; no access for others; no group write (group read is allowed,
+ * for a daemon's group). */
+static int secret_mode_ok(const char *path, const struct stat *st, char *err, size_t errlen)
+{
+	if (st->st_uid != 0 || (st->st_mode & (S_IRWXO | S_IWGRP))) {
+		snprintf(err, errlen,
+			 "%s: holds keys but is owned by uid %lu with mode %04o; "
+			 "refused (needs owner root, no access for others, no group write)",
+			 path, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777));
+		return -1;
+	}
+	return 0;
+}
+
+/* The name itself must be a regular file, not a link to one. */
+static int secret_name_ok(const char *path, struct stat *st, char *err, size_t errlen)
+{
+	if (lstat(path, st) != 0) {
+		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	if (S_ISLNK(st->st_mode)) {
+		snprintf(err, errlen, "%s: holds keys and is a symbolic link; refused", path);
+		return -1;
+	}
+	if (!S_ISREG(st->st_mode)) {
+		snprintf(err, errlen, "%s: holds keys and is not a regular file; refused", path);
+		return -1;
+	}
+	return 0;
+}
+
 int cfg_check_secret_file(const char *path, char *err, size_t errlen)
 {
 	struct stat st;
 
-	if (lstat(path, &st) != 0) {
-		snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	if (secret_name_ok(path, &st, err, errlen) != 0)
+		return -1;
+	return secret_mode_ok(path, &st, err, errlen);
+}
+
+int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *err, size_t errlen)
+{
+	struct stat st;
+
+	if (secret_name_ok(path, &st, err, errlen) != 0)
+		return -1;
+	if (st.st_dev != parsed->st_dev || st.st_ino != parsed->st_ino) {
+		snprintf(err, errlen, "%s: replaced while it was being read; refused", path);
 		return -1;
 	}
-	if (S_ISLNK(st.st_mode)) {
-		snprintf(err, errlen, "%s: holds keys and is a symbolic link; refused",
-			 path);
-		return -1;
-	}
-	if (!S_ISREG(st.st_mode)) {
-		snprintf(err, errlen, "%s: holds keys and is not a regular file; refused",
-			 path);
-		return -1;
-	}
-	if (st.st_uid != 0 || (st.st_mode & S_IRWXO)) {
-		snprintf(err, errlen,
-			 "%s: holds keys but is owned by uid %lu with mode %04o; "
-			 "refused (needs owner root and no access for others)",
-			 path, (unsigned long)st.st_uid,
-			 (unsigned)(st.st_mode & 07777));
-		return -1;
-	}
-	return 0;
+	/* judge the file that was read, not whatever the name points at now */
+	return secret_mode_ok(path, parsed, err, errlen);
 }
 
 const char *cfg_str(const struct lyd_node *node, const char *xpath)

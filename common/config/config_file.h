@@ -9,6 +9,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <sys/stat.h>
+
 struct ly_ctx;
 struct lyd_node;
 
@@ -18,13 +20,19 @@ struct lyd_node;
 struct ly_ctx *cfg_ctx_new(char *err, size_t errlen);
 
 /* Parse and validate `path` into *tree. On failure returns -1 and writes
- * "path: libyang-path: message" into err; *tree is NULL. */
+ * "path: libyang-path: message" into err; *tree is NULL. If `parsed` is not
+ * NULL it receives the fstat of the file that was read. */
 int cfg_load_tree(struct ly_ctx *ctx, const char *path, struct lyd_node **tree,
-		  char *err, size_t errlen);
+		  struct stat *parsed, char *err, size_t errlen);
 
-/* Owner root (uid 0), regular file, no permission bits for others.
+/* A file holding keys: a regular file (not a symbolic link), owner root
+ * (uid 0), no permission bits for others, not group-writable.
  * Returns 0, or -1 with the reason in err. */
 int cfg_check_secret_file(const char *path, char *err, size_t errlen);
+
+/* The same for a configuration already read by cfg_load_tree: judged on the
+ * fstat of what was parsed, and refused if the name now points elsewhere. */
+int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *err, size_t errlen);
 
 /* Helpers for extraction code: value of the leaf at `xpath` under `node`
  * (NULL if absent). */

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include <libyang/libyang.h>
 
@@ -181,15 +182,16 @@ int dp_config_load(const char *path, struct dp_config *cfg, char *err, size_t er
 	struct dpc_err e = { .file = path, .buf = err, .len = errlen };
 	struct lyd_node *tree = NULL;
 	struct ly_ctx *ctx;
+	struct stat parsed;
 	int rc = -1;
 
 	memset(cfg, 0, sizeof(*cfg));
 	ctx = cfg_ctx_new(err, errlen);
 	if (!ctx)
 		return -1;
-	if (cfg_load_tree(ctx, path, &tree, err, errlen) != 0)
+	if (cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0)
 		goto out;
-	if (has_keys(tree) && cfg_check_secret_file(path, err, errlen) != 0)
+	if (has_keys(tree) && cfg_check_secret_parsed(path, &parsed, err, errlen) != 0)
 		goto out;
 	rc = extract(tree, cfg, &e);
 out:

@@ -18,10 +18,13 @@
 #define DP_MAX_WORKERS 32
 #define DP_NAME_LEN 64
 
+/* An address with its prefix length. Port addresses keep their host bits
+ * (10.99.0.2/24 is the address 10.99.0.2 on a /24); allowed-sender prefixes
+ * have them zeroed. */
 struct dp_prefix {
 	uint8_t ipver;     /* 4 or 6 */
 	uint8_t len;       /* prefix length */
-	uint8_t addr[16];  /* IPv4 in the first 4 octets, host bits zeroed */
+	uint8_t addr[16];  /* IPv4 in the first 4 octets */
 };
 
 struct dp_port_cfg {

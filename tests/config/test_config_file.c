@@ -30,7 +30,7 @@ static int load_data(const char *name, struct lyd_node **tree)
 	assert_non_null(ctx);
 	assert_non_null(tu_data(name, path, sizeof(path)));
 	err[0] = '\0';
-	rc = cfg_load_tree(ctx, path, tree, err, sizeof(err));
+	rc = cfg_load_tree(ctx, path, tree, NULL, err, sizeof(err));
 	if (rc != 0)
 		assert_null(*tree);
 	lyd_free_all(*tree);
@@ -93,7 +93,7 @@ static void test_load_xml(void **state)
 	(void)state;
 	assert_non_null(ctx);
 	assert_int_equal(cfg_load_tree(ctx, tu_data("minimal.xml", path, sizeof(path)),
-				       &tree, err, sizeof(err)), 0);
+				       &tree, NULL, err, sizeof(err)), 0);
 	assert_string_equal(cfg_str(tree, TOP "/dataplane/burst-size"), "16");
 	assert_string_equal(cfg_str(tree, TOP "/dataplane/port/name"), "net_memif0");
 	lyd_free_all(tree);
@@ -109,7 +109,7 @@ static void test_cfg_str(void **state)
 	(void)state;
 	assert_non_null(ctx);
 	assert_int_equal(cfg_load_tree(ctx, tu_data("minimal.json", path, sizeof(path)),
-				       &tree, err, sizeof(err)), 0);
+				       &tree, NULL, err, sizeof(err)), 0);
 	/* defaults are in the validated tree */
 	assert_string_equal(cfg_str(tree, TOP "/dataplane/mbufs"), "8191");
 	assert_string_equal(cfg_str(tree, TOP "/session-reflector/refwait"), "900");
@@ -211,7 +211,7 @@ static void test_out_of_range(void **state)
 		snprintf(text, sizeof(text), "{\"twamp-reflector:twamp-reflector\":{%s}}",
 			 cases[i].json);
 		assert_non_null(tu_write("range.json", text, path, sizeof(path)));
-		if (cfg_load_tree(ctx, path, &tree, err, sizeof(err)) == 0)
+		if (cfg_load_tree(ctx, path, &tree, NULL, err, sizeof(err)) == 0)
 			fail_msg("accepted: %s", cases[i].json);
 		assert_null(tree);
 		assert_contains(err, cases[i].path);
@@ -229,10 +229,10 @@ static void test_missing_file(void **state)
 	(void)state;
 	assert_non_null(ctx);
 	tu_tmp_path("does-not-exist.json", path, sizeof(path));
-	assert_int_equal(cfg_load_tree(ctx, path, &tree, err, sizeof(err)), -1);
+	assert_int_equal(cfg_load_tree(ctx, path, &tree, NULL, err, sizeof(err)), -1);
 	assert_contains(err, "does-not-exist.json: No such file");
 	/* a directory is not a configuration file */
-	assert_int_equal(cfg_load_tree(ctx, "/tmp", &tree, err, sizeof(err)), -1);
+	assert_int_equal(cfg_load_tree(ctx, "/tmp", &tree, NULL, err, sizeof(err)), -1);
 	assert_contains(err, "/tmp: not a regular file");
 	ly_ctx_destroy(ctx);
 }
@@ -262,6 +262,7 @@ static void test_secret_file_refused(void **state)
 		{ 0604, 0, "mode 0604" },
 		{ 0602, 0, "mode 0602" },
 		{ 0601, 0, "mode 0601" },
+		{ 0620, 0, "mode 0620" },
 		{ 0600, 65534, "uid 65534" },
 	};
 	char path[TU_PATH_MAX];
