@@ -44,9 +44,7 @@ ip -n "$NS_C" addr add 10.99.0.1/24 dev twr-demo0
 ip -n "$NS_C" link set twr-demo0 up
 ip netns exec "$NS_C" ethtool -K twr-demo0 tx off >/dev/null   # finished UDP checksums on the wire
 # the reflector's interface belongs to DPDK: keep the kernel off it
-ip netns exec "$NS_R" sysctl -qw net.ipv6.conf.twr-demo1.disable_ipv6=1 \
-	net.ipv4.conf.twr-demo1.rp_filter=1 net.ipv4.conf.all.rp_filter=1 net.ipv4.conf.twr-demo1.arp_ignore=8
-ip -n "$NS_R" link set twr-demo1 up
+ip netns exec "$NS_R" "$TOP/dpdk-configs/af-packet-isolate.sh" twr-demo1
 
 # a key for this run only: test AES key (16) ‖ test HMAC key (32)
 umask 077

@@ -174,7 +174,7 @@ static void test_out_of_range(void **state)
 		const char *json, *path;
 	} cases[] = {
 		{ "\"dataplane\":{\"burst-size\":0}", "/dataplane/burst-size" },
-		{ "\"dataplane\":{\"burst-size\":257}", "/dataplane/burst-size" },
+		{ "\"dataplane\":{\"burst-size\":65}", "/dataplane/burst-size" },
 		{ "\"dataplane\":{\"max-sessions\":1048577}", "/dataplane/max-sessions" },
 		{ "\"dataplane\":{\"mbufs\":100}", "/dataplane/mbufs" },
 		{ "\"dataplane\":{\"session-socket\":\"relative.sock\"}", "/dataplane/session-socket" },

@@ -43,13 +43,10 @@ def binary(name: str) -> Path:
 
 
 def isolate_data_iface(ns, ifname: str):
-    """Keep the kernel off a DPDK af_packet interface."""
-    ns.ip("addr", "flush", "dev", ifname)
-    for key, val in (("net.ipv6.conf.%s.disable_ipv6", "1"),
-                     ("net.ipv4.conf.%s.rp_filter", "1"),
-                     ("net.ipv4.conf.%s.arp_ignore", "8"),
-                     ("net.ipv4.conf.all.rp_filter", "1")):
-        ns.run("sysctl", "-qw", f"{key % ifname if '%s' in key else key}={val}")
+    """Keep the kernel off a DPDK af_packet interface, with the script that
+    operators use (dpdk-configs/af-packet-isolate.sh)."""
+    top = Path(__file__).resolve().parents[3]
+    ns.run("sh", str(top / "dpdk-configs" / "af-packet-isolate.sh"), ifname)
 
 
 def software_checksums(ns, ifname: str):
