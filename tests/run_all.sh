@@ -54,7 +54,7 @@ EOF
 fuzz_stage() {
 	local p=0 f=0 t name corpus
 	for t in build-fuzz/tests/fuzz/fuzz_*; do
-		[ -x "$t" ] || continue
+		[ -f "$t" ] && [ -x "$t" ] || continue
 		name=$(basename "$t")
 		corpus=$(mktemp -d)
 		cp -r "tests/fuzz/corpus/$name/." "$corpus/" 2>/dev/null || true
