@@ -3,7 +3,12 @@
  * over bursts of in-memory packets. It is the crypto ceiling the reflector's
  * packet rate is compared with in bench/run_bench.sh.
  *
- *   twamp-crypto-bound [--mode auth|enc] [--seconds S] [--burst N] [--size N] [--json FILE]
+ *   twamp-crypto-bound [--mode auth|enc] [--seconds S] [--burst N] [--size N]
+ *                      [--arch auto|sse|avx|avx2|avx512] [--json FILE]
+ *
+ * --arch auto is what the reflector uses (mb_mgr_new: init_mb_mgr_auto);
+ * the others force one ipsec-mb code path, to see what the choice costs
+ * (e.g. the SSE path uses the SHA extensions where the CPU has them).
  *
  * Per burst:  mb_unprotect_burst (sender layout)  ->  mb_protect_burst (reflector layout)
  *
@@ -38,6 +43,7 @@ struct cb_opts {
 	double seconds;
 	unsigned burst;
 	unsigned size;
+	const char *arch;   /* NULL: auto, as the reflector */
 	const char *json;
 };
 
@@ -56,7 +62,8 @@ struct cb {
 static void usage(const char *prog)
 {
 	fprintf(stderr,
-		"usage: %s [--mode auth|enc] [--seconds S] [--burst 1..%d] [--size N] [--json FILE]\n"
+		"usage: %s [--mode auth|enc] [--seconds S] [--burst 1..%d] [--size N]\n"
+		"          [--arch auto|sse|avx|avx2|avx512] [--json FILE]\n"
 		"  defaults: auth, 2 s, burst 32, size 112 (UDP payload)\n",
 		prog, MB_MAX_BURST);
 }
@@ -66,7 +73,8 @@ static int parse(int argc, char **argv, struct cb_opts *o)
 	static const struct option lo[] = {
 		{ "mode", required_argument, NULL, 'm' }, { "seconds", required_argument, NULL, 's' },
 		{ "burst", required_argument, NULL, 'b' }, { "size", required_argument, NULL, 'z' },
-		{ "json", required_argument, NULL, 'j' }, { "help", no_argument, NULL, 'h' },
+		{ "json", required_argument, NULL, 'j' }, { "arch", required_argument, NULL, 'a' },
+		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	char *end;
@@ -99,10 +107,53 @@ static int parse(int argc, char **argv, struct cb_opts *o)
 				return -1;
 			break;
 		case 'j': o->json = optarg; break;
+		case 'a': o->arch = strcmp(optarg, "auto") == 0 ? NULL : optarg; break;
 		default: return -1;
 		}
 	}
 	return optind == argc ? 0 : -1;
+}
+
+/* Forced code paths and the CPU features each needs (ipsec-mb does not
+ * check them itself when told which path to use). */
+static const struct {
+	const char *name;
+	uint64_t needs;
+	void (*init)(IMB_MGR *);
+} archs[] = {
+	{ "sse", IMB_FEATURE_SSE4_2 | IMB_FEATURE_AESNI, init_mb_mgr_sse },
+	{ "avx", IMB_FEATURE_AVX | IMB_FEATURE_AESNI, init_mb_mgr_avx },
+	{ "avx2", IMB_FEATURE_AVX2 | IMB_FEATURE_AESNI, init_mb_mgr_avx2 },
+	{ "avx512", IMB_FEATURE_AVX512_SKX | IMB_FEATURE_AESNI, init_mb_mgr_avx512 },
+};
+
+/* The reflector's manager (auto), or one forced code path. */
+static IMB_MGR *new_mgr(const char *arch)
+{
+	IMB_MGR *m;
+
+	if (arch == NULL)
+		return mb_mgr_new();
+	for (size_t i = 0; i < sizeof(archs) / sizeof(archs[0]); i++) {
+		if (strcmp(arch, archs[i].name) != 0)
+			continue;
+		m = alloc_mb_mgr(0);
+		if (m == NULL)
+			return NULL;
+		if ((m->features & archs[i].needs) != archs[i].needs) {
+			fprintf(stderr, "twamp-crypto-bound: this CPU cannot run the %s code path\n", arch);
+			free_mb_mgr(m);
+			return NULL;
+		}
+		archs[i].init(m);
+		if (imb_get_errno(m) != 0) {
+			free_mb_mgr(m);
+			return NULL;
+		}
+		return m;
+	}
+	fprintf(stderr, "twamp-crypto-bound: unknown --arch %s\n", arch);
+	return NULL;
 }
 
 /* Test keys: fixed values (AES 00..0f, HMAC 10..2f); only the cost matters. */
@@ -126,9 +177,9 @@ static int setup(struct cb *c, const struct cb_opts *o)
 	c->refl = tw_reflector_layout(o->sec);
 	c->buf = aligned_alloc(64, (size_t)c->slot * c->n);
 	c->orig = aligned_alloc(64, (size_t)c->slot * c->n);
-	c->mb = mb_mgr_new();
+	c->mb = new_mgr(o->arch);
 	if (c->buf == NULL || c->orig == NULL || c->mb == NULL) {
-		fprintf(stderr, "twamp-crypto-bound: out of memory (or no ipsec-mb manager)\n");
+		fprintf(stderr, "twamp-crypto-bound: cannot set up the buffers or the ipsec-mb manager\n");
 		return -1;
 	}
 	make_keys(&c->keys);

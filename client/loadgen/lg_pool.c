@@ -9,7 +9,6 @@
 #include "lg_pool.h"
 #include "net_parse.h"
 #include "ntp_time.h"
-#include "secure_mem.h"
 
 static void put16(uint8_t *p, uint16_t v)
 {
@@ -114,6 +113,9 @@ int lg_pool_build(struct lg_pool *p, const struct lg_opts *o, const struct rte_e
 void lg_pool_free(struct lg_pool *p)
 {
 	for (uint32_t i = 0; i < LG_POOL_SIZE; i++) {
+		if (p->m[i] == NULL)
+			continue;
+		rte_mbuf_refcnt_set(p->m[i], 1);  /* the port is stopped: ours alone */
 		rte_pktmbuf_free(p->m[i]);
 		p->m[i] = NULL;
 	}

@@ -1,8 +1,8 @@
 /* The generator's precomputed sender packets: LG_POOL_SIZE complete frames
  * (Ethernet, IPv4, UDP with a correct checksum, TWAMP-Test sender payload
  * already protected with common's tw_protect), held as template mbufs. The
- * hot path sends them by reference (refcount + 1 per send), so neither the
- * crypto nor a copy is on it.
+ * hot path sends them by reference (refcount held high, see send_burst in
+ * lg_run.c), so neither the crypto nor a copy is on it.
  *
  *   frame  0        14           34     42                       42+size
  *          +--------+------------+------+------------------------+
@@ -24,6 +24,7 @@
 #define LG_POOL_SIZE 4096
 #define LG_HDR_LEN 42            /* Ethernet 14 + IPv4 20 + UDP 8 */
 #define LG_SENDER_TTL 255
+#define LG_TEMPLATE_REFS 0x4000  /* refcount of a template while the pool lives */
 
 struct lg_pool {
 	struct rte_mempool *mp;

@@ -18,23 +18,22 @@ void lg_run_init(struct lg_run *r, const struct lg_opts *o, const struct lg_pool
 	r->hz = rte_get_tsc_hz();
 }
 
-/* Send the next LG_BURST templates by reference. The templates are only
- * touched by this lcore, so the refcount is set without atomics; the PMD
- * drops its reference when it is done with the frame. */
+/* Send the next LG_BURST templates by reference. A template's refcount is
+ * held far above 1 (LG_TEMPLATE_REFS), so the PMD's free after its copy (or
+ * after transmit completion) only decrements it and the mbuf never returns
+ * to the pool; storing the value again before each send keeps it there, so
+ * nothing has to be undone for frames the port refused. Only this lcore
+ * sends them; the PMD's decrements are atomic. */
 static void send_burst(struct lg_run *r)
 {
 	struct rte_mbuf *b[LG_BURST];
 	uint16_t sent;
 
 	for (unsigned i = 0; i < LG_BURST; i++) {
-		struct rte_mbuf *m = r->pool->m[(r->next + i) & (LG_POOL_SIZE - 1)];
-
-		rte_mbuf_refcnt_set(m, (uint16_t)(rte_mbuf_refcnt_read(m) + 1));
-		b[i] = m;
+		b[i] = r->pool->m[(r->next + i) & (LG_POOL_SIZE - 1)];
+		rte_mbuf_refcnt_set(b[i], LG_TEMPLATE_REFS);
 	}
 	sent = rte_eth_tx_burst(r->o->port_id, 0, b, LG_BURST);
-	for (unsigned i = sent; i < LG_BURST; i++)
-		rte_mbuf_refcnt_set(b[i], (uint16_t)(rte_mbuf_refcnt_read(b[i]) - 1));
 	r->next += sent;
 	r->st.tx += sent;
 	r->st.tx_calls++;

@@ -2,7 +2,7 @@
  * port takes them and receives, counts and checks the replies.
  *
  *   loop until warmup + duration:
- *     tx burst of 32 templates (refcount + 1, undone for what the port refused)
+ *     tx burst of 32 templates, by reference (lg_pool.h)
  *     rx bursts (up to LG_RX_ROUNDS):
  *       every reply:   quick header check; open/auth: residence T3 - T2 from the clear fields
  *       every Nth:     full check (parse, checksum, tw_unprotect, echoed sender fields);
