@@ -55,6 +55,19 @@ def worker_cycles(before, after):
     return None
 
 
+def worker_busy(before, after, tsc_hz):
+    """Share of the wall time between two captures that worker 0 spent on
+    bursts with packets: near 1, the reflector set the pace."""
+    w0 = before.get("/twamp/workers", {}).get("0")
+    w1 = after.get("/twamp/workers", {}).get("0")
+    if not (w0 and w1 and tsc_hz and "t_ms" in before and "t_ms" in after):
+        return None
+    dt = (after["t_ms"] - before["t_ms"]) / 1000.0
+    if dt <= 0:
+        return None
+    return (w1["busy_cycles"] - w0["busy_cycles"]) / (dt * tsc_hz)
+
+
 def median(xs):
     xs = [x for x in xs if x is not None]
     return statistics.median(xs) if xs else None
@@ -84,8 +97,12 @@ def main():
     for m in ("auth", "enc"):
         per_run[f"crypto_{m}_bound_mpps"] = [x["mpps"] for x in crypto[m]]
         per_run[f"crypto_{m}_cycles_per_packet"] = [x["cycles_per_packet"] for x in crypto[m]]
+    # the TSC rate, as twamp-crypto-bound measured it against the wall clock
+    tsc_hz = median([x.get("tsc_mhz") for x in crypto["auth"]])
+    tsc_hz = tsc_hz * 1e6 if tsc_hz else None
     for m in ("open", "auth", "enc"):
         per_run[f"cycles_per_packet_{m}"] = [worker_cycles(a, b) for a, b in tel[m]]
+        per_run[f"reflector_busy_{m}"] = [worker_busy(a, b, tsc_hz) for a, b in tel[m]]
         per_run[f"residence_ns_p50_{m}"] = [x["residence_ns_p50"] for x in lg[m]]
         per_run[f"residence_ns_p99_{m}"] = [x["residence_ns_p99"] for x in lg[m]]
         per_run[f"residence_ns_max_{m}"] = [x["residence_ns_max"] for x in lg[m]]
@@ -128,6 +145,7 @@ def main():
                              "max": med[f"residence_ns_max_{m}"]} for m in ("open", "auth", "enc")},
         "offered_tx_mpps": {c: med[f"offered_{c}_mpps"] for c in CASES},
         "tx_short_ratio": {c: med[f"tx_short_ratio_{c}"] for c in CASES},
+        "reflector_busy": {m: med[f"reflector_busy_{m}"] for m in ("open", "auth", "enc")},
         "verification": verification,
         "reflector_counters_last_run": counters,
         "runs": per_run,
@@ -156,7 +174,7 @@ def print_table(r, med):
           f"{r['machine']['nproc']} CPUs, DPDK {r['machine']['dpdk']}, ipsec-mb {r['machine']['ipsec_mb_arch']}")
     print(f"{s['runs']} run(s) x {s['seconds']} s, UDP payload {s['udp_payload']} "
           f"(frame {s['frame_len']}), medians\n")
-    print(f"{'case':<28}{'Mpps':>8}{'offered':>9}{'tx full':>9}{'cyc/pkt':>9}{'p50 ns':>9}{'p99 ns':>9}")
+    print(f"{'case':<28}{'Mpps':>8}{'offered':>9}{'tx full':>9}{'busy':>7}{'cyc/pkt':>9}{'p50 ns':>9}{'p99 ns':>9}")
     rows = [("testpmd macswap (I/O)", "testpmd_macswap_mpps", "macswap", None),
             ("reflector open", "reflect_open_mpps", "open", "open"),
             ("reflector auth", "reflect_auth_mpps", "auth", "auth"),
@@ -165,16 +183,18 @@ def print_table(r, med):
         res = r["residence_ns"].get(mode, {}) if mode else {}
         print(f"{label:<28}{fmt(med[key], '.3f'):>8}{fmt(r['offered_tx_mpps'][case], '.3f'):>9}"
               f"{fmt(r['tx_short_ratio'][case], '.2f'):>9}"
+              f"{fmt(r['reflector_busy'].get(mode) if mode else None, '.2f'):>7}"
               f"{fmt(med.get(f'cycles_per_packet_{mode}') if mode else None, '.0f'):>9}"
               f"{fmt(res.get('p50'), '.0f'):>9}{fmt(res.get('p99'), '.0f'):>9}")
     for m in ("auth", "enc"):
-        print(f"{'crypto bound ' + m:<28}{fmt(med[f'crypto_{m}_bound_mpps'], '.3f'):>8}{'':>9}{'':>9}"
+        print(f"{'crypto bound ' + m:<28}{fmt(med[f'crypto_{m}_bound_mpps'], '.3f'):>8}{'':>9}{'':>9}{'':>7}"
               f"{fmt(med[f'crypto_{m}_cycles_per_packet'], '.0f'):>9}")
     print(f"\nratio open / macswap        {fmt(r['ratio_open_vs_macswap'], '.3f')}")
     print(f"ratio auth / crypto bound   {fmt(r['ratio_auth_vs_crypto_bound'], '.3f')}")
     print(f"ratio enc  / crypto bound   {fmt(r['ratio_enc_vs_crypto_bound'], '.3f')}")
-    print("(offered: the generator's accepted tx rate; tx full: share of its tx bursts the port did not take "
-          "whole, near 1 = the peer, not the generator, set the pace)")
+    print("offered: the generator's tx rate (what the port accepted); tx full: share of the generator's tx "
+          "bursts the port did not take whole;\nbusy: share of the reflector worker's time spent on bursts "
+          "with packets. Busy near 1: the reflector set the pace; well below 1: the generator (or the host) did.")
     print(f"results: {OUT}")
 
 

@@ -219,11 +219,12 @@ sleep_until() { # MS since the epoch
 	((left <= 0)) || sleep "$((left / 1000)).$(printf '%03d' $((left % 1000)))"
 }
 
-# telemetry PREFIX OUT: the reflector's worker and global counters, one JSON
-# object per line
+# telemetry PREFIX OUT: when (ms), then the reflector's worker and global
+# counters, one JSON object per line
 telemetry() {
+	echo "{\"t_ms\": $(now_ms)}" >"$2"
 	printf '/twamp/workers\n/twamp/stats\n' |
-		timeout 10 "$PY" "$TELEMETRY" -f "$1" >"$2" 2>&1 || true
+		timeout 10 "$PY" "$TELEMETRY" -f "$1" >>"$2" 2>&1 || true
 }
 
 case_reflector() { # MODE(open|auth|enc) RUN
