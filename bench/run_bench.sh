@@ -30,7 +30,7 @@ GEN_CPU=${BENCH_CPU_GEN:-0}
 PEER_CPU=${BENCH_CPU_PEER:-1}
 
 TESTPMD=/usr/bin/dpdk-testpmd
-TELEMETRY=/usr/bin/dpdk-telemetry.py
+TELEMETRY=$BUILD/bench/twamp-telemetry-query
 LOADGEN=$BUILD/client/loadgen/twamp-loadgen
 REFLECTOR=$BUILD/dataplane/twamp-reflector
 CRYPTO=$BUILD/bench/twamp-crypto-bound
@@ -62,10 +62,9 @@ uint_in BENCH_CPU_PEER "$PEER_CPU" 0 1023
 ((GEN_CPU != PEER_CPU)) || die "the generator and the peer need different CPUs"
 
 [ "$(id -u)" -eq 0 ] || die "needs root: the reflector only accepts a key-holding config owned by root"
-for b in "$TESTPMD" "$LOADGEN" "$REFLECTOR" "$CRYPTO"; do
+for b in "$TESTPMD" "$LOADGEN" "$REFLECTOR" "$CRYPTO" "$TELEMETRY"; do
 	[ -x "$b" ] || die "$b missing: run ./run build first"
 done
-[ -r "$TELEMETRY" ] || die "$TELEMETRY missing (package dpdk)"
 for c in "$GEN_CPU" "$PEER_CPU"; do
 	taskset -c "$c" true 2>/dev/null || die "CPU $c is not available to this process"
 done
@@ -76,6 +75,8 @@ TMP=$(mktemp -d /tmp/twr-bench.XXXXXX)
 PIDS=()
 PREFIXES=()
 TAG=twrb$$
+# EAL's runtime directory for root (telemetry socket, run files)
+DPDK_RUN=${RUNTIME_DIRECTORY:-/var/run}/dpdk
 
 # stop_pid PID: SIGTERM, wait up to STOP_WAIT, then SIGKILL; always reaped
 stop_pid() {
@@ -100,7 +101,7 @@ forget_pid() {
 cleanup() {
 	local p
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
-	for p in "${PREFIXES[@]}"; do rm -rf "/var/run/dpdk/$p"; done
+	for p in "${PREFIXES[@]}"; do rm -rf "${DPDK_RUN:?}/$p"; done
 	rm -rf "$TMP"
 }
 trap cleanup EXIT
@@ -223,8 +224,8 @@ sleep_until() { # MS since the epoch
 # counters, one JSON object per line
 telemetry() {
 	echo "{\"t_ms\": $(now_ms)}" >"$2"
-	printf '/twamp/workers\n/twamp/stats\n' |
-		timeout 10 "$PY" "$TELEMETRY" -f "$1" >>"$2" 2>&1 || true
+	timeout 10 "$TELEMETRY" "$DPDK_RUN/$1/dpdk_telemetry.v2" /twamp/workers /twamp/stats \
+		>>"$2" 2>&1 || true
 }
 
 case_reflector() { # MODE(open|auth|enc) RUN
