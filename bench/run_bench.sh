@@ -198,8 +198,8 @@ finish_loadgen() { # CASE RUN
 case_macswap() { # RUN
 	local run=$1 sock="$TMP/tp-$1.sock" logf="$TMP/tp-$1.log" pid
 	new_prefix "tp-$run"
-	# shellcheck disable=SC2046
 	# testpmd's stdout goes to a file: line-buffer it so readiness shows
+	# shellcheck disable=SC2046
 	stdbuf -oL "$TESTPMD" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") \
 		--vdev "$(memif_vdev server "$sock" "$PEER_MAC")" -- \
 		--forward-mode=macswap --auto-start --nb-cores=1 --disable-link-check \
