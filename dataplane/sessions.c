@@ -153,6 +153,12 @@ int sessions_add(const struct twr_api_session *spec)
 	key_from_spec(spec, &key);
 	if (rte_hash_lookup(dp_sess.by_tuple, &key) >= 0)
 		return TWR_API_EEXIST;
+	if (dp_sess.nfree == 0 && npending > 0) {
+		/* slots wait for the workers' grace period; workers pass a
+		 * quiescent state every loop, so this is microseconds */
+		rte_rcu_qsbr_check(dp_sess.rcu, pending[0].token, true);
+		reclaim();
+	}
 	if (dp_sess.nfree == 0)
 		return npending > 0 ? TWR_API_EAGAIN : TWR_API_ENOSPC;
 

@@ -81,6 +81,17 @@ def ping_pong(net, s, sec, keys, seqs, v6=False, padding=b"", reflect_len=0, sym
     return out
 
 
+def settled_counters(api, sid, reflected, timeout=2.0):
+    """COUNTERS once the worker has counted `reflected` replies: it counts a
+    reply after its TX burst returns, which may be after the reply arrived."""
+    deadline = time.monotonic() + timeout
+    while True:
+        c = api.counters(sid)
+        if c.reflected >= reflected or time.monotonic() > deadline:
+            return c
+        time.sleep(0.01)
+
+
 def test_socket_is_private(env):
     net, r = env
     st = os.stat(r.sock)
@@ -109,7 +120,7 @@ def test_session_lifecycle(env, api, sec, v6):
         # the reflector numbers its own packets from 0, whatever the sender's
         checks = ping_pong(net, s, sec, keys, range(7, 17), v6)
         assert [c.seq for c in checks] == list(range(10))
-        c = api.counters(sid)
+        c = settled_counters(api, sid, 10)
         assert (c.rx, c.reflected, c.auth_fail, c.state) == (11, 10, 0, 1)
         assert abs(c.last_rx_unix_ns - time.time_ns()) < 10 * 10**9
         api.remove(sid)
