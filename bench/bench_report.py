@@ -77,6 +77,11 @@ def ratio(a, b):
     return a / b if a is not None and b else None
 
 
+def series(a, b):
+    """Rate of two stages done one after the other by one core."""
+    return None if not a or not b else 1.0 / (1.0 / a + 1.0 / b)
+
+
 def rnd(x, n=3):
     return round(x, n) if isinstance(x, float) else x
 
@@ -134,6 +139,12 @@ def main():
         "ratio_open_vs_macswap": ratio(med["reflect_open_mpps"], med["testpmd_macswap_mpps"]),
         "ratio_auth_vs_crypto_bound": ratio(med["reflect_auth_mpps"], med["crypto_auth_bound_mpps"]),
         "ratio_enc_vs_crypto_bound": ratio(med["reflect_enc_mpps"], med["crypto_enc_bound_mpps"]),
+        # I/O and crypto in series: what a reflector doing the open path's I/O
+        # and parsing plus the whole crypto of an authenticated reflection
+        # could reach at best; the ratio shows what the fast path adds to both
+        "io_and_crypto_auth_bound_mpps": series(med["reflect_open_mpps"], med["crypto_auth_bound_mpps"]),
+        "ratio_auth_vs_io_and_crypto_bound": ratio(
+            med["reflect_auth_mpps"], series(med["reflect_open_mpps"], med["crypto_auth_bound_mpps"])),
         "cycles_per_packet_auth": med["cycles_per_packet_auth"],
         "cycles_per_packet_open": med["cycles_per_packet_open"],
         "cycles_per_packet_enc": med["cycles_per_packet_enc"],
@@ -192,6 +203,9 @@ def print_table(r, med):
     print(f"\nratio open / macswap        {fmt(r['ratio_open_vs_macswap'], '.3f')}")
     print(f"ratio auth / crypto bound   {fmt(r['ratio_auth_vs_crypto_bound'], '.3f')}")
     print(f"ratio enc  / crypto bound   {fmt(r['ratio_enc_vs_crypto_bound'], '.3f')}")
+    print(f"ratio auth / (open I/O + crypto in series, "
+          f"{fmt(r['io_and_crypto_auth_bound_mpps'], '.3f')} Mpps)   "
+          f"{fmt(r['ratio_auth_vs_io_and_crypto_bound'], '.3f')}")
     print("offered: the generator's tx rate (what the port accepted); tx full: share of the generator's tx "
           "bursts the port did not take whole;\nbusy: share of the reflector worker's time spent on bursts "
           "with packets. Busy near 1: the reflector set the pace; well below 1: the generator (or the host) did.")

@@ -6,7 +6,8 @@
  *   twamp-crypto-bound [--mode auth|enc] [--seconds S] [--burst N] [--size N]
  *                      [--arch auto|sse|avx|avx2|avx512] [--json FILE]
  *
- * --arch auto is what the reflector uses (mb_mgr_new: init_mb_mgr_auto);
+ * --arch auto is what the reflector uses (mb_mgr_new: the SSE path where the
+ * CPU has the SHA extensions, else init_mb_mgr_auto);
  * the others force one ipsec-mb code path, to see what the choice costs
  * (e.g. the SSE path uses the SHA extensions where the CPU has them).
  *

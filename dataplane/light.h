@@ -25,6 +25,7 @@ struct dp_light {
 struct dp_light_table {
 	uint8_t by_port[65536];      /* 0 = none, else index + 1 */
 	unsigned n;
+	unsigned nstateful;          /* workers sweep their sender tables only if > 0 */
 	struct dp_light l[DP_MAX_LIGHT];
 };
 

@@ -19,20 +19,9 @@ static void drop_tp(struct tp *t)
 	t->m = NULL;
 }
 
-static void verify(struct dp_worker *w, struct tp *tps, unsigned n)
+static void drop_unauthentic(struct dp_worker *w, struct tp *tps, const unsigned *idx,
+			     unsigned nops, const bool *ok)
 {
-	struct mb_op ops[DP_MAX_BURST];
-	unsigned idx[DP_MAX_BURST], nops = 0;
-	bool ok[DP_MAX_BURST];
-
-	for (unsigned i = 0; i < n; i++) {
-		if (tps[i].sec == TW_SEC_OPEN)
-			continue;
-		ops[nops] = (struct mb_op){ tps[i].payload, tps[i].snd_l, tps[i].keys };
-		idx[nops++] = i;
-	}
-	if (nops == 0 || mb_unprotect_burst(w->mb, ops, nops, ok) == nops)
-		return;
 	for (unsigned j = 0; j < nops; j++) {
 		struct tp *t = &tps[idx[j]];
 
@@ -42,6 +31,36 @@ static void verify(struct dp_worker *w, struct tp *tps, unsigned n)
 		if (t->sc != NULL)
 			t->sc->auth_fail++;
 		drop_tp(t);
+	}
+}
+
+static void verify(struct dp_worker *w, struct tp *tps, unsigned n)
+{
+	struct mb_op ops[DP_MAX_BURST];
+	unsigned idx[DP_MAX_BURST], nops = 0;
+	bool ok[DP_MAX_BURST];
+
+	for (unsigned i = 0; i < n; i++) {
+		struct tp *t = &tps[i];
+
+		if (t->sec == TW_SEC_OPEN)
+			continue;
+		if (t->sec == TW_SEC_AUTH) { /* as received, see reuse_request_block0 */
+			memcpy(t->blk0_ct, t->payload, 16);
+			memcpy(t->blk0_tag, t->payload + t->snd_l->hmac_off, TW_HMAC_LEN);
+		}
+		ops[nops] = (struct mb_op){ t->payload, t->snd_l, t->keys };
+		idx[nops++] = i;
+	}
+	if (nops == 0)
+		return;
+	if (mb_unprotect_burst(w->mb, ops, nops, ok) != nops)
+		drop_unauthentic(w, tps, idx, nops, ok);
+	for (unsigned j = 0; j < nops; j++) {
+		struct tp *t = &tps[idx[j]];
+
+		if (t->m != NULL && t->sec == TW_SEC_AUTH)
+			memcpy(t->blk0_pt, t->payload, 16);
 	}
 }
 
@@ -103,6 +122,19 @@ static void build(struct dp_worker *w, struct tp *tps, unsigned n, uint64_t rx_n
 	}
 }
 
+/* Authenticated mode protects block 0 alone, with AES-CBC (IV 0) and an
+ * HMAC of its plaintext: deterministic for a key. A reply whose block 0 is
+ * the request's (a stateless reflector; a session whose counter matches the
+ * sender's) gets exactly the ciphertext and tag the request came with. */
+static bool reuse_request_block0(struct tp *t)
+{
+	if (t->sec != TW_SEC_AUTH || memcmp(t->payload, t->blk0_pt, 16) != 0)
+		return false;
+	memcpy(t->payload, t->blk0_ct, 16);
+	memcpy(t->payload + t->refl_l->hmac_off, t->blk0_tag, TW_HMAC_LEN);
+	return true;
+}
+
 static void sign(struct dp_worker *w, struct tp *tps, unsigned n)
 {
 	struct mb_op ops[DP_MAX_BURST];
@@ -112,7 +144,7 @@ static void sign(struct dp_worker *w, struct tp *tps, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct tp *t = &tps[i];
 
-		if (t->m == NULL || t->sec == TW_SEC_OPEN)
+		if (t->m == NULL || t->sec == TW_SEC_OPEN || reuse_request_block0(t))
 			continue;
 		if (t->sec == TW_SEC_ENC) { /* timestamps are encrypted: stamp first */
 			if (tx_ntp == 0)

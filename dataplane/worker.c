@@ -47,7 +47,7 @@ int worker_main(void *arg)
 			exception_from_kernel(w);
 			w->next_tap_poll = now + w->tap_poll_tsc;
 		}
-		if (now >= w->next_sweep) {
+		if (dp_light.nstateful > 0 && now >= w->next_sweep) {
 			light_sweep(&w->light, now);
 			w->next_sweep = now + hz / 1000;
 		}

@@ -68,6 +68,11 @@ struct tp {
 	uint16_t reflect_len;
 	uint16_t reply_len;          /* UDP payload */
 	uint16_t frame_len;
+	/* authenticated mode: block 0 of the request as received (ciphertext and
+	 * tag) and decrypted, to reuse when the reply's block 0 is the same */
+	uint8_t blk0_ct[16];
+	uint8_t blk0_tag[16];
+	uint8_t blk0_pt[16];
 };
 
 extern volatile bool dp_quit;
