@@ -139,9 +139,9 @@ def test_cleanup_at_interpreter_exit(tmp_path):
 
 
 @pytest.mark.system
-def test_namespace_delete_kills_stragglers():
+def test_namespace_delete_kills_stragglers(tmp_path):
     with netns.Netns.create() as ns:
-        p = Proc([PY, ECHO, PORT], ns=ns).start()
+        p = Proc([PY, ECHO, PORT], ns=ns, logdir=tmp_path).start()
         p.wait_for_log("ready", timeout=10)
     assert p.wait(timeout=10) == -signal.SIGKILL
     assert ns.name not in netns.list_namespaces()

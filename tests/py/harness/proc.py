@@ -27,6 +27,7 @@ import atexit
 import itertools
 import os
 import re
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -54,6 +55,7 @@ class Proc:
                  env: dict | None = None, cwd=None):
         self.argv = [str(a) for a in argv]
         self.ns = _ns_name(ns)
+        self._own_logdir = logdir is None     # made here: removed after stop()
         self.logdir = Path(logdir) if logdir is not None else Path(tempfile.mkdtemp(prefix="twr-t-log-"))
         self.name = name
         self.env, self.cwd = env, cwd
@@ -112,6 +114,8 @@ class Proc:
                 os.kill(self.pid, signal.SIGKILL)
                 self.popen.wait(timeout=kill_timeout)
         self._reaped(self.popen.wait(timeout=kill_timeout))
+        if self._own_logdir:
+            shutil.rmtree(self.logdir, ignore_errors=True)
         return self.returncode
 
     def _reaped(self, rc: int):
