@@ -3,7 +3,7 @@
 
 Run once by hand (the tests never read the captures themselves):
 
-    /usr/bin/python3 tests/data/extract_vectors.py /work/shared/vectors tests/data
+    /usr/bin/python3 tests/data/extract_vectors.py <folder with the reference pcaps> tests/data
 
 Writes, per capture, text files of hex lines (lines starting with '#' are
 comments):
@@ -54,7 +54,9 @@ def write(path, header, lines):
 
 
 def main():
-    src = Path(sys.argv[1] if len(sys.argv) > 1 else "/work/shared/vectors")
+    if len(sys.argv) < 2:
+        sys.exit("usage: extract_vectors.py PCAP_FOLDER [OUT_FOLDER]")
+    src = Path(sys.argv[1])
     dst = Path(sys.argv[2] if len(sys.argv) > 2 else Path(__file__).parent)
     frames = []
     for name in TWPING + [LIGHT]:
