@@ -78,6 +78,7 @@ static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data 
 		rte_tel_data_add_dict_u64(c, "rx_packets", wk->gc->rx_packets);
 		rte_tel_data_add_dict_u64(c, "busy_cycles", wk->busy_cycles);
 		rte_tel_data_add_dict_u64(c, "busy_packets", wk->busy_packets);
+		rte_tel_data_add_dict_u64(c, "busy_bursts", wk->busy_bursts);
 		rte_tel_data_add_dict_u64(c, "cycles_per_packet",
 					  wk->busy_packets ? wk->busy_cycles / wk->busy_packets : 0);
 		snprintf(name, sizeof(name), "%u", w);

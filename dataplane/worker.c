@@ -42,6 +42,8 @@ int worker_main(void *arg)
 			process(w, pkts, n, now);
 			w->busy_cycles += rte_rdtsc() - t0;
 			w->busy_packets += n;
+			w->busy_bursts++;
+			w->busy_bursts++;
 		}
 		if (now >= w->next_tap_poll) {
 			exception_from_kernel(w);

@@ -50,6 +50,7 @@ struct dp_worker {
 	/* figures for the benchmark: cycles spent on bursts that held packets */
 	uint64_t busy_cycles;
 	uint64_t busy_packets;
+	uint64_t busy_bursts;
 } __rte_cache_aligned;
 
 /* One test packet on its way through the burst. */
