@@ -8,15 +8,31 @@
 
 #include "worker.h"
 
+/* fixed-size compares the compiler turns into a few loads */
+static inline bool same_addr(uint8_t ipver, const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+
+	if (ipver == 4) {
+		uint32_t u, v;
+
+		memcpy(&u, a, 4);
+		memcpy(&v, b, 4);
+		return u == v;
+	}
+	memcpy(x, a, 16);
+	memcpy(y, b, 16);
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
+}
+
 bool dp_port_is_local(const struct dp_port *p, uint8_t ipver, const uint8_t *addr)
 {
 	const struct dp_port_cfg *c = p->cfg;
-	size_t alen = ipver == 4 ? 4 : 16;
 
 	if (c->naddrs == 0) /* no addresses configured: everything is ours */
 		return true;
 	for (size_t i = 0; i < c->naddrs; i++)
-		if (c->addrs[i].ipver == ipver && memcmp(c->addrs[i].addr, addr, alen) == 0)
+		if (c->addrs[i].ipver == ipver && same_addr(ipver, c->addrs[i].addr, addr))
 			return true;
 	return false;
 }
@@ -137,7 +153,7 @@ static enum verdict classify_one(struct dp_worker *w, struct rte_mbuf *m, struct
 	r = np_parse(t->frame, m->data_len, &t->info);
 	/* unicast for another station (e.g. our own frames seen by af_packet) */
 	if (m->data_len >= RTE_ETHER_ADDR_LEN && !(t->frame[0] & 1) &&
-	    memcmp(t->frame, &w->port->mac, RTE_ETHER_ADDR_LEN) != 0) {
+	    !rte_is_same_ether_addr((const struct rte_ether_addr *)t->frame, &w->port->mac)) {
 		w->gc->not_for_us++;
 		return V_DROP;
 	}
