@@ -176,6 +176,19 @@ static void serve_client(int *fd)
 	}
 }
 
+int api_server_wait(int timeout_ms)
+{
+	struct pollfd pfd[API_MAX_CLIENTS + 1];
+	nfds_t n = 0;
+
+	if (listen_fd >= 0)
+		pfd[n++] = (struct pollfd){ .fd = listen_fd, .events = POLLIN };
+	for (int i = 0; i < API_MAX_CLIENTS; i++)
+		if (clients[i] >= 0)
+			pfd[n++] = (struct pollfd){ .fd = clients[i], .events = POLLIN };
+	return poll(pfd, n, timeout_ms);
+}
+
 void api_server_poll(void)
 {
 	int fd;

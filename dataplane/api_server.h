@@ -15,6 +15,8 @@ extern struct api_stats api_stats;
 int api_server_open(const char *path, char *err, size_t errlen);
 /* Accept and answer whatever is waiting; never blocks. Main lcore. */
 void api_server_poll(void);
+/* Sleep until a request or a connection arrives, or timeout_ms passes. */
+int api_server_wait(int timeout_ms);
 void api_server_close(void);
 
 #endif

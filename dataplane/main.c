@@ -191,12 +191,15 @@ static int setup(const struct opts *o, char *err, size_t errlen)
 	return api_server_open(app.cfg.session_socket, err, errlen);
 }
 
+/* The main lcore shares a CPU with others (the OS, another process's
+ * worker): it sleeps until a session API request or its next timer, never
+ * spins. Timers: session expiry every 50 ms, clock calibration every 1 s. */
 static void main_loop(void)
 {
 	uint64_t hz = rte_get_tsc_hz(), next_clock = 0, next_expire = 0;
 
 	while (!dp_quit) {
-		uint64_t now = rte_rdtsc();
+		uint64_t now = rte_rdtsc(), next;
 
 		api_server_poll();
 		if (now >= next_expire) {
@@ -207,7 +210,9 @@ static void main_loop(void)
 			dp_clock_update();
 			next_clock = now + hz;
 		}
-		usleep(500);
+		next = next_expire < next_clock ? next_expire : next_clock;
+		now = rte_rdtsc();
+		api_server_wait(next > now ? (int)((next - now) * 1000 / hz) + 1 : 0);
 	}
 }
 
