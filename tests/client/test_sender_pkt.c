@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "capdata.h"
+#include "tdata.h"
 #include "error_estimate.h"
 #include "ntp_time.h"
 #include "sender_pkt.h"
@@ -209,12 +209,14 @@ static void test_sample(void **state)
 /* perfSONAR twping/twampd (reference captures): each reply opens and echoes
  * the request with the same sequence number (twping may send the next
  * request before the previous reply arrives). */
+#define MAX_SEQ 64
+
 static void check_capture(const char *name, enum tw_sec sec, const struct tw_keys *k)
 {
-	static struct cap_pkt pkts[CAP_MAX_PKTS];
-	uint64_t sent_ts[CAP_MAX_PKTS];
-	bool sent[CAP_MAX_PKTS] = { false };
-	size_t n = cap_load(name, pkts), replies = 0;
+	struct tpkt *pkts;
+	uint64_t sent_ts[MAX_SEQ];
+	bool sent[MAX_SEQ] = { false };
+	size_t n = tdata_load(name, &pkts), replies = 0;
 	struct spkt c;
 
 	assert_int_equal(spkt_init(&c, sec, false, k, spkt_min_size(sec, false), 0, false, 0), 0);
@@ -226,18 +228,19 @@ static void check_capture(const char *name, enum tw_sec sec, const struct tw_key
 			if (k)
 				assert_int_equal(tw_unprotect(pkts[i].data, pkts[i].len, c.snd, k), 0);
 			tw_sender_read(pkts[i].data, c.snd, &sf);
-			assert_true(sf.seq < CAP_MAX_PKTS);
+			assert_true(sf.seq < MAX_SEQ);
 			sent[sf.seq] = true;
 			sent_ts[sf.seq] = sf.ts;
 			continue;
 		}
 		assert_int_equal(spkt_open_reply(&c, pkts[i].data, pkts[i].len, &f), SPKT_REPLY_OK);
-		assert_true(f.snd.seq < CAP_MAX_PKTS && sent[f.snd.seq]);
+		assert_true(f.snd.seq < MAX_SEQ && sent[f.snd.seq]);
 		assert_true(f.snd.ts == sent_ts[f.snd.seq]);
 		assert_int_equal(f.sender_ttl, 255);
 		assert_true(ntp_diff_ns(f.ts, f.rx_ts) >= 0);
 		replies++;
 	}
+	free(pkts);
 	assert_int_equal(replies, 20);
 }
 
@@ -248,8 +251,8 @@ static void test_twping_captures(void **state)
 	(void)state;
 	check_capture("twping_mode_O.test.hex", TW_SEC_OPEN, NULL);
 	check_capture("twping_mode_M.test.hex", TW_SEC_OPEN, NULL);
-	cap_key("twping_mode_A.keys", "test_aes_key", k.aes, sizeof(k.aes));
-	cap_key("twping_mode_A.keys", "test_hmac_key", k.hmac, sizeof(k.hmac));
+	tdata_key("twping_mode_A.keys", "test_aes_key", k.aes, sizeof(k.aes), NULL);
+	tdata_key("twping_mode_A.keys", "test_hmac_key", k.hmac, sizeof(k.hmac), NULL);
 	check_capture("twping_mode_A.test.hex", TW_SEC_AUTH, &k);
 }
 

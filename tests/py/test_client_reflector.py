@@ -9,8 +9,7 @@ import subprocess
 import pytest
 
 from harness import netns
-from harness.reflector import Reflector, binary
-from test_reflector_light import _Procs
+from harness.reflector import binary, running_reflector
 
 pytestmark = [pytest.mark.system, pytest.mark.sanitize]
 
@@ -30,19 +29,12 @@ def env(tmp_path_factory):
     if reason:
         pytest.skip(reason)
     tmp = tmp_path_factory.mktemp("client")
-    procs = _Procs(tmp)
     keyfile = tmp / "light.key"
     fd = os.open(keyfile, os.O_WRONLY | os.O_CREAT, 0o600)
     os.write(fd, KEY.hex().encode() + b"\n")
     os.close(fd)
-    with netns.NetnsPair(subnet=4) as net:
-        r = Reflector(net, tmp, light=LIGHT, keys={"k": KEY})
-        try:
-            r.start(procs)
-            yield net, r, keyfile
-            r.stop()                  # asserts a clean exit
-        finally:
-            procs.stop_all()
+    with running_reflector(tmp, 4, light=LIGHT, keys={"k": KEY}) as (net, r):
+        yield net, r, keyfile
 
 
 def client(net, *args, timeout=60):

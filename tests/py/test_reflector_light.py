@@ -3,10 +3,8 @@ Light in every mode, checked octet by octet with the independent Python
 reference (twamp_ref). One reflector serves the whole module, with one Light
 reflector per case on its own UDP port."""
 
-import os
 import secrets
 import socket
-import time
 
 import pytest
 
@@ -14,7 +12,7 @@ import twamp_ref as tr
 from harness import netns
 from harness.pkt import exchange, udp_socket
 from harness.proc import Proc
-from harness.reflector import Reflector
+from harness.reflector import running_reflector
 
 pytestmark = [pytest.mark.system, pytest.mark.sanitize]
 
@@ -37,37 +35,14 @@ LIGHT = [
 ]
 
 
-class _Procs:
-    """procs()-like starter for module-scoped fixtures."""
-
-    def __init__(self, logdir):
-        self.logdir, self.started = logdir, []
-
-    def __call__(self, argv, ns=None, name=None, env=None):
-        p = Proc(argv, ns=ns, logdir=self.logdir, name=name, env=env).start()
-        self.started.append(p)
-        return p
-
-    def stop_all(self):
-        for p in reversed(self.started):
-            p.stop()
-
-
 @pytest.fixture(scope="module")
 def env(tmp_path_factory):
     reason = netns.unavailable()
     if reason:
         pytest.skip(reason)
-    tmp = tmp_path_factory.mktemp("light")
-    procs = _Procs(tmp)
-    with netns.NetnsPair(subnet=1) as net:
-        r = Reflector(net, tmp, light=LIGHT, keys={"k1": KEY})
-        try:
-            r.start(procs)
-            yield net, r
-            r.stop()                  # asserts a clean exit
-        finally:
-            procs.stop_all()
+    with running_reflector(tmp_path_factory.mktemp("light"), 1, light=LIGHT,
+                           keys={"k1": KEY}) as (net, r):
+        yield net, r
 
 
 def run_session(net, port, sec, n=20, padding=0, symmetrical=False, stateful=False,

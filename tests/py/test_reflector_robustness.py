@@ -12,8 +12,7 @@ from scapy.layers.l2 import Dot1Q, Ether
 import twamp_ref as tr
 from harness import netns
 from harness.pkt import RawPort, exchange, udp_socket
-from harness.reflector import Reflector
-from test_reflector_light import _Procs
+from harness.reflector import running_reflector
 
 pytestmark = [pytest.mark.system, pytest.mark.sanitize]
 
@@ -26,19 +25,12 @@ def env(tmp_path_factory):
     reason = netns.unavailable()
     if reason:
         pytest.skip(reason)
-    tmp = tmp_path_factory.mktemp("robust")
-    procs = _Procs(tmp)
     light = [{"name": "open", "udp-port": 862},
              {"name": "auth", "udp-port": 863, "mode": "authenticated", "key-id": "k"}]
-    with netns.NetnsPair(subnet=3) as net:
-        r = Reflector(net, tmp, light=light, keys={"k": KEY})
-        try:
-            r.start(procs)
-            with RawPort(net.a_end) as port:
-                yield net, r, port
-            r.stop()                  # asserts a clean exit
-        finally:
-            procs.stop_all()
+    with running_reflector(tmp_path_factory.mktemp("robust"), 3, light=light,
+                           keys={"k": KEY}) as (net, r):
+        with RawPort(net.a_end) as port:
+            yield net, r, port
 
 
 def eth(net):

@@ -13,8 +13,7 @@ import twamp_ref as tr
 from harness import netns
 from harness import session_api as sa
 from harness.pkt import exchange, udp_socket
-from harness.reflector import Reflector
-from test_reflector_light import _Procs
+from harness.reflector import running_reflector
 
 pytestmark = [pytest.mark.system, pytest.mark.sanitize]
 
@@ -26,16 +25,9 @@ def env(tmp_path_factory):
     reason = netns.unavailable()
     if reason:
         pytest.skip(reason)
-    tmp = tmp_path_factory.mktemp("sessions")
-    procs = _Procs(tmp)
-    with netns.NetnsPair(subnet=2) as net:
-        r = Reflector(net, tmp, dataplane={"max-sessions": 6})
-        try:
-            r.start(procs)
-            yield net, r
-            r.stop()                  # asserts a clean exit
-        finally:
-            procs.stop_all()
+    with running_reflector(tmp_path_factory.mktemp("sessions"), 2,
+                           dataplane={"max-sessions": 6}) as (net, r):
+        yield net, r
 
 
 @pytest.fixture
@@ -201,17 +193,24 @@ def test_auth_failure_counted_per_session(env, api):
 
 
 def test_reflect_octets_and_dscp(env, api):
+    import socket
     net, r = env
-    sid = add_session(api, net, tr.OPEN, 40007, reflect_len=4, dscp=10,
-                      flags=sa.SF_START_NOW | sa.SF_REFLECT_OCTETS | sa.SF_DSCP_SET)
+    add_session(api, net, tr.OPEN, 40007, reflect_len=4, dscp=10,
+                flags=sa.SF_START_NOW | sa.SF_REFLECT_OCTETS | sa.SF_DSCP_SET)
     s = sender_socket(net, 40007)
     try:
-        import socket
-        s.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
         checks = ping_pong(net, s, tr.OPEN, None, [0, 1], padding=b"\xaa\xbb\xcc\xdd" + bytes(60),
                            reflect_len=4)
         assert all(c is not None for c in checks)
         assert checks[0].plain[41:45] == b"\xaa\xbb\xcc\xdd"
+        # the reply carries the session's DSCP, whatever the request had
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_TOS, 0x28)
+        s.setsockopt(socket.IPPROTO_IP, socket.IP_RECVTOS, 1)
+        s.sendto(tr.build_sender(2, tr.ntp_now(), 0x8001, bytes(64), tr.OPEN), (net.b_end.ip4, PORT))
+        s.settimeout(2.0)
+        _, anc, _, _ = s.recvmsg(2048, socket.CMSG_SPACE(4))
+        tos = [c[2][0] for c in anc if c[1] == socket.IP_TOS]
+        assert tos == [10 << 2]
     finally:
         s.close()
 

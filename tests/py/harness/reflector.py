@@ -18,17 +18,52 @@ does not finish).
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import secrets
 import socket
-import subprocess
 import time
 from pathlib import Path
 
 from .proc import Proc
 
 TAP = "tw0"
+
+
+class ProcGroup:
+    """Starts Procs with their logs in one folder and stops them all, last
+    started first (the procs() fixture, for module-scoped fixtures)."""
+
+    def __init__(self, logdir):
+        self.logdir, self.started = logdir, []
+
+    def __call__(self, argv, ns=None, name=None, env=None):
+        p = Proc(argv, ns=ns, logdir=self.logdir, name=name, env=env).start()
+        self.started.append(p)
+        return p
+
+    def stop_all(self):
+        for p in reversed(self.started):
+            p.stop()
+
+
+@contextlib.contextmanager
+def running_reflector(tmpdir, subnet, **kw):
+    """Two namespaces joined by a veth (10.99.<subnet>.0/24), a reflector
+    started in the second with Reflector(**kw); yields (net, reflector).
+    On the way out the reflector must stop cleanly (status 0, no sanitizer
+    report), and every process and namespace is gone whatever happened."""
+    from . import netns
+    procs = ProcGroup(tmpdir)
+    with netns.NetnsPair(subnet=subnet) as net:
+        r = Reflector(net, tmpdir, **kw)
+        try:
+            r.start(procs)
+            yield net, r
+            r.stop()
+        finally:
+            procs.stop_all()
 
 
 def build_dir() -> Path:
