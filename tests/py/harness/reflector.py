@@ -90,7 +90,7 @@ def software_checksums(ns, ifname: str):
 
 class Reflector:
     def __init__(self, net, tmpdir: Path, light=None, keys=None, extra=None,
-                 addrs=None, dataplane=None):
+                 addrs=None, dataplane=None, queues: int = 1):
         self.net, self.tmp = net, Path(tmpdir)
         self.prefix = "twr-t-" + secrets.token_hex(4)
         self.sock = self.tmp / "session.sock"
@@ -99,6 +99,7 @@ class Reflector:
         self.keys = keys or {}          # key-id -> 48 raw octets
         self.dataplane = dataplane or {}
         self.extra = extra or {}
+        self.queues = queues            # af_packet qpairs = RX queues = workers
         self.proc: Proc | None = None
 
     # -- configuration ---------------------------------------------------
@@ -106,7 +107,7 @@ class Reflector:
         import base64
         dp = {"session-socket": str(self.sock), "mbufs": 4095,
               "port": [{"name": "net_af_packet0", "exception-interface": TAP,
-                        "address": self.addrs}]}
+                        "rx-queues": self.queues, "address": self.addrs}]}
         dp.update(self.dataplane)
         top = {"dataplane": dp, "session-reflector": {"light": {"reflector": self.light}}}
         if self.keys:
@@ -124,9 +125,11 @@ class Reflector:
         return path
 
     def argv(self, cfg: Path) -> list[str]:
+        # main lcore on CPU 0, workers spread over the two CPUs
+        lcores = ",".join(f"{i}@{i % 2}" for i in range(self.queues + 1))
         return [str(binary("twamp-reflector")), "--no-huge", "-m", "512", "--no-pci",
-                "--file-prefix", self.prefix, "-l", "0,1", "--log-level", "lib.eal:error",
-                "--vdev", f"net_af_packet0,iface={self.net.b_end.ifname}",
+                "--file-prefix", self.prefix, "--lcores", lcores, "--log-level", "lib.eal:error",
+                "--vdev", f"net_af_packet0,iface={self.net.b_end.ifname},qpairs={self.queues}",
                 "--", "-c", str(cfg)]
 
     # -- life cycle ------------------------------------------------------
