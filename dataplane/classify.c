@@ -68,7 +68,7 @@ static bool csum_ok(const struct rte_mbuf *m, const uint8_t *frame, const struct
 enum verdict { V_TEST, V_EXCEPTION, V_DROP };
 
 /* Session or Light reflector for a UDP packet to us, or the verdict. */
-static enum verdict classify_udp(struct dp_worker *w, struct tp *t)
+static enum verdict classify_udp(struct dp_worker *w, struct tp *t, uint64_t now)
 {
 	const struct np_info *in = &t->info;
 	struct dp_session *s = dp_sess.count ? session_lookup(in) : NULL;
@@ -79,7 +79,7 @@ static enum verdict classify_udp(struct dp_worker *w, struct tp *t)
 		struct dp_scounters *sc = &w->sc[sessions_slot(s)];
 
 		sc->rx++;
-		sc->last_rx_tsc = rte_rdtsc();
+		sc->last_rx_tsc = now;
 		if (st == TWR_SS_INSTALLED) {
 			w->gc->not_started++;
 			return V_DROP;
@@ -143,7 +143,8 @@ static enum verdict check_test(struct dp_worker *w, struct rte_mbuf *m, struct t
 	return V_TEST;
 }
 
-static enum verdict classify_one(struct dp_worker *w, struct rte_mbuf *m, struct tp *t)
+static enum verdict classify_one(struct dp_worker *w, struct rte_mbuf *m, struct tp *t,
+				 uint64_t now)
 {
 	enum np_result r;
 	enum verdict v;
@@ -172,7 +173,7 @@ static enum verdict classify_one(struct dp_worker *w, struct rte_mbuf *m, struct
 	default:
 		return V_EXCEPTION;
 	}
-	v = classify_udp(w, t);
+	v = classify_udp(w, t, now);
 	if (v != V_TEST)
 		return v;
 	t->payload = t->frame + t->info.payload_off;
@@ -184,7 +185,6 @@ unsigned classify_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n,
 {
 	unsigned nt = 0;
 
-	(void)now;
 	*nexc = 0;
 	w->gc->rx_packets += n;
 	for (unsigned i = 0; i < n; i++) {
@@ -197,7 +197,7 @@ unsigned classify_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n,
 			rte_pktmbuf_free(m);
 			continue;
 		}
-		switch (classify_one(w, m, &tps[nt])) {
+		switch (classify_one(w, m, &tps[nt], now)) {
 		case V_TEST:
 			nt++;
 			break;

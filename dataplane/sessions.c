@@ -315,14 +315,16 @@ int sessions_counters(const uint8_t sid[16], struct twr_api_counters *out)
 void sessions_expire(uint64_t now)
 {
 	uint64_t hz = rte_get_tsc_hz();
+	uint32_t left = dp_sess.count; /* slots are handed out lowest first */
 
-	for (uint32_t i = 0; i < dp_sess.max && dp_sess.count > 0; i++) {
+	for (uint32_t i = 0; i < dp_sess.max && left > 0; i++) {
 		struct dp_session *s = &dp_sess.slots[i];
 		struct dp_scounters sum;
 		uint64_t last;
 
 		if (!s->in_use)
 			continue;
+		left--;
 		if (s->state == TWR_SS_STOPPING && now >= s->stop_deadline_tsc) {
 			DP_LOG_SESSION(INFO, s, "removed: stop timeout of %u ms over", s->timeout_ms);
 			remove_session(s);
