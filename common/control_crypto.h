@@ -64,7 +64,10 @@ bool twc_ctl_crypto_secured(const struct twc_ctl_crypto *c);
 /* ---- Token (Set-Up-Response; kdf.h underneath) ----
  * Client: K = PBKDF2(secret, salt, count), Token = AES-CBC_K(challenge ‖
  * aes ‖ hmac). Server: the same K, decrypt, compare the echoed challenge in
- * constant time; on TWC_E_CHALLENGE aes and hmac are zeroed. Both:
+ * constant time (TWC_E_CHALLENGE); on any error aes and hmac are zeroed.
+ * A server with no secret for the KeyID should still run this with a
+ * dummy secret, so that timing does not tell the two failures apart (PS,
+ * protocol.md §3.9). Both:
  * TWC_E_COUNT for a count outside 1024..2^31-1 (the caller caps it lower,
  * max-count-exponent), TWC_E_CRYPTO on an OpenSSL failure. K is wiped. */
 enum twc_err twc_token_make(const uint8_t *secret, size_t secret_len, const uint8_t salt[16],
