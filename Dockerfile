@@ -13,8 +13,8 @@
 #     -- -c /cfg/memif.json
 #
 # dpdk-configs/README.md has the other profiles (af_packet, a NIC with vfio).
-# The dataplane is compiled with -march=native (dataplane/meson.build): build
-# the image on a machine with the CPU features of the one that runs it.
+# Built with -Dnative=false: generic x86-64 code, so the image runs on any
+# x86-64 host (intel-ipsec-mb still picks its code path for the CPU at run time).
 
 # ---- build stage: compilers and -dev packages, never shipped ---------------
 FROM docker.io/library/debian:bookworm-slim AS build
@@ -28,7 +28,7 @@ RUN apt-get update \
 # .dockerignore keeps tests, benchmarks and build folders out of the context
 WORKDIR /src
 COPY . .
-RUN meson setup /build --prefix=/usr -Dtests=false -Db_lto=true \
+RUN meson setup /build --prefix=/usr -Dtests=false -Dnative=false -Db_lto=true \
  && meson compile -C /build \
  && meson install -C /build --destdir /out
 

@@ -25,7 +25,7 @@ cleanup() {
 	fi
 	ip netns del "$NS_C" 2>/dev/null || true
 	ip netns del "$NS_R" 2>/dev/null || true
-	rm -rf "$TMP"
+	rm -rf "$TMP" /var/run/dpdk/twr-demo
 }
 trap cleanup EXIT INT TERM
 

@@ -21,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import secrets
 import socket
 import time
@@ -64,6 +65,7 @@ def running_reflector(tmpdir, subnet, **kw):
             r.stop()
         finally:
             procs.stop_all()
+            shutil.rmtree(f"/var/run/dpdk/{r.prefix}", ignore_errors=True)
 
 
 def build_dir() -> Path:
