@@ -28,7 +28,7 @@ RUN apt-get update \
 # .dockerignore keeps tests, benchmarks and build folders out of the context
 WORKDIR /src
 COPY . .
-RUN meson setup /build --prefix=/usr -Dtests=false -Dnative=false -Db_lto=true \
+RUN meson setup /build --prefix=/usr -Dtests=false -Dbench=false -Dnative=false -Db_lto=true \
  && meson compile -C /build \
  && meson install -C /build --destdir /out
 
