@@ -61,13 +61,14 @@ static inline uint64_t add_carry(uint64_t a, uint64_t b)
 	return __builtin_add_overflow(a, b, &r) ? r + 1 : r;
 }
 
-/* Sums native-order words (byte-order independence, RFC 1071 §2(B)): 64-bit
- * words four at a time with end-around carry, then the tail; the folded
- * 16-bit result is converted to big-endian word semantics. */
-uint32_t np_csum_partial(const void *data, size_t len, uint32_t sum)
+/* The one's complement sum in native word order (RFC 1071 §2(B): the sum is
+ * byte-order independent, so words are added as loaded and the result is
+ * swapped once at the end, if at all): 64-bit words with end-around carry,
+ * the bulk in SSE2 lanes, then the tail. Returns an unfolded accumulator
+ * (at most 34 bits) to chain more data onto at an even offset. */
+static uint64_t raw_sum(const uint8_t *p, size_t len, uint64_t acc)
 {
-	const uint8_t *p = data;
-	uint64_t acc = 0, acc2 = 0, t, a, b, c, d;
+	uint64_t acc2 = 0, a, b, c, d;
 	uint32_t w32;
 	uint16_t w16;
 
@@ -111,9 +112,11 @@ uint32_t np_csum_partial(const void *data, size_t len, uint32_t sum)
 	acc = add_carry(acc, acc2);
 	/* 64 -> 33 bits, so the 32-bit tail words below cannot overflow it */
 	acc = (acc & 0xffffffffu) + (acc >> 32);
-	for (; len >= 4; p += 4, len -= 4) {
+	if (len >= 4) {
 		memcpy(&w32, p, 4);
 		acc += w32;
+		p += 4;
+		len -= 4;
 	}
 	if (len >= 2) {
 		memcpy(&w16, p, 2);
@@ -127,16 +130,35 @@ uint32_t np_csum_partial(const void *data, size_t len, uint32_t sum)
 		memcpy(&w16, last, 2);
 		acc += w16;
 	}
+	return acc;
+}
+
+/* Fold a native accumulator to 16 bits (still in native word order). */
+static inline uint16_t fold_native(uint64_t acc)
+{
 	acc = (acc & 0xffffffffu) + (acc >> 32);
 	acc = (acc & 0xffffffffu) + (acc >> 32);
 	acc = (acc & 0xffffu) + (acc >> 16);
 	acc = (acc & 0xffffu) + (acc >> 16);
 	acc = (acc & 0xffffu) + (acc >> 16);
-	w16 = (uint16_t)acc;
+	return (uint16_t)acc;
+}
+
+/* a host-order 16-bit value as it would load natively from the wire */
+static inline uint16_t native16(uint16_t v)
+{
 #if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-	w16 = __builtin_bswap16(w16);
+	return __builtin_bswap16(v);
+#else
+	return v;
 #endif
-	t = (uint64_t)sum + w16;
+}
+
+uint32_t np_csum_partial(const void *data, size_t len, uint32_t sum)
+{
+	uint16_t w16 = native16(fold_native(raw_sum(data, len, 0)));
+	uint64_t t = (uint64_t)sum + w16;
+
 	return (uint32_t)((t & 0xffffffffu) + (t >> 32)); /* 2^32 = 1 mod 0xffff */
 }
 
@@ -147,28 +169,35 @@ uint16_t np_csum_fold(uint32_t sum)
 	return (uint16_t)~sum;
 }
 
-/* Pseudo-header (RFC 768 / RFC 8200 §8.1): addresses, protocol, UDP length.
- * The addresses are read from the frame, so this also serves a reply whose
- * addresses were swapped (the sum does not depend on their order). */
-static uint32_t pseudo_sum(const uint8_t *frame, const struct np_info *info, uint16_t ulen)
+/* Pseudo-header (RFC 768 / RFC 8200 §8.1): addresses, protocol, UDP length,
+ * as a native accumulator. The addresses are read from the frame, so this
+ * also serves a reply whose addresses were swapped (the sum does not depend
+ * on their order). */
+static inline uint64_t pseudo_native(const uint8_t *frame, const struct np_info *info,
+				     uint16_t ulen)
 {
 	const uint8_t *ip = frame + info->l3_off;
+	uint64_t acc = (uint64_t)native16(PROTO_UDP) + native16(ulen);
 
 	if (info->ipver == 4)
-		return np_csum_partial(ip + 12, 8, PROTO_UDP + (uint32_t)ulen);
-	return np_csum_partial(ip + 8, 32, PROTO_UDP + (uint32_t)ulen);
+		return raw_sum(ip + 12, 8, acc);
+	return raw_sum(ip + 8, 32, acc);
+}
+
+/* UDP header and payload plus the pseudo-header, in one pass */
+static inline uint16_t udp_sum_native(const uint8_t *frame, const struct np_info *info)
+{
+	const uint8_t *udp = frame + info->l4_off;
+	uint16_t ulen = get16(udp + 4);
+
+	return fold_native(raw_sum(udp, ulen, pseudo_native(frame, info, ulen)));
 }
 
 bool np_udp_csum_ok(const uint8_t *frame, const struct np_info *info)
 {
-	const uint8_t *udp = frame + info->l4_off;
-	uint16_t ulen = get16(udp + 4);
-	uint32_t sum;
-
 	if (info->udp_csum == 0)
 		return info->ipver == 4; /* optional on IPv4, mandatory on IPv6 */
-	sum = np_csum_partial(udp, ulen, pseudo_sum(frame, info, ulen));
-	return np_csum_fold(sum) == 0;
+	return udp_sum_native(frame, info) == 0xffff;
 }
 
 /* ---- parsing ------------------------------------------------------------ */
@@ -219,7 +248,7 @@ static enum np_result parse_ipv4(const uint8_t *frame, size_t len, size_t l3,
 	tl = get16(ip + 2);
 	if (hl < IPV4_MIN_HDR || tl < hl || tl > len - l3)
 		return NP_MALFORMED;
-	if (np_csum_fold(np_csum_partial(ip, hl, 0)) != 0)
+	if (fold_native(raw_sum(ip, hl, 0)) != 0xffff)
 		return NP_MALFORMED;
 
 	info->tos = ip[1];
@@ -337,7 +366,11 @@ size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_pa
 		ip[8] = 255;
 		swap_bytes(ip + 12, ip + 16, 4);
 		put16(ip + 10, 0);
-		put16(ip + 10, np_csum_fold(np_csum_partial(ip, hl, 0)));
+		{
+			uint16_t c = (uint16_t)~fold_native(raw_sum(ip, hl, 0));
+
+			memcpy(ip + 10, &c, 2); /* native order in, native order out */
+		}
 	} else {
 		ip[0] = (uint8_t)(0x60 | tos >> 4);
 		ip[1] = (uint8_t)(tos << 4 | (ip[1] & 0x0f)); /* flow label kept */
@@ -353,28 +386,39 @@ size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_pa
 
 void np_udp_csum_set(uint8_t *frame, const struct np_info *info)
 {
-	uint8_t *udp = frame + info->l4_off;
-	uint16_t ulen = get16(udp + 4);
+	uint8_t *field = frame + info->l4_off + 6;
 	uint16_t c;
 
-	put16(udp + 6, 0);
-	c = np_csum_fold(np_csum_partial(udp, ulen, pseudo_sum(frame, info, ulen)));
-	put16(udp + 6, c ? c : 0xffff); /* 0 means "no checksum" (RFC 768) */
+	memset(field, 0, 2);
+	c = (uint16_t)~udp_sum_native(frame, info);
+	if (c == 0)
+		c = 0xffff; /* 0 means "no checksum" (RFC 768); same in either order */
+	memcpy(field, &c, 2);
 }
 
-/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), summed over the changed words. */
+/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), summed over the changed words,
+ * all in native word order. */
 void np_udp_csum_update(uint8_t *frame, const struct np_info *info,
 			const uint8_t *old, const uint8_t *new_, size_t n)
 {
 	uint8_t *field = frame + info->l4_off + 6;
-	uint16_t hc = get16(field), c;
-	uint32_t sum;
+	uint64_t acc;
+	uint16_t hc, c;
 
+	memcpy(&hc, field, 2);
 	if (hc == 0 && info->ipver == 4)
 		return; /* no checksum in use */
-	sum = (uint16_t)~hc;
-	sum += np_csum_fold(np_csum_partial(old, n, 0));
-	sum = np_csum_partial(new_, n, sum);
-	c = np_csum_fold(sum);
-	put16(field, c ? c : 0xffff);
+	acc = (uint16_t)~hc;
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		uint16_t m, m2;
+
+		memcpy(&m, old + i, 2);
+		memcpy(&m2, new_ + i, 2);
+		acc += (uint16_t)~m;
+		acc += m2;
+	}
+	c = (uint16_t)~fold_native(acc);
+	if (c == 0)
+		c = 0xffff;
+	memcpy(field, &c, 2);
 }
