@@ -1,0 +1,103 @@
+/* The TWAMP-Control server's view of the configuration: the server and
+ * security-baseline containers and the key-chain of the twamp-reflector
+ * YANG module (yang/twamp-reflector.yang), extracted from the
+ * libyang-validated tree. No DPDK in here. */
+#ifndef TWR_CTL_CONFIG_H
+#define TWR_CTL_CONFIG_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "dp_config.h" /* struct dp_prefix */
+
+#define CTL_MAX_KEYS 64
+#define CTL_MAX_PREFIXES 64
+#define CTL_MAX_LISTEN 16
+#define CTL_KEY_ID_MAX 80      /* KeyID of RFC 4656: 80 octets */
+#define CTL_SECRET_MAX 256     /* octets of one shared secret */
+#define CTL_PATH_MAX 4096
+
+/* TWAMP-Modes bits (RFC 8913 twamp-modes positions; protocol.md 1.3). */
+#define CTL_MODE_UNAUTH       0x01u
+#define CTL_MODE_AUTH         0x02u
+#define CTL_MODE_ENCRYPTED    0x04u
+#define CTL_MODE_MIXED        0x08u /* unauth-test-encrypt-control */
+#define CTL_MODE_ISC          0x10u /* individual-session-control */
+#define CTL_MODE_REFLECT_OCT  0x20u
+#define CTL_MODE_SYMMETRICAL  0x40u
+#define CTL_MODE_IKEV2        0x80u
+
+/* One key-chain entry. The secret is wiped by ctl_config_free(). */
+struct ctl_key {
+	char key_id[CTL_KEY_ID_MAX + 1];
+	size_t id_len;
+	uint8_t secret[CTL_SECRET_MAX];
+	size_t secret_len;
+};
+
+/* A local address (no prefix). */
+struct ctl_addr {
+	uint8_t ipver;     /* 4 or 6 */
+	uint8_t addr[16];  /* IPv4 in the first 4 octets */
+};
+
+struct ctl_server_cfg {
+	bool admin_state;
+	uint16_t tcp_port;               /* 862 */
+	size_t nlisten;                  /* 0 = any address */
+	struct ctl_addr listen[CTL_MAX_LISTEN];
+	uint32_t servwait_s;             /* 900 */
+	uint8_t control_dscp;            /* 0 */
+	uint8_t count;                   /* PBKDF2 Count = 1 << count; 15 */
+	uint8_t max_count_exponent;      /* 20 */
+	uint32_t modes;                  /* CTL_MODE_* offered in the Server Greeting */
+	bool allow_other_test_peer;      /* false */
+	uint16_t test_port_min;          /* 49152 */
+	uint16_t test_port_max;          /* 65535 */
+	uint32_t test_timeout_ms;        /* 2000 */
+	uint32_t refwait_s;              /* session-reflector refwait, 900 */
+	uint32_t max_connections;        /* 64 */
+	uint32_t max_conn_per_client;    /* 8 */
+	uint32_t max_pending_auth;       /* 16 */
+	uint32_t auth_timeout_s;         /* 30 */
+	uint32_t max_sessions_per_conn;  /* 64, at most 256 */
+};
+
+struct ctl_security_cfg {
+	size_t nacl;                     /* 0 = any source */
+	struct dp_prefix acl[CTL_MAX_PREFIXES]; /* host bits cleared */
+	uint8_t block_failed_times;      /* 5 */
+	uint16_t block_failed_period_s;  /* 60 */
+	uint16_t block_reactive_s;       /* 300 */
+	uint8_t alarm_upper;             /* 20 */
+	uint8_t alarm_lower;             /* 10 */
+	uint16_t alarm_period_s;         /* 300 */
+	bool log_syslog;                 /* false */
+	char log_file[CTL_PATH_MAX];     /* "" = no local log */
+	bool log_hash_chain;             /* true */
+	char log_key_id[CTL_KEY_ID_MAX + 1]; /* "" = none */
+	bool require_root_owner;         /* true */
+};
+
+struct ctl_config {
+	struct ctl_server_cfg server;
+	struct ctl_security_cfg security;
+	size_t nkeys;
+	struct ctl_key keys[CTL_MAX_KEYS];
+};
+
+/* Load, validate (libyang) and extract; a file holding keys must pass the
+ * file-security rule (cfg_check_secret_parsed). On failure returns -1,
+ * writes a one-line reason into err and leaves no key material in cfg. */
+int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t errlen);
+
+/* Wipe every secret (and the rest of the config). */
+void ctl_config_free(struct ctl_config *cfg);
+
+/* The key-chain entry named by a KeyID as received: trailing NUL padding
+ * (the 80-octet KeyID field) is ignored. NULL if there is none. */
+const struct ctl_key *ctl_config_key(const struct ctl_config *cfg, const uint8_t *key_id,
+				     size_t len);
+
+#endif
