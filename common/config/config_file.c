@@ -1,6 +1,7 @@
 /* Loading the YANG-modelled configuration with libyang, and the file
  * security check for files that hold key material. */
 #include "config_file.h"
+#include "secure_mem.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -213,4 +214,47 @@ const char *cfg_str(const struct lyd_node *node, const char *xpath)
 		v = lyd_get_value(set->dnodes[0]);
 	ly_set_free(set, NULL);
 	return v;
+}
+
+#define CFG_KEYS "/twamp-reflector:twamp-reflector/key-chain/key"
+
+/* Best effort: clear the decoded secrets libyang holds before freeing the
+ * tree (its copy of the file text and the base64 strings are out of reach). */
+static void wipe_tree_secrets(struct lyd_node *tree)
+{
+	struct ly_set *set = NULL;
+
+	if (!tree || lyd_find_xpath(tree, CFG_KEYS "/secret-key", &set) != LY_SUCCESS)
+		return;
+	for (uint32_t i = 0; i < set->count; i++) {
+		struct lyd_value_binary *bin;
+
+		LYD_VALUE_GET(&((struct lyd_node_term *)set->dnodes[i])->value, bin);
+		if (bin && bin->data)
+			wipe(bin->data, bin->size);
+	}
+	ly_set_free(set, NULL);
+}
+
+int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *err, size_t errlen)
+{
+	struct lyd_node *tree = NULL;
+	struct ly_ctx *ctx;
+	struct stat parsed;
+	int rc = -1;
+
+	ctx = cfg_ctx_new(err, errlen);
+	if (!ctx)
+		return -1;
+	if (cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0)
+		goto out;
+	if (cfg_str(tree, CFG_KEYS "/key-id") != NULL &&
+	    cfg_check_secret_parsed(path, &parsed, err, errlen) != 0)
+		goto out;
+	rc = extract(tree, arg, err, errlen);
+out:
+	wipe_tree_secrets(tree);
+	lyd_free_all(tree);
+	ly_ctx_destroy(ctx);
+	return rc;
 }

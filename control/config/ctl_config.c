@@ -12,30 +12,6 @@
 #include "ctl_config_priv.h"
 #include "secure_mem.h"
 
-static bool has_keys(const struct lyd_node *tree)
-{
-	return tree && cfg_str(tree, DPC_TOP "/key-chain/key/key-id") != NULL;
-}
-
-/* Best effort: clear the decoded secrets libyang holds before the tree is
- * freed (its copies of the file text and base64 strings are out of reach). */
-static void wipe_tree_secrets(struct lyd_node *tree)
-{
-	struct ly_set *set = NULL;
-	uint32_t i;
-
-	if (!tree || lyd_find_xpath(tree, DPC_TOP "/key-chain/key/secret-key", &set) != LY_SUCCESS)
-		return;
-	for (i = 0; i < set->count; i++) {
-		struct lyd_value_binary *bin;
-
-		LYD_VALUE_GET(&((struct lyd_node_term *)set->dnodes[i])->value, bin);
-		if (bin && bin->data)
-			wipe(bin->data, bin->size);
-	}
-	ly_set_free(set, NULL);
-}
-
 static int extract(const struct lyd_node *tree, struct ctl_config *cfg, struct dpc_err *e)
 {
 	struct lyd_node *top = NULL;
@@ -47,29 +23,29 @@ static int extract(const struct lyd_node *tree, struct ctl_config *cfg, struct d
 	return ctlc_keys(top, cfg, e);
 }
 
+struct load_ctx {
+	struct ctl_config *cfg;
+	struct dpc_err e;        /* carries the error buffer */
+};
+
+static int extract_cb(const struct lyd_node *tree, void *arg, char *err, size_t errlen)
+{
+	struct load_ctx *c = arg;
+
+	(void)err;
+	(void)errlen;
+	return extract(tree, c->cfg, &c->e);
+}
+
 int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t errlen)
 {
-	struct dpc_err e = { .file = path, .buf = err, .len = errlen };
-	struct lyd_node *tree = NULL;
-	struct ly_ctx *ctx;
-	struct stat parsed;
-	int rc = -1;
+	struct load_ctx c = { cfg, { .file = path, .buf = err, .len = errlen } };
+	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
-	ctx = cfg_ctx_new(err, errlen);
-	if (!ctx)
-		return -1;
-	if (cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0)
-		goto out;
-	if (has_keys(tree) && cfg_check_secret_parsed(path, &parsed, err, errlen) != 0)
-		goto out;
-	rc = extract(tree, cfg, &e);
-out:
+	rc = cfg_load_secure(path, extract_cb, &c, err, errlen);
 	if (rc != 0)
 		ctl_config_free(cfg);
-	wipe_tree_secrets(tree);
-	lyd_free_all(tree);
-	ly_ctx_destroy(ctx);
 	return rc;
 }
 
