@@ -251,7 +251,7 @@ int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *e
 	if (cfg_str(tree, CFG_KEYS "/key-id") != NULL &&
 	    cfg_check_secret_parsed(path, &parsed, err, errlen) != 0)
 		goto out;
-	rc = extract(tree, arg, err, errlen);
+	rc = extract(tree, arg, path, err, errlen);
 out:
 	wipe_tree_secrets(tree);
 	lyd_free_all(tree);

@@ -36,10 +36,11 @@ int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *e
 
 /* The whole secure load of a configuration file: parse and validate `path`;
  * if it holds key material (a key-chain key), refuse it unless it passes
- * cfg_check_secret_parsed; call extract(tree, arg, err, errlen); then clear
- * the decoded secrets libyang holds and free everything. Returns extract's
- * result, or -1 with the reason in err. */
-typedef int (*cfg_extract_fn)(const struct lyd_node *tree, void *arg, char *err, size_t errlen);
+ * cfg_check_secret_parsed; call extract(tree, arg, path, err, errlen); then
+ * clear the decoded secrets libyang holds and free everything. Returns
+ * extract's result, or -1 with the reason in err. */
+typedef int (*cfg_extract_fn)(const struct lyd_node *tree, void *arg, const char *path,
+			      char *err, size_t errlen);
 int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *err, size_t errlen);
 
 /* Helpers for extraction code: value of the leaf at `xpath` under `node`

@@ -12,8 +12,12 @@
 #include "ctl_config_priv.h"
 #include "secure_mem.h"
 
-static int extract(const struct lyd_node *tree, struct ctl_config *cfg, struct dpc_err *e)
+static int extract(const struct lyd_node *tree, void *arg, const char *path, char *err,
+		   size_t errlen)
 {
+	struct ctl_config *cfg = arg;
+	struct dpc_err err_ctx = { .file = path, .buf = err, .len = errlen };
+	struct dpc_err *e = &err_ctx;
 	struct lyd_node *top = NULL;
 
 	if (!tree || lyd_find_path(tree, DPC_TOP, 0, &top) != LY_SUCCESS || !top)
@@ -23,27 +27,12 @@ static int extract(const struct lyd_node *tree, struct ctl_config *cfg, struct d
 	return ctlc_keys(top, cfg, e);
 }
 
-struct load_ctx {
-	struct ctl_config *cfg;
-	struct dpc_err e;        /* carries the error buffer */
-};
-
-static int extract_cb(const struct lyd_node *tree, void *arg, char *err, size_t errlen)
-{
-	struct load_ctx *c = arg;
-
-	(void)err;
-	(void)errlen;
-	return extract(tree, c->cfg, &c->e);
-}
-
 int ctl_config_load(const char *path, struct ctl_config *cfg, char *err, size_t errlen)
 {
-	struct load_ctx c = { cfg, { .file = path, .buf = err, .len = errlen } };
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
-	rc = cfg_load_secure(path, extract_cb, &c, err, errlen);
+	rc = cfg_load_secure(path, extract, cfg, err, errlen);
 	if (rc != 0)
 		ctl_config_free(cfg);
 	return rc;
