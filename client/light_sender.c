@@ -45,6 +45,8 @@ struct run {
 	uint64_t last_send_ns;
 	const char *fail_what; /* set when an I/O error stops the session */
 	int fail_errno;
+	bool own_sock;         /* opened here, closed at teardown */
+	bool done;
 };
 
 static uint64_t mono_ns(void)
@@ -206,20 +208,6 @@ static uint64_t next_deadline(const struct run *r, uint64_t now)
 	return now + (r->timeout_ms > age ? (r->timeout_ms - age) * 1000000ull : 0);
 }
 
-static void wait_io(struct run *r, uint64_t now)
-{
-	uint64_t deadline = next_deadline(r, now);
-	uint64_t ns = deadline > now ? deadline - now : 0;
-	struct pollfd pfd = { .fd = r->sock.fd, .events = POLLIN };
-	struct timespec ts;
-
-	if (ns > LOOP_MAX_WAIT_NS)
-		ns = LOOP_MAX_WAIT_NS;
-	ts.tv_sec = (time_t)(ns / 1000000000ull);
-	ts.tv_nsec = (long)(ns % 1000000000ull);
-	(void)ppoll(&pfd, 1, &ts, NULL);
-}
-
 static bool finished(const struct run *r, uint64_t now)
 {
 	if (r->next < r->cfg->count)
@@ -227,23 +215,72 @@ static bool finished(const struct run *r, uint64_t now)
 	return r->st->received >= r->next || now >= r->last_send_ns + r->cfg->timeout_ns;
 }
 
-static void run_loop(struct run *r)
+/* One round of a session's work; false once it has ended. */
+static bool step(struct run *r)
+{
+	uint64_t now = mono_ns();
+
+	if (r->cfg->stop && *r->cfg->stop) {
+		r->fail_what = "interrupted";
+		return false;
+	}
+	expire(r, now);
+	if (send_due(r, now) < 0 || drain(r) < 0)
+		return false;
+	return !finished(r, mono_ns());
+}
+
+/* Wait for a reply on any running session, the watched descriptor, or the
+ * earliest deadline (at most LOOP_MAX_WAIT_NS). Returns true if watch_fd
+ * woke up. */
+static bool wait_io(struct run *rs, size_t n, int watch_fd)
+{
+	struct pollfd pfd[LIGHT_MAX_SESSIONS + 1];
+	uint64_t now = mono_ns(), ns = LOOP_MAX_WAIT_NS;
+	nfds_t k = 0;
+	struct timespec ts;
+
+	for (size_t i = 0; i < n; i++) {
+		uint64_t d;
+
+		if (rs[i].done)
+			continue;
+		d = next_deadline(&rs[i], now);
+		if (d <= now)
+			ns = 0;
+		else if (d - now < ns)
+			ns = d - now;
+		pfd[k++] = (struct pollfd){ .fd = rs[i].sock.fd, .events = POLLIN };
+	}
+	if (watch_fd >= 0)
+		pfd[k++] = (struct pollfd){ .fd = watch_fd, .events = POLLIN | POLLRDHUP };
+	ts.tv_sec = (time_t)(ns / 1000000000ull);
+	ts.tv_nsec = (long)(ns % 1000000000ull);
+	if (ppoll(pfd, k, &ts, NULL) <= 0 || watch_fd < 0)
+		return false;
+	return pfd[k - 1].revents != 0;
+}
+
+/* Returns true if the watched descriptor ended the sessions. */
+static bool run_loop(struct run *rs, size_t n, int watch_fd)
 {
 	for (;;) {
-		uint64_t now = mono_ns();
+		size_t running = 0;
 
-		if (r->cfg->stop && *r->cfg->stop) {
-			r->fail_what = "interrupted";
-			return;
+		for (size_t i = 0; i < n; i++) {
+			if (!rs[i].done && !step(&rs[i]))
+				rs[i].done = true;
+			running += !rs[i].done;
 		}
-		expire(r, now);
-		if (send_due(r, now) < 0 || drain(r) < 0)
-			return;
-		now = mono_ns();
-		if (finished(r, now))
-			return;
-		wait_io(r, now);
+		if (running == 0)
+			return false;
+		if (wait_io(rs, n, watch_fd))
+			break;
 	}
+	for (size_t i = 0; i < n; i++)
+		if (!rs[i].done)
+			rs[i].fail_what = "control connection";
+	return true;
 }
 
 /* Our Error Estimate: the S bit as the user says, the size from the
@@ -258,11 +295,29 @@ static uint16_t our_errest(bool synced)
 	return errest_encode(synced, err_s);
 }
 
+static int open_sock(struct run *r, char *err, size_t errlen)
+{
+	const struct light_cfg *c = r->cfg;
+
+	if (c->sock) {
+		r->sock = *c->sock;
+		return 0;
+	}
+	r->own_sock = true;
+	return tsock_open(&r->sock, c->dst.ss_family, c->has_src ? &c->src : NULL,
+			  c->src.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
+			  c->dscp, err, errlen);
+}
+
 static int run_setup(struct run *r, char *err, size_t errlen)
 {
 	const struct light_cfg *c = r->cfg;
 	uint64_t seed = 0;
 
+	if (c->count == 0 || c->count > LIGHT_MAX_COUNT || c->count > r->st->capacity) {
+		snprintf(err, errlen, "packet count %u out of range", c->count);
+		return -1;
+	}
 	if (c->fill_random && getrandom(&seed, sizeof(seed), 0) != sizeof(seed))
 		seed = mono_ns();
 	if (spkt_init(&r->pkt, c->sec, c->symmetrical, c->keys, c->size, our_errest(c->synced),
@@ -270,6 +325,8 @@ static int run_setup(struct run *r, char *err, size_t errlen)
 		snprintf(err, errlen, "packet size %u or keys not valid for this mode", c->size);
 		return -1;
 	}
+	if (c->reflect_octets)
+		spkt_set_server_octets(&r->pkt, c->server_octets);
 	r->txbuf = malloc(c->size);
 	r->rxbuf = malloc(RX_BUF_SIZE);
 	r->t1 = malloc((size_t)c->count * sizeof(*r->t1));
@@ -278,9 +335,7 @@ static int run_setup(struct run *r, char *err, size_t errlen)
 		snprintf(err, errlen, "out of memory for %u packets", c->count);
 		return -1;
 	}
-	if (tsock_open(&r->sock, c->dst.ss_family, c->has_src ? &c->src : NULL,
-		       c->src.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) : sizeof(struct sockaddr_in),
-		       c->dscp, err, errlen) < 0)
+	if (open_sock(r, err, errlen) < 0)
 		return -1;
 	r->window = c->window ? c->window : light_auto_window(tsock_rcvbuf(&r->sock), c->size);
 	r->timeout_ms = (c->timeout_ns + 999999ull) / 1000000ull;
@@ -289,41 +344,96 @@ static int run_setup(struct run *r, char *err, size_t errlen)
 
 static void run_teardown(struct run *r)
 {
-	tsock_close(&r->sock);
+	if (r->own_sock)
+		tsock_close(&r->sock);
 	free(r->txbuf);
 	free(r->rxbuf);
 	free(r->t1);
 	free(r->sent_ms);
 }
 
-int light_run(const struct light_cfg *cfg, struct stats *st, char *err, size_t errlen)
+/* The session's outcome after the loop. */
+static void run_result(struct run *r, struct light_result *res)
 {
-	struct run r = { .cfg = cfg, .st = st, .sock = { .fd = -1 } };
+	const struct light_cfg *cfg = r->cfg;
 	char a[ADDR_STRLEN];
+
+	stats_set_sent(r->st, r->next);
+	res->rc = 0;
+	res->err[0] = '\0';
+	if (!r->fail_what)
+		return;
+	res->rc = LIGHT_ERR_IO;
+	if (r->fail_errno == 0) {
+		snprintf(res->err, sizeof(res->err), "%s", r->fail_what);
+		return;
+	}
+	addr_format(&cfg->dst, a, sizeof(a));
+	snprintf(res->err, sizeof(res->err), "%s (%s port %u): %s", r->fail_what, a,
+		 addr_port(&cfg->dst), strerror(r->fail_errno));
+}
+
+/* Sets every session up; on a failure tears down what was set up. */
+static int setup_all(struct run *rs, struct light_result *res, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (run_setup(&rs[i], res[i].err, sizeof(res[i].err)) == 0)
+			continue;
+		for (size_t j = 0; j < n; j++) {
+			res[j].rc = LIGHT_ERR_SETUP;
+			if (j != i)
+				snprintf(res[j].err, sizeof(res[j].err),
+					 "not started: session %zu could not be set up", i + 1);
+			run_teardown(&rs[j]);
+		}
+		return -1;
+	}
+	return 0;
+}
+
+int light_run_many(const struct light_cfg *cfgs, struct stats *sts, struct light_result *res,
+		   size_t n, int watch_fd)
+{
+	struct run *rs;
+	uint64_t start;
+	bool watched;
 	int rc = 0;
 
-	if (cfg->count == 0 || cfg->count > LIGHT_MAX_COUNT || cfg->count > st->capacity) {
-		snprintf(err, errlen, "packet count %u out of range", cfg->count);
+	if (n == 0 || n > LIGHT_MAX_SESSIONS)
+		return LIGHT_ERR_SETUP;
+	rs = calloc(n, sizeof(*rs));
+	if (!rs) {
+		for (size_t i = 0; i < n; i++) {
+			res[i].rc = LIGHT_ERR_SETUP;
+			snprintf(res[i].err, sizeof(res[i].err), "out of memory");
+		}
 		return LIGHT_ERR_SETUP;
 	}
-	if (run_setup(&r, err, errlen) < 0) {
-		run_teardown(&r);
+	for (size_t i = 0; i < n; i++)
+		rs[i] = (struct run){ .cfg = &cfgs[i], .st = &sts[i], .sock = { .fd = -1 } };
+	if (setup_all(rs, res, n) < 0) {
+		free(rs);
 		return LIGHT_ERR_SETUP;
 	}
-	r.start_ns = mono_ns();
-	r.next_send_ns = r.start_ns;
-	r.last_send_ns = r.start_ns;
-	run_loop(&r);
-	stats_set_sent(st, r.next);
-	if (r.fail_what && r.fail_errno == 0) {
-		snprintf(err, errlen, "%s", r.fail_what);
-		rc = LIGHT_ERR_IO;
-	} else if (r.fail_what) {
-		addr_format(&cfg->dst, a, sizeof(a));
-		snprintf(err, errlen, "%s (%s port %u): %s", r.fail_what, a, addr_port(&cfg->dst),
-			 strerror(r.fail_errno));
-		rc = LIGHT_ERR_IO;
+	start = mono_ns();
+	for (size_t i = 0; i < n; i++)
+		rs[i].start_ns = rs[i].next_send_ns = rs[i].last_send_ns = start;
+	watched = run_loop(rs, n, watch_fd);
+	for (size_t i = 0; i < n; i++) {
+		run_result(&rs[i], &res[i]);
+		if (res[i].rc)
+			rc = LIGHT_ERR_IO;
+		run_teardown(&rs[i]);
 	}
-	run_teardown(&r);
+	free(rs);
+	return watched ? LIGHT_ERR_WATCH : rc;
+}
+
+int light_run(const struct light_cfg *cfg, struct stats *st, char *err, size_t errlen)
+{
+	struct light_result res;
+	int rc = light_run_many(cfg, st, &res, 1, -1);
+
+	snprintf(err, errlen, "%s", rc ? res.err : "");
 	return rc;
 }

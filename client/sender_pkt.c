@@ -58,12 +58,24 @@ static void fill_padding(struct spkt *c, uint8_t *pad, size_t n)
 	}
 }
 
+void spkt_set_server_octets(struct spkt *c, uint16_t server_octets)
+{
+	c->put_server_octets = true;
+	c->server_octets = server_octets;
+}
+
 int spkt_prepare(struct spkt *c, uint8_t *buf, uint32_t seq)
 {
 	struct tw_sender_fields f = { .seq = seq, .ts = 0, .errest = c->errest };
+	uint8_t *pad = buf + c->snd->base_len;
+	size_t pad_len = c->size - c->snd->base_len;
 
 	tw_sender_write(buf, c->snd, &f);
-	fill_padding(c, buf + c->snd->base_len, c->size - c->snd->base_len);
+	fill_padding(c, pad, pad_len);
+	if (c->put_server_octets && pad_len >= 2) {
+		pad[0] = (uint8_t)(c->server_octets >> 8);
+		pad[1] = (uint8_t)c->server_octets;
+	}
 	if (c->keys && !c->ts_protected)
 		return tw_protect(buf, c->size, c->snd, c->keys);
 	return 0;

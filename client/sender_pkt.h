@@ -30,6 +30,8 @@ struct spkt {
 	bool fill_random;
 	bool ts_protected;           /* the timestamp lies inside the crypto */
 	uint64_t prng;               /* padding generator state */
+	bool put_server_octets;      /* RFC 6038 Reflect Octets */
+	uint16_t server_octets;
 };
 
 enum spkt_reply {
@@ -42,6 +44,11 @@ enum spkt_reply {
  * protected mode. keys must outlive the context. */
 int spkt_init(struct spkt *c, enum tw_sec sec, bool symmetrical, const struct tw_keys *keys,
 	      uint16_t size, uint16_t errest, bool fill_random, uint64_t seed);
+
+/* RFC 6038 Reflect Octets: the Server Octets of Accept-Session go at the
+ * start of every packet's padding (when it has room for them), for the
+ * reflector to copy back. */
+void spkt_set_server_octets(struct spkt *c, uint16_t server_octets);
 
 /* Smallest sender packet of a mode (the default size). */
 uint16_t spkt_min_size(enum tw_sec sec, bool symmetrical);
