@@ -350,6 +350,36 @@ static inline uint8_t reply_tos(uint8_t req_tos, int dscp)
 	return dscp < 0 ? (uint8_t)(req_tos & 0xfc) : (uint8_t)((dscp & 0x3f) << 2);
 }
 
+/* RFC 1624 eqn. 3 term for one 16-bit word changed from o to n (native) */
+static inline uint64_t word_delta(uint16_t o, uint16_t n)
+{
+	return (uint64_t)(uint16_t)~o + n;
+}
+
+/* The reply's IPv4 header: TOS, total length and TTL change; swapping the
+ * addresses leaves the sum alone. The request's header checksum is valid
+ * (np_parse checked it), so an incremental update is exact. */
+static void reply_ipv4(uint8_t *ip, uint8_t tos, uint16_t total_len)
+{
+	uint16_t o0, o1, o4, n0, n1, n4, hc;
+	uint64_t acc;
+
+	memcpy(&o0, ip, 2);
+	memcpy(&o1, ip + 2, 2);
+	memcpy(&o4, ip + 8, 2);
+	ip[1] = tos;
+	put16(ip + 2, total_len);
+	ip[8] = 255;
+	swap_bytes(ip + 12, ip + 16, 4);
+	memcpy(&n0, ip, 2);
+	memcpy(&n1, ip + 2, 2);
+	memcpy(&n4, ip + 8, 2);
+	memcpy(&hc, ip + 10, 2);
+	acc = (uint16_t)~hc + word_delta(o0, n0) + word_delta(o1, n1) + word_delta(o4, n4);
+	hc = (uint16_t)~fold_native(acc);
+	memcpy(ip + 10, &hc, 2);
+}
+
 size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_payload_len, int dscp)
 {
 	uint8_t *ip = frame + info->l3_off;
@@ -359,18 +389,7 @@ size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_pa
 
 	swap_bytes(frame, frame + ETH_ADDR_LEN, ETH_ADDR_LEN);
 	if (info->ipver == 4) {
-		uint16_t hl = (uint16_t)(info->l4_off - info->l3_off);
-
-		ip[1] = tos;
-		put16(ip + 2, (uint16_t)(hl + ulen));
-		ip[8] = 255;
-		swap_bytes(ip + 12, ip + 16, 4);
-		put16(ip + 10, 0);
-		{
-			uint16_t c = (uint16_t)~fold_native(raw_sum(ip, hl, 0));
-
-			memcpy(ip + 10, &c, 2); /* native order in, native order out */
-		}
+		reply_ipv4(ip, tos, (uint16_t)(info->l4_off - info->l3_off + ulen));
 	} else {
 		ip[0] = (uint8_t)(0x60 | tos >> 4);
 		ip[1] = (uint8_t)(tos << 4 | (ip[1] & 0x0f)); /* flow label kept */
@@ -394,6 +413,34 @@ void np_udp_csum_set(uint8_t *frame, const struct np_info *info)
 	if (c == 0)
 		c = 0xffff; /* 0 means "no checksum" (RFC 768); same in either order */
 	memcpy(field, &c, 2);
+}
+
+bool np_udp_csum_verify_carry(const uint8_t *frame, const struct np_info *info, uint16_t pre,
+			      uint64_t *carry)
+{
+	const uint8_t *udp = frame + info->l4_off;
+	const uint8_t *pl = frame + info->payload_off;
+	uint16_t ulen = get16(udp + 4), field;
+	uint64_t acc;
+
+	/* ports and length (6 octets), then the payload after [0, pre) */
+	acc = raw_sum(udp, 6, pseudo_native(frame, info, ulen));
+	acc = raw_sum(pl + pre, (size_t)info->payload_len - pre, acc);
+	*carry = acc;
+	if (info->udp_csum == 0)
+		return info->ipver == 4;
+	memcpy(&field, udp + 6, 2);
+	return fold_native(raw_sum(pl, pre, acc) + field) == 0xffff;
+}
+
+void np_udp_csum_from_carry(uint8_t *frame, const struct np_info *info, uint16_t pre,
+			    uint64_t carry)
+{
+	uint16_t c = (uint16_t)~fold_native(raw_sum(frame + info->payload_off, pre, carry));
+
+	if (c == 0)
+		c = 0xffff;
+	memcpy(frame + info->l4_off + 6, &c, 2);
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), summed over the changed words,

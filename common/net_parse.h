@@ -57,7 +57,8 @@ bool np_udp_csum_ok(const uint8_t *frame, const struct np_info *info);
 /* Turn a parsed request into the reply headers in place: swap MACs, IP
  * addresses and UDP ports; TTL/Hop Limit 255; IP and UDP lengths for a UDP
  * payload of new_payload_len octets; DSCP: the request's if dscp < 0
- * (reflect), else dscp; ECN always 0; IPv4 header checksum recomputed. The
+ * (reflect), else dscp; ECN always 0; IPv4 header checksum updated
+ * incrementally (RFC 1624: np_parse accepted only a valid one). The
  * UDP checksum is left for np_udp_csum_set. The caller ensures the buffer
  * holds payload_off + new_payload_len octets. Returns the new frame length. */
 size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_payload_len, int dscp);
@@ -65,6 +66,26 @@ size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_pa
 /* Compute and store the UDP checksum of a reply made by np_make_reply
  * (payload final). Always computed, also on IPv4. */
 void np_udp_csum_set(uint8_t *frame, const struct np_info *info);
+
+/* Checksum carried from a verified request to its reply (the fast path).
+ * A reply built in place changes only the UDP payload octets [0, pre) (the
+ * reflector header, reflected octets); ports and addresses are swapped,
+ * which leaves the one's complement sum unchanged, and the UDP length stays
+ * the same. So the request's sum of everything but those octets and the
+ * checksum field, taken while verifying, gives the reply's checksum after
+ * summing only the new [0, pre):
+ *
+ *   carry = pseudo-header + UDP ports and length + payload[pre, len)
+ *   valid request:  fold(carry + sum(req[0, pre)) + field) == 0xffff
+ *   reply field  =  ~fold(carry + sum(reply[0, pre)))
+ *
+ * pre must be even and at most the payload length. np_udp_csum_verify_carry
+ * returns whether the request's checksum is valid (or absent on IPv4) and
+ * sets *carry either way; np_udp_csum_from_carry stores the reply's. */
+bool np_udp_csum_verify_carry(const uint8_t *frame, const struct np_info *info, uint16_t pre,
+			      uint64_t *carry);
+void np_udp_csum_from_carry(uint8_t *frame, const struct np_info *info, uint16_t pre,
+			    uint64_t carry);
 
 /* RFC 1624 incremental update of the stored UDP checksum after n octets
  * (n even, at an even payload offset) changed from old to new. */

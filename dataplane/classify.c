@@ -53,16 +53,40 @@ static struct dp_session *session_lookup(const struct np_info *in)
 	return data;
 }
 
-/* UDP checksum: trust the NIC's verdict where it gives one. */
-static bool csum_ok(const struct rte_mbuf *m, const uint8_t *frame, const struct np_info *in)
+/* Payload octets [0, pre) that the reply rewrites: the reflector header
+ * and the reflected octets moved in after it (tw_build_reply), rounded up
+ * to a whole 16-bit word. 0 when the reply is not as long as the request
+ * (a request shorter than the reflector's header), whose checksum is then
+ * computed in full. */
+static uint16_t rewritten_prefix(const struct tp *t)
+{
+	size_t plen = t->info.payload_len, n = t->reflect_len, pre;
+
+	if (t->reply_len != plen)
+		return 0;
+	n = RTE_MIN(n, plen - t->snd_l->base_len);
+	n = RTE_MIN(n, plen - t->refl_l->base_len);
+	pre = RTE_ALIGN_CEIL(t->refl_l->base_len + n, 2);
+	return pre <= plen ? (uint16_t)pre : 0;
+}
+
+/* UDP checksum: verified in software while taking the carry for the reply;
+ * where the NIC gives a verdict, that verdict stands. */
+static bool csum_ok(const struct rte_mbuf *m, struct tp *t)
 {
 	uint64_t f = m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK;
+	bool ok;
 
+	t->csum_pre = rewritten_prefix(t);
+	if (t->csum_pre == 0)
+		ok = np_udp_csum_ok(t->frame, &t->info);
+	else
+		ok = np_udp_csum_verify_carry(t->frame, &t->info, t->csum_pre, &t->csum_carry);
 	if (f == RTE_MBUF_F_RX_L4_CKSUM_GOOD)
 		return true;
 	if (f == RTE_MBUF_F_RX_L4_CKSUM_BAD)
 		return false;
-	return np_udp_csum_ok(frame, in);
+	return ok;
 }
 
 enum verdict { V_TEST, V_EXCEPTION, V_DROP };
@@ -120,14 +144,11 @@ static enum verdict classify_udp(struct dp_worker *w, struct tp *t, uint64_t now
 }
 
 /* Length checks once the packet is known to be a test packet. */
+/* Length and checksum checks once the packet is known to be a test packet. */
 static enum verdict check_test(struct dp_worker *w, struct rte_mbuf *m, struct tp *t)
 {
 	size_t cap;
 
-	if (!csum_ok(m, t->frame, &t->info)) {
-		w->gc->bad_checksum++;
-		return V_DROP;
-	}
 	if (t->info.payload_len < t->snd_l->base_len) {
 		w->gc->malformed++;
 		if (t->sc != NULL)
@@ -135,6 +156,10 @@ static enum verdict check_test(struct dp_worker *w, struct rte_mbuf *m, struct t
 		return V_DROP;
 	}
 	t->reply_len = (uint16_t)tw_reply_len(t->info.payload_len, t->refl_l);
+	if (!csum_ok(m, t)) {
+		w->gc->bad_checksum++;
+		return V_DROP;
+	}
 	cap = rte_pktmbuf_tailroom(m) + m->data_len - t->info.payload_off;
 	if (t->reply_len > cap) {
 		w->gc->oversized++;

@@ -169,9 +169,16 @@ static void stamp(struct tp *tps, unsigned n)
 	static const uint8_t zero_ts[8];
 	uint64_t tx_ntp;
 
-	for (unsigned i = 0; i < n; i++)
-		if (tps[i].m != NULL)
-			np_udp_csum_set(tps[i].frame, &tps[i].info);
+	for (unsigned i = 0; i < n; i++) {
+		struct tp *t = &tps[i];
+
+		if (t->m == NULL)
+			continue;
+		if (t->csum_pre != 0)
+			np_udp_csum_from_carry(t->frame, &t->info, t->csum_pre, t->csum_carry);
+		else
+			np_udp_csum_set(t->frame, &t->info);
+	}
 	tx_ntp = dp_clock_now();
 	for (unsigned i = 0; i < n; i++) {
 		struct tp *t = &tps[i];

@@ -69,6 +69,11 @@ struct tp {
 	uint16_t reflect_len;
 	uint16_t reply_len;          /* UDP payload */
 	uint16_t frame_len;
+	/* the UDP checksum carried from the request (np_udp_csum_verify_carry):
+	 * the reply changes payload octets [0, csum_pre) only; csum_pre 0: the
+	 * reply's length differs, so its checksum is computed in full */
+	uint16_t csum_pre;
+	uint64_t csum_carry;
 	/* authenticated mode: block 0 of the request as received (ciphertext and
 	 * tag) and decrypted, to reuse when the reply's block 0 is the same */
 	uint8_t blk0_ct[16];

@@ -711,6 +711,58 @@ static void test_csum_update_zero(void **state)
 	}
 }
 
+/* The checksum carried from request to reply (np_udp_csum_verify_carry /
+ * np_udp_csum_from_carry) agrees with the full computation: the verdict on
+ * valid, corrupted and absent checksums, and the reply's checksum after the
+ * reflector rewrote payload [0, pre), over random frames. */
+static void test_csum_carry(void **state)
+{
+	struct fspec s;
+	struct np_info i, ri;
+	uint8_t f[2048], g[2048];
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+
+	(void)state;
+	for (int t = 0; t < 4000; t++) {
+		uint64_t carry = 0;
+		size_t n, plen;
+		uint16_t pre;
+		int v = t & 1 ? 6 : 4;
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		spec_init(&s, v);
+		add_vlans(&s, (unsigned int)(x % 3));
+		plen = 14 + (x >> 8) % 300;
+		s.plen = plen;
+		for (size_t k = 0; k < plen; k++)
+			s.payload[k] = (uint8_t)(x >> (k % 7 * 8)) ^ (uint8_t)k;
+		s.ip_extra = (x >> 20) % 4 == 0 ? 3 : 0;
+		s.no_udp_csum = v == 4 && (x >> 24) % 8 == 0;
+		n = build(f, &s);
+		assert_int_equal(parse_exact(f, n, &i), NP_UDP);
+		pre = (uint16_t)(((x >> 32) % (plen / 2 + 1)) * 2);
+		if ((x >> 40) % 4 == 0) { /* a corrupted octet, not the parsed length */
+			size_t at = (x >> 44) % (6 + plen);
+
+			f[i.l4_off + (at < 4 ? at : at + 2)] ^= (uint8_t)(1 + (x >> 52) % 255);
+		}
+		assert_int_equal(np_udp_csum_verify_carry(f, &i, pre, &carry),
+				 np_udp_csum_ok(f, &i));
+		if (!np_udp_csum_ok(f, &i) || i.udp_csum == 0)
+			continue;
+
+		np_make_reply(f, &i, i.payload_len, (x >> 56) % 2 ? -1 : 46);
+		for (size_t k = 0; k < pre; k++) /* the reflector's header */
+			f[i.payload_off + k] = (uint8_t)(x >> (k % 5 * 8)) + (uint8_t)(3 * k);
+		memcpy(g, f, n);
+		np_udp_csum_from_carry(f, &i, pre, carry);
+		np_udp_csum_set(g, &i);
+		assert_int_equal(rd16(f + i.l4_off + 6), rd16(g + i.l4_off + 6));
+		assert_int_equal(parse_exact(f, i.frame_len, &ri), NP_UDP);
+		assert_true(np_udp_csum_ok(f, &ri));
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -729,6 +781,7 @@ int main(void)
 		cmocka_unit_test(test_captured_frames),
 		cmocka_unit_test(test_make_reply),
 		cmocka_unit_test(test_csum_update),
+		cmocka_unit_test(test_csum_carry),
 		cmocka_unit_test(test_csum_update_zero),
 	};
 
