@@ -77,8 +77,8 @@ void report_table(FILE *f, const struct report_info *in, const struct stats_summ
 {
 	const char *ow = s->received ? "n/a (clocks not synchronised)" : "-";
 
-	fprintf(f, "TWAMP Light to %s port %u: %s mode%s, %u-octet packets\n", in->host, in->port,
-		report_mode_name(in->sec), in->symmetrical ? ", symmetrical" : "", in->size);
+	fprintf(f, "%s to %s port %u: %s mode%s, %u-octet packets\n",
+		in->label ? in->label : "TWAMP Light", in->host, in->port, report_mode_name(in->sec), in->symmetrical ? ", symmetrical" : "", in->size);
 	if (in->error)
 		fprintf(f, "  stopped early: %s\n", in->error);
 	fprintf(f, "  sent %" PRIu64 ", received %" PRIu64 ", lost %" PRIu64 " (%.3f %%)\n",
@@ -99,7 +99,7 @@ void report_table(FILE *f, const struct report_info *in, const struct stats_summ
 
 /* ---- JSON ---- */
 
-static void json_string(FILE *f, const char *s)
+void report_json_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
@@ -115,9 +115,9 @@ static void json_string(FILE *f, const char *s)
 	fputc('"', f);
 }
 
-static void json_dist(FILE *f, const char *key, const struct dist *d)
+static void json_dist(FILE *f, const char *ind, const char *key, const struct dist *d)
 {
-	fprintf(f, ",\n  \"%s\": ", key);
+	fprintf(f, ",\n%s\"%s\": ", ind, key);
 	if (d->n == 0) {
 		fprintf(f, "null");
 		return;
@@ -127,9 +127,9 @@ static void json_dist(FILE *f, const char *key, const struct dist *d)
 		d->n, d->min, d->median, d->p99, d->max, d->mean);
 }
 
-static void json_ipdv(FILE *f, const struct ipdv_summary *p)
+static void json_ipdv(FILE *f, const char *ind, const struct ipdv_summary *p)
 {
-	fprintf(f, ",\n  \"ipdv_ns\": ");
+	fprintf(f, ",\n%s\"ipdv_ns\": ", ind);
 	if (p->n == 0) {
 		fprintf(f, "null");
 		return;
@@ -139,11 +139,39 @@ static void json_ipdv(FILE *f, const struct ipdv_summary *p)
 		p->n, p->mean_abs, p->p99_abs, p->max_abs, p->min, p->max);
 }
 
-static void json_ttl(FILE *f, const char *key, const struct ttl_range *t)
+static void json_ttl(FILE *f, const char *ind, const char *key, const struct ttl_range *t)
 {
-	fprintf(f, ",\n  \"%s\": ", key);
+	fprintf(f, ",\n%s\"%s\": ", ind, key);
 	if (t->valid)
 		fprintf(f, "{\"min\": %u, \"max\": %u}", t->min, t->max);
+	else
+		fprintf(f, "null");
+}
+
+void report_json_fields(FILE *f, const struct report_info *in, const struct stats_summary *s,
+			const char *ind)
+{
+	fprintf(f, ",\n%s\"mode\": \"%s\",\n%s\"host\": ", ind, report_mode_name(in->sec), ind);
+	report_json_string(f, in->host);
+	fprintf(f, ",\n%s\"port\": %u,\n%s\"symmetrical\": %s,\n%s\"packet_size\": %u", ind, in->port,
+		ind, in->symmetrical ? "true" : "false", ind, in->size);
+	fprintf(f, ",\n%s\"sent\": %" PRIu64 ",\n%s\"received\": %" PRIu64 ",\n%s\"lost\": %" PRIu64
+		",\n%s\"loss_percent\": %.6f", ind, s->sent, ind, s->received, ind, s->lost, ind,
+		s->loss_pct);
+	fprintf(f, ",\n%s\"duplicates\": %" PRIu64 ",\n%s\"reordered\": %" PRIu64
+		",\n%s\"auth_failures\": %" PRIu64 ",\n%s\"invalid\": %" PRIu64,
+		ind, s->duplicates, ind, s->reordered, ind, s->auth_failures, ind, s->invalid);
+	fprintf(f, ",\n%s\"clocks_synchronised\": %s", ind, s->synced ? "true" : "false");
+	json_dist(f, ind, "rtt_ns", &s->rtt);
+	json_dist(f, ind, "forward_ns", &s->fwd);
+	json_dist(f, ind, "backward_ns", &s->bwd);
+	json_dist(f, ind, "residence_ns", &s->resid);
+	json_ipdv(f, ind, &s->ipdv);
+	json_ttl(f, ind, "sender_ttl", &s->sender_ttl);
+	json_ttl(f, ind, "reply_ttl", &s->reply_ttl);
+	fprintf(f, ",\n%s\"error\": ", ind);
+	if (in->error)
+		report_json_string(f, in->error);
 	else
 		fprintf(f, "null");
 }
@@ -151,28 +179,7 @@ static void json_ttl(FILE *f, const char *key, const struct ttl_range *t)
 void report_json(FILE *f, const struct report_info *in, const struct stats_summary *s)
 {
 	fprintf(f, "{\n  \"version\": ");
-	json_string(f, TWR_VERSION);
-	fprintf(f, ",\n  \"mode\": \"%s\",\n  \"host\": ", report_mode_name(in->sec));
-	json_string(f, in->host);
-	fprintf(f, ",\n  \"port\": %u,\n  \"symmetrical\": %s,\n  \"packet_size\": %u", in->port,
-		in->symmetrical ? "true" : "false", in->size);
-	fprintf(f, ",\n  \"sent\": %" PRIu64 ",\n  \"received\": %" PRIu64 ",\n  \"lost\": %" PRIu64
-		",\n  \"loss_percent\": %.6f", s->sent, s->received, s->lost, s->loss_pct);
-	fprintf(f, ",\n  \"duplicates\": %" PRIu64 ",\n  \"reordered\": %" PRIu64
-		",\n  \"auth_failures\": %" PRIu64 ",\n  \"invalid\": %" PRIu64,
-		s->duplicates, s->reordered, s->auth_failures, s->invalid);
-	fprintf(f, ",\n  \"clocks_synchronised\": %s", s->synced ? "true" : "false");
-	json_dist(f, "rtt_ns", &s->rtt);
-	json_dist(f, "forward_ns", &s->fwd);
-	json_dist(f, "backward_ns", &s->bwd);
-	json_dist(f, "residence_ns", &s->resid);
-	json_ipdv(f, &s->ipdv);
-	json_ttl(f, "sender_ttl", &s->sender_ttl);
-	json_ttl(f, "reply_ttl", &s->reply_ttl);
-	fprintf(f, ",\n  \"error\": ");
-	if (in->error)
-		json_string(f, in->error);
-	else
-		fprintf(f, "null");
+	report_json_string(f, TWR_VERSION);
+	report_json_fields(f, in, s, "  ");
 	fprintf(f, "\n}\n");
 }

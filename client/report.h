@@ -32,6 +32,7 @@
 #include "test_pkt.h"
 
 struct report_info {
+	const char *label;     /* table title, NULL: "TWAMP Light" */
 	const char *host;      /* address as text */
 	uint16_t port;
 	enum tw_sec sec;
@@ -44,6 +45,12 @@ const char *report_mode_name(enum tw_sec sec);
 
 void report_table(FILE *f, const struct report_info *in, const struct stats_summary *s);
 void report_json(FILE *f, const struct report_info *in, const struct stats_summary *s);
+
+/* The keys of report_json from "mode" to "error", each line as
+ * ",\n<indent>\"key\": value", for an object that holds more (twamp). */
+void report_json_fields(FILE *f, const struct report_info *in, const struct stats_summary *s,
+			const char *indent);
+void report_json_string(FILE *f, const char *s);
 
 /* ns as µs with about three significant digits ("45.2", "0.120", "1234"). */
 void report_fmt_us(char *buf, size_t len, int64_t ns);
