@@ -210,6 +210,15 @@ static enum ctl_result send_setup(struct ctl_client *c)
 	return CTL_OK;
 }
 
+/* After a failed greeting check: a Set-Up-Response with Mode 0 tells the
+ * server we decline (RFC 4656 §3.1), then the connection is closed. */
+static enum ctl_result decline(struct ctl_client *c)
+{
+	memset(c->out, 0, TWC_SETUP_LEN);
+	c->out_len = twc_setup_len(0);
+	return c->result;
+}
+
 static enum ctl_result on_greeting(struct ctl_client *c, const uint8_t *buf)
 {
 	enum twc_err e = twc_greeting_dec(buf, TWC_GREETING_LEN, &c->greeting);
@@ -219,9 +228,9 @@ static enum ctl_result on_greeting(struct ctl_client *c, const uint8_t *buf)
 	if (c->greeting.modes == 0)
 		return fail(c, CTL_REFUSED, "server refuses service (Server Greeting Modes 0)");
 	if (check_offer(c) != CTL_OK)
-		return c->result;
+		return decline(c);
 	if (twc_mode_secured(c->cfg.security) && check_count(c, e) != CTL_OK)
-		return c->result;
+		return decline(c);
 	c->mode = c->cfg.security | features(&c->cfg);
 	return send_setup(c);
 }

@@ -7,7 +7,8 @@
  *
  *   server                              client (this)
  *   Server Greeting (64)       ----->   check Modes, Count; Token
- *                              <-----   Set-Up-Response (164)
+ *                              <-----   Set-Up-Response (164; Mode 0
+ *                                       when we decline what is offered)
  *   Server-Start (48)          ----->   Accept; Server-IV; streams
  *                              <-----   Request-TW-Session #1 (112)
  *   Accept-Session (48)        ----->   SID, port; test keys
@@ -81,6 +82,7 @@ enum ctl_result {
 	CTL_UNSUPPORTED,         /* what we want is not offered, Count too large */
 	CTL_PROTOCOL,            /* malformed or unauthentic server message */
 	CTL_INTERNAL,            /* crypto failure, misuse of this API */
+	CTL_CONNECTION,          /* the connection failed (ctl_fail only) */
 };
 
 /* A negotiated session (valid once its Accept-Session is in). */
@@ -117,7 +119,8 @@ enum ctl_result ctl_init(struct ctl_client *c, const struct ctl_cfg *cfg,
 			 const struct ctl_random *rnd);
 
 /* Octets wanted next; 0 when output is pending, in CTL_TESTING, CTL_DONE
- * or CTL_FAILED. */
+ * or CTL_FAILED. A failed machine may still have output pending (the
+ * Mode 0 Set-Up-Response that declines an offer): send it, then close. */
 size_t ctl_need(const struct ctl_client *c);
 
 /* Feed exactly ctl_need() octets (buf is used as scratch). On an error the
@@ -134,8 +137,8 @@ enum ctl_result ctl_stop(struct ctl_client *c, uint8_t accept);
 
 const char *ctl_error(const struct ctl_client *c);
 
-/* The server connection is gone for good (EOF, timeout, I/O error): record
- * why (CTL_PROTOCOL unless already failed). */
+/* Record a failure found outside the machine (connection lost, timeout,
+ * the server speaking out of turn), unless it has already failed. */
 void ctl_fail(struct ctl_client *c, enum ctl_result r, const char *why);
 
 /* Wipes the keys (session, test, stream contexts) and forgets the secret;

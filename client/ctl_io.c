@@ -6,6 +6,7 @@
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
@@ -91,7 +92,10 @@ int ctl_io_connect(const char *host, uint16_t port, uint64_t timeout_ns,
 	}
 	freeaddrinfo(res);
 	if (fd < 0) {
-		snprintf(err, errlen, "cannot connect to %s (%s) TCP port %u: %s", host, a, port,
+		bool literal = !strcmp(host, a);
+
+		snprintf(err, errlen, "cannot connect to %s%s%s%s TCP port %u: %s", host,
+			 literal ? "" : " (", literal ? "" : a, literal ? "" : ")", port,
 			 strerror(why ? why : EHOSTUNREACH));
 		return CTL_IO_ERR_CONNECT;
 	}
@@ -177,17 +181,20 @@ int ctl_io_write(int fd, const uint8_t *buf, size_t n, uint64_t timeout_ns, char
 	return 0;
 }
 
-void ctl_io_why_readable(int fd, char *err, size_t errlen)
+int ctl_io_why_readable(int fd, char *err, size_t errlen)
 {
 	uint8_t b;
 	ssize_t r = recv(fd, &b, 1, MSG_PEEK | MSG_DONTWAIT);
 
-	if (r > 0)
+	if (r > 0) {
 		snprintf(err, errlen, "unexpected data from the server during the test");
-	else if (r == 0)
+		return 1;
+	}
+	if (r == 0)
 		snprintf(err, errlen, "the server closed the control connection during the test");
 	else if (errno == EAGAIN || errno == EWOULDBLOCK)
 		snprintf(err, errlen, "control connection: spurious wake-up");
 	else
 		io_error("control connection", errno, err, errlen);
+	return 0;
 }

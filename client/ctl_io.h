@@ -27,8 +27,9 @@ int ctl_io_read(int fd, uint8_t *buf, size_t n, uint64_t timeout_ns, char *err, 
 int ctl_io_write(int fd, const uint8_t *buf, size_t n, uint64_t timeout_ns, char *err,
 		 size_t errlen);
 
-/* What woke a descriptor that should have stayed quiet: "closed by the
- * server", "unexpected data from the server", or the socket error. */
-void ctl_io_why_readable(int fd, char *err, size_t errlen);
+/* What woke a descriptor that should have stayed quiet, in err. Returns 1
+ * if the server sent data (a protocol error), 0 if the connection closed
+ * or failed. */
+int ctl_io_why_readable(int fd, char *err, size_t errlen);
 
 #endif

@@ -1,9 +1,12 @@
 /* twamp-client: command line front end.
  *
- *   twamp-client light [options] HOST    TWAMP Light Session-Sender
+ *   twamp-client light [options] HOST          TWAMP Light Session-Sender
+ *   twamp-client twamp [options] HOST[:PORT]   TWAMP Control-Client and
+ *                                              Session-Sender
  *
- * Exit status: 0 at least one valid reply, 1 none, 2 usage or configuration
- * error (one line on stderr says which).
+ * Exit status: 0 at least one valid reply (twamp: in every session), 1
+ * none, 2 usage or configuration error, 3 (twamp) TWAMP-Control failure;
+ * one line on stderr says which.
  */
 #include <signal.h>
 #include <stdio.h>
@@ -17,6 +20,8 @@
 #include "report.h"
 #include "secure_mem.h"
 #include "stats.h"
+#include "twamp_opts.h"
+#include "twamp_run.h"
 #include "twr_build_config.h"
 
 #define EXIT_REPLIES 0
@@ -48,7 +53,8 @@ static void catch_signals(void)
 static void usage_main(FILE *f)
 {
 	fprintf(f, "usage: twamp-client light [options] HOST\n"
-		   "       twamp-client light --help | twamp-client --version\n");
+		   "       twamp-client twamp [options] HOST[:PORT]\n"
+		   "       twamp-client light|twamp --help | twamp-client --version\n");
 }
 
 static int report(const struct light_opts *o, const struct stats *st, const char *error)
@@ -109,13 +115,30 @@ static int run_light(struct light_opts *o)
 	return rc;
 }
 
+static int main_twamp(int argc, char **argv)
+{
+	struct twamp_opts o;
+	char err[256];
+
+	if (twamp_opts_parse(argc, argv, &o, err, sizeof(err)) < 0) {
+		fprintf(stderr, "twamp-client: %s\n", err);
+		return EXIT_USAGE;
+	}
+	if (o.help) {
+		twamp_usage(stdout);
+		return 0;
+	}
+	catch_signals();
+	return twamp_run(&o, &interrupted);
+}
+
 int main(int argc, char **argv)
 {
 	struct light_opts o;
 	char err[256];
 
 	if (argc < 2) {
-		fprintf(stderr, "twamp-client: missing command (usage: twamp-client light [options] HOST)\n");
+		fprintf(stderr, "twamp-client: missing command (usage: twamp-client light|twamp [options] HOST)\n");
 		return EXIT_USAGE;
 	}
 	if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
@@ -126,8 +149,10 @@ int main(int argc, char **argv)
 		printf("twamp-client %s\n", TWR_VERSION);
 		return 0;
 	}
+	if (!strcmp(argv[1], "twamp"))
+		return main_twamp(argc - 1, argv + 1);
 	if (strcmp(argv[1], "light")) {
-		fprintf(stderr, "twamp-client: unknown command '%s' (try: twamp-client light --help)\n", argv[1]);
+		fprintf(stderr, "twamp-client: unknown command '%s' (try: twamp-client --help)\n", argv[1]);
 		return EXIT_USAGE;
 	}
 	if (light_opts_parse(argc - 1, argv + 1, &o, err, sizeof(err)) < 0) {

@@ -277,10 +277,21 @@ static enum ctl_result greet(struct ctl_client *c, const struct ctl_cfg *cfg, ui
 	return ctl_input(c, g, sizeof(g));
 }
 
+/* A failed greeting check answers Mode 0 (decline), all zeros, and then
+ * wants nothing more. */
+static void expect_decline(struct ctl_client *c)
+{
+	assert_int_equal(c->state, CTL_FAILED);
+	assert_int_equal(ctl_need(c), 0);
+	assert_memory_equal(out_of(c, TWC_SETUP_LEN), (uint8_t[TWC_SETUP_LEN]){ 0 }, TWC_SETUP_LEN);
+	assert_int_equal(ctl_need(c), 0);
+}
+
 static void test_modes_zero(void **state)
 {
 	struct ctl_cfg cfg;
 	struct ctl_client c;
+	size_t n;
 
 	(void)state;
 	base_cfg(&cfg, TWC_MODE_UNAUTH, 1);
@@ -288,6 +299,7 @@ static void test_modes_zero(void **state)
 	assert_non_null(strstr(ctl_error(&c), "refuses"));
 	assert_non_null(strstr(ctl_error(&c), "Modes 0"));
 	assert_int_equal(ctl_need(&c), 0);
+	assert_null(ctl_output(&c, &n));   /* the server closes: nothing to say */
 	/* even when the rest of the greeting is garbage (Count 0) */
 	assert_int_equal(greet(&c, &cfg, 0, 0), CTL_REFUSED);
 }
@@ -304,6 +316,7 @@ static void test_count_limit(void **state)
 	assert_int_equal(greet(&c, &cfg, 0xf, 2048), CTL_UNSUPPORTED);
 	assert_non_null(strstr(ctl_error(&c), "Count of 2048"));
 	assert_non_null(strstr(ctl_error(&c), "--max-count-exponent"));
+	expect_decline(&c);
 	assert_null(ctl_output(&c, &n));
 	/* exactly at the limit is fine */
 	assert_int_equal(greet(&c, &cfg, 0xf, 1024), CTL_OK);
@@ -339,6 +352,7 @@ static void test_mode_not_offered(void **state)
 	base_cfg(&cfg, TWC_MODE_AUTH, 1);
 	assert_int_equal(greet(&c, &cfg, TWC_MODE_UNAUTH | TWC_MODE_ENC, 1024), CTL_UNSUPPORTED);
 	assert_string_equal(ctl_error(&c), "server does not offer auth mode (it offers: open, enc)");
+	expect_decline(&c);
 	base_cfg(&cfg, TWC_MODE_MIXED, 1);
 	assert_int_equal(greet(&c, &cfg, 0x7, 1024), CTL_UNSUPPORTED);
 	assert_non_null(strstr(ctl_error(&c), "mixed mode"));
@@ -356,6 +370,7 @@ static void test_feature_not_offered(void **state)
 	assert_int_equal(greet(&c, &cfg, 0x2f, 1024), CTL_UNSUPPORTED);
 	assert_string_equal(ctl_error(&c), "server does not offer individual-session-control, "
 			    "symmetrical-size (it offers: open, auth, enc, mixed, reflect-octets)");
+	expect_decline(&c);
 }
 
 /* ---- whole exchanges with the fake server ------------------------------ */
