@@ -1,0 +1,225 @@
+/* Command line of `twamp-client twamp`: defaults, HOST[:PORT] forms, every
+ * option, and the refusal of bad values and combinations with one clear
+ * reason. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <string.h>
+
+#include "control_msg.h"
+#include "twamp_opts.h"
+
+#define MAXARGS 40
+
+/* Parse a NULL-terminated list of arguments after "twamp". */
+static int parse(struct twamp_opts *o, char *err, const char *first, ...)
+{
+	char *argv[MAXARGS + 1];
+	int argc = 0;
+	va_list ap;
+
+	argv[argc++] = (char *)"twamp";
+	va_start(ap, first);
+	for (const char *a = first; a && argc < MAXARGS; a = va_arg(ap, const char *))
+		argv[argc++] = (char *)a;
+	va_end(ap);
+	argv[argc] = NULL;
+	err[0] = '\0';
+	return twamp_opts_parse(argc, argv, o, err, 256);
+}
+
+static void expect_error(const char *what, int rc, const char *err)
+{
+	assert_int_equal(rc, -1);
+	if (!strstr(err, what))
+		fail_msg("error '%s' does not mention '%s'", err, what);
+	assert_null(strchr(err, '\n'));
+}
+
+static void test_defaults(void **state)
+{
+	struct twamp_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o, err, "server.example", NULL), 0);
+	assert_string_equal(o.host, "server.example");
+	assert_int_equal(o.port, 862);
+	assert_int_equal(o.security, TWC_MODE_UNAUTH);
+	assert_null(o.key_id);
+	assert_null(o.secret_file);
+	assert_int_equal(o.max_count_exp, 20);
+	assert_int_equal(o.control_timeout_ns, 10000000000ull);
+	assert_int_equal(o.sessions, 1);
+	assert_int_equal(o.count, 100);
+	assert_int_equal(o.interval_ns, 10000000);
+	assert_int_equal(o.timeout_ns, 2000000000ull);
+	assert_int_equal(o.size, 14);
+	assert_int_equal(o.dscp, -1);
+	assert_int_equal(o.sender_port, 0);
+	assert_int_equal(o.receiver_port, 0);
+	assert_false(o.reflect_octets || o.symmetrical || o.individual || o.fill_random ||
+		     o.synced || o.json || o.help);
+	assert_int_equal(twamp_padding_len(&o), 0);
+}
+
+static void expect_host(const char *arg, const char *host, uint16_t port)
+{
+	char h[TWAMP_HOST_MAX + 1], err[256];
+	uint16_t p;
+
+	assert_int_equal(twamp_parse_hostport(arg, h, sizeof(h), &p, err, sizeof(err)), 0);
+	assert_string_equal(h, host);
+	assert_int_equal(p, port);
+}
+
+static void expect_bad_host(const char *arg, const char *what)
+{
+	char h[TWAMP_HOST_MAX + 1], err[256] = "";
+	uint16_t p;
+
+	expect_error(what, twamp_parse_hostport(arg, h, sizeof(h), &p, err, sizeof(err)), err);
+}
+
+static void test_hostport(void **state)
+{
+	char longname[TWAMP_HOST_MAX + 2];
+
+	(void)state;
+	expect_host("192.0.2.1", "192.0.2.1", 862);
+	expect_host("192.0.2.1:4000", "192.0.2.1", 4000);
+	expect_host("twamp.example.net:65535", "twamp.example.net", 65535);
+	expect_host("fd00:99::2", "fd00:99::2", 862);      /* bare IPv6: no port */
+	expect_host("[fd00:99::2]", "fd00:99::2", 862);
+	expect_host("[fd00:99::2]:1", "fd00:99::2", 1);
+	expect_host("[fe80::1%eth0]:862", "fe80::1%eth0", 862);
+	expect_bad_host("host:0", "invalid TCP port");
+	expect_bad_host("host:65536", "invalid TCP port");
+	expect_bad_host("host:", "invalid TCP port");
+	expect_bad_host("host:x1", "invalid TCP port");
+	expect_bad_host(":862", "1 to");
+	expect_bad_host("", "1 to");
+	expect_bad_host("[fd00::1", "expected [IPv6-address]");
+	expect_bad_host("[fd00::1]x", "expected [IPv6-address]");
+	expect_bad_host("[fd00::1]:", "expected [IPv6-address]");
+	expect_bad_host("[]:862", "1 to");
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	expect_bad_host(longname, "1 to 255");
+}
+
+static void test_every_option(void **state)
+{
+	struct twamp_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o, err, "-m", "enc", "--key-id", "alice", "--secret-file", "/s",
+			       "--max-count-exponent", "15", "--control-timeout", "2.5", "-n", "16",
+			       "-c", "7", "-i", "0.25", "-s", "200", "-t", "1.5", "--dscp", "46",
+			       "--sender-port", "50000", "--receiver-port", "862",
+			       "--reflect-octets", "4", "--symmetrical", "--individual",
+			       "--fill", "random", "--synced", "--json", "[2001:db8::1]:9862", NULL), 0);
+	assert_int_equal(o.security, TWC_MODE_ENC);
+	assert_string_equal(o.key_id, "alice");
+	assert_string_equal(o.secret_file, "/s");
+	assert_int_equal(o.max_count_exp, 15);
+	assert_int_equal(o.control_timeout_ns, 2500000000ull);
+	assert_int_equal(o.sessions, 16);
+	assert_int_equal(o.count, 7);
+	assert_int_equal(o.interval_ns, 250000000ull);
+	assert_int_equal(o.size, 200);
+	assert_int_equal(o.timeout_ns, 1500000000ull);
+	assert_int_equal(o.dscp, 46);
+	assert_int_equal(o.sender_port, 50000);
+	assert_int_equal(o.receiver_port, 862);
+	assert_true(o.reflect_octets);
+	assert_int_equal(o.reflect_len, 4);
+	assert_true(o.symmetrical && o.individual && o.fill_random && o.synced && o.json);
+	assert_string_equal(o.host, "2001:db8::1");
+	assert_int_equal(o.port, 9862);
+	assert_int_equal(twamp_padding_len(&o), 200 - 112);   /* enc, symmetrical */
+	assert_int_equal(twamp_test_sec(o.security), TW_SEC_ENC);
+}
+
+static void test_mode_sizes(void **state)
+{
+	struct twamp_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o, err, "-m", "auth", "--key-id", "k", "h", NULL), 0);
+	assert_int_equal(o.size, 48);
+	assert_int_equal(twamp_test_sec(o.security), TW_SEC_AUTH);
+	/* mixed mode tests in the open: open sizes */
+	assert_int_equal(parse(&o, err, "-m", "mixed", "--key-id", "k", "h", NULL), 0);
+	assert_int_equal(o.size, 14);
+	assert_int_equal(twamp_test_sec(o.security), TW_SEC_OPEN);
+	assert_int_equal(parse(&o, err, "-m", "mixed", "--key-id", "k", "--symmetrical", "h", NULL), 0);
+	assert_int_equal(o.size, 41);
+	assert_int_equal(parse(&o, err, "-m", "open", "-s", "100", "h", NULL), 0);
+	assert_int_equal(twamp_padding_len(&o), 86);
+	assert_int_equal(parse(&o, err, "-h", NULL), 0);
+	assert_true(o.help);
+}
+
+static void test_refusals(void **state)
+{
+	struct twamp_opts o;
+	char err[256];
+	char key81[82];
+
+	(void)state;
+	memset(key81, 'k', 81);
+	key81[81] = '\0';
+	expect_error("--mode", parse(&o, err, "-m", "x", "h", NULL), err);
+	expect_error("needs --key-id", parse(&o, err, "-m", "auth", "h", NULL), err);
+	expect_error("needs --key-id", parse(&o, err, "-m", "mixed", "h", NULL), err);
+	expect_error("1 to 80", parse(&o, err, "-m", "enc", "--key-id", key81, "h", NULL), err);
+	expect_error("1 to 80", parse(&o, err, "-m", "enc", "--key-id", "", "h", NULL), err);
+	expect_error("only used with", parse(&o, err, "--secret-file", "f", "h", NULL), err);
+	expect_error("--sessions", parse(&o, err, "-n", "0", "h", NULL), err);
+	expect_error("--sessions", parse(&o, err, "-n", "17", "h", NULL), err);
+	expect_error("--count", parse(&o, err, "-c", "0", "h", NULL), err);
+	expect_error("--max-count-exponent", parse(&o, err, "--max-count-exponent", "9", "h", NULL), err);
+	expect_error("--max-count-exponent", parse(&o, err, "--max-count-exponent", "32", "h", NULL), err);
+	expect_error("--control-timeout", parse(&o, err, "--control-timeout", "0", "h", NULL), err);
+	expect_error("--control-timeout", parse(&o, err, "--control-timeout", "3601", "h", NULL), err);
+	expect_error("--dscp", parse(&o, err, "--dscp", "64", "h", NULL), err);
+	expect_error("--sender-port", parse(&o, err, "--sender-port", "65536", "h", NULL), err);
+	expect_error("--receiver-port", parse(&o, err, "--receiver-port", "-1", "h", NULL), err);
+	expect_error("--fill", parse(&o, err, "--fill", "ones", "h", NULL), err);
+	expect_error("--reflect-octets", parse(&o, err, "--reflect-octets", "0", "h", NULL), err);
+	expect_error("below the minimum of 48", parse(&o, err, "-m", "enc", "--key-id", "k", "-s", "47",
+						     "h", NULL), err);
+	expect_error("below the minimum of 112", parse(&o, err, "-m", "auth", "--key-id", "k",
+						      "--symmetrical", "-s", "100", "h", NULL), err);
+	expect_error("exceeds the 6 octets of padding", parse(&o, err, "-s", "20", "--reflect-octets",
+							      "7", "h", NULL), err);
+	expect_error("no room for 3 sessions", parse(&o, err, "--sender-port", "65534", "-n", "3",
+						     "h", NULL), err);
+	expect_error("unknown option", parse(&o, err, "--frobnicate", "h", NULL), err);
+	expect_error("missing value", parse(&o, err, "h", "--count", NULL), err);
+	expect_error("missing HOST", parse(&o, err, "-c", "3", NULL), err);
+	expect_error("unexpected argument", parse(&o, err, "h", "i", NULL), err);
+	expect_error("invalid TCP port", parse(&o, err, "h:99999", NULL), err);
+	/* at the edges: accepted */
+	assert_int_equal(parse(&o, err, "--sender-port", "65533", "-n", "3", "-s", "20",
+			       "--reflect-octets", "6", "h", NULL), 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_defaults),
+		cmocka_unit_test(test_hostport),
+		cmocka_unit_test(test_every_option),
+		cmocka_unit_test(test_mode_sizes),
+		cmocka_unit_test(test_refusals),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
