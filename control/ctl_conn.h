@@ -1,0 +1,174 @@
+/* One TWAMP-Control connection, server side, as a state machine fed with
+ * the octets the client sent and producing the octets to send back: no
+ * socket in here, so tests and the fuzzer drive it directly (the event
+ * loop, ctl_server.c, does the I/O).
+ *
+ *   new ──▶ SETUP ──Set-Up-Response──▶ REQUEST ◀──Stop-Sessions── TEST
+ *   (greeting        (Server-Start        │  Request-TW-Session      ▲
+ *    queued)          Accept 0)           │  → Accept-Session        │
+ *                                         └──Start-Sessions──────────┘
+ *                                            → Start-Ack
+ *   RFC 5938 (Mode bit 0x10): Start-N / Stop-N in REQUEST and TEST,
+ *   Request-TW-Session and Start-Sessions also in TEST.
+ *   Anything else (unknown command, a command out of order, an HMAC that
+ *   does not verify, a message the decoder refuses, Server-Start Accept
+ *   not 0) ──▶ CLOSING: the caller sends what is queued and closes.
+ *
+ * Reading: ctl_conn_want() says how many more octets complete the unit
+ * being read (Set-Up-Response: its Mode, then the rest; a command: its
+ * first block, which is decrypted and peeked for the command and length,
+ * then the rest of exactly that message), so the caller reads exactly
+ * that much; ctl_conn_input() also takes any amount and frames it itself.
+ *
+ * PBKDF2 (Count = 2^count, ~10-40 ms at count 15) runs inline when the
+ * Set-Up-Response is complete: bounded by max-count-exponent for the
+ * Count and by max-pending-authentication for how many connections can
+ * make the server do it, and never started before a whole Set-Up-Response
+ * arrived. */
+#ifndef TWR_CTL_CONN_H
+#define TWR_CTL_CONN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "control_crypto.h"
+#include "control_msg.h"
+#include "ctl_addr.h"
+#include "ctl_config.h"
+#include "ctl_counters.h"
+#include "ctl_dp.h"
+#include "ctl_log.h"
+#include "ctl_ports.h"
+#include "ctl_request.h"
+
+/* Modes this server implements (IKEv2-derived keys, DSCP-ECN and PTP are
+ * not): a configured mode outside it is not offered. */
+#define CTL_MODES_IMPLEMENTED                                                     \
+	(TWC_MODE_UNAUTH | TWC_MODE_AUTH | TWC_MODE_ENC | TWC_MODE_MIXED | TWC_MODE_ISC | \
+	 TWC_MODE_REFLECT_OCTETS | TWC_MODE_SYMMETRICAL)
+
+#define CTL_OUT_MAX 65536u   /* queued output beyond this: the peer does not read */
+#define CTL_PORT_TRIES 16    /* ports tried when the dataplane says EEXIST */
+
+/* Everything outside a connection, shared by all of a server's. */
+struct ctl_conn_env {
+	const struct ctl_config *cfg;
+	struct ctl_dp *dp;
+	struct ctl_ports *ports;
+	struct ctl_counters *ctr;
+	struct ctl_log *log;                /* NULL: no log */
+	uint64_t start_time;                /* NTP: Server-Start Start-Time */
+	const uint8_t *dummy_secret;        /* PBKDF2 input for unknown KeyIDs */
+	size_t dummy_len;
+	void (*random)(void *arg, uint8_t *buf, size_t n);
+	uint64_t (*ntp_now)(void *arg);     /* SID timestamps */
+	uint64_t (*mono_ms)(void *arg);     /* idle tracking */
+	/* a Set-Up-Response authenticated (true) or failed to (false) */
+	void (*auth_result)(void *arg, const struct ctl_ip *peer, bool ok);
+	void *arg;
+};
+
+enum ctl_cs {
+	CTL_CS_SETUP,
+	CTL_CS_REQUEST,
+	CTL_CS_TEST,
+	CTL_CS_CLOSING,
+};
+
+struct ctl_sess {
+	uint8_t sid[16];
+	struct ctl_req_spec spec;
+	uint16_t port;             /* reflector UDP port */
+	uint8_t state;             /* enum twr_session_state */
+};
+
+struct ctl_conn {
+	const struct ctl_conn_env *env;
+	struct ctl_ip peer, local;
+	uint16_t peer_port, local_port;
+	char name[CTL_ADDR_STR];   /* peer "addr:port" for logs */
+	enum ctl_cs state;
+	enum ctl_cs before_close;  /* state when it started closing */
+	uint32_t mode;             /* negotiated; 0 before Set-Up-Response */
+	char keyid[4 * TWC_KEYID_LEN + 1]; /* escaped (ctl_escape) */
+	uint8_t challenge[16], salt[16];
+	uint8_t aes[16], hmac[32];          /* control session keys */
+	struct twc_ctl_crypto *crypto;
+	/* input: the message being read */
+	uint8_t in[TWC_MAX_MSG_LEN];
+	size_t in_len, in_want;
+	bool peeked;               /* first block of a command decrypted */
+	uint8_t cmd;
+	/* output not yet handed to the socket */
+	uint8_t *out;
+	size_t out_off, out_len, out_cap;
+	/* sessions installed, not stopped */
+	struct ctl_sess *sess;
+	size_t nsess, sess_cap;
+	uint64_t created_ms, last_msg_ms;
+};
+
+/* A connection with its Server Greeting queued. NULL on allocation
+ * failure. Addresses as ctl_ip_from_sockaddr gives them. */
+struct ctl_conn *ctl_conn_new(const struct ctl_conn_env *env, const struct ctl_ip *peer,
+			      uint16_t peer_port, const struct ctl_ip *local, uint16_t local_port);
+/* Removes from the dataplane every session not stopped, releases their
+ * ports, wipes the keys, logs the close with `reason`. NULL allowed. */
+void ctl_conn_free(struct ctl_conn *c, const char *reason);
+
+size_t ctl_conn_want(const struct ctl_conn *c);
+/* Feed octets; returns false once the connection is closing (the rest of
+ * data is then ignored). */
+bool ctl_conn_input(struct ctl_conn *c, const uint8_t *data, size_t n);
+
+/* Queued output: pointer and length; then how much was sent. */
+const uint8_t *ctl_conn_output(const struct ctl_conn *c, size_t *n);
+void ctl_conn_sent(struct ctl_conn *c, size_t n);
+
+static inline bool ctl_conn_closing(const struct ctl_conn *c)
+{
+	return c->state == CTL_CS_CLOSING;
+}
+/* Has completed Set-Up-Response / Server-Start (not pending). */
+bool ctl_conn_set_up(const struct ctl_conn *c);
+/* In the middle of a message (some of it read). */
+static inline bool ctl_conn_mid_message(const struct ctl_conn *c)
+{
+	return c->in_len > 0;
+}
+
+/* Close from outside (timeouts, errors): counts ctr, logs the reason. */
+void ctl_conn_abort(struct ctl_conn *c, enum ctl_ctr ctr, const char *reason);
+
+/* SERVWAIT (RFC 5357 §3.1): milliseconds until the connection has been
+ * idle for server/servwait, 0 if it is now. Idle = no complete control
+ * message; monitoring is suspended while sessions are started (from
+ * Start-Sessions to Stop-Sessions), and resumes when the dataplane has
+ * removed every started session (REFWAIT), which this finds out by asking
+ * for their counters (sessions it no longer has are forgotten). */
+uint64_t ctl_conn_servwait_left(struct ctl_conn *c, uint64_t now_ms);
+
+const char *ctl_cs_str(enum ctl_cs s);
+
+/* ---- internal, shared by ctl_conn*.c ---- */
+void ctl_conn_queue(struct ctl_conn *c, const uint8_t *msg, size_t len);
+/* seal (HMAC + encrypt in secured modes) and queue a server message */
+void ctl_conn_send(struct ctl_conn *c, uint8_t *msg, size_t len);
+void ctl_conn_fail(struct ctl_conn *c, enum ctl_ctr ctr, int level, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* start closing; the caller has logged and counted why */
+void ctl_conn_close_quiet(struct ctl_conn *c);
+void ctl_conn_greet(struct ctl_conn *c);
+void ctl_conn_setup(struct ctl_conn *c);
+bool ctl_conn_cmd_allowed(const struct ctl_conn *c, uint8_t cmd);
+void ctl_conn_command(struct ctl_conn *c);
+void ctl_conn_request(struct ctl_conn *c);
+struct ctl_sess *ctl_conn_find_sess(struct ctl_conn *c, const uint8_t sid[16]);
+/* dataplane START / STOP of one session; returns the API status */
+int ctl_conn_sess_start(struct ctl_conn *c, struct ctl_sess *s);
+int ctl_conn_sess_stop(struct ctl_conn *c, struct ctl_sess *s);
+/* forget session i (port released), without telling the dataplane */
+void ctl_conn_sess_drop(struct ctl_conn *c, size_t i);
+
+#endif

@@ -1,0 +1,136 @@
+/* Greeting, Set-Up-Response and Server-Start (RFC 4656 §3.1, RFC 5357
+ * §3.1; protocol.md §3.1-§3.3, §3.9 point 1). */
+#include <string.h>
+
+#include "ctl_conn.h"
+#include "secure_mem.h"
+
+static uint32_t offered(const struct ctl_conn *c)
+{
+	return c->env->cfg->server.modes & CTL_MODES_IMPLEMENTED;
+}
+
+void ctl_conn_greet(struct ctl_conn *c)
+{
+	struct twc_greeting g = { .modes = offered(c),
+				  .count = 1u << c->env->cfg->server.count };
+	uint8_t buf[TWC_GREETING_LEN];
+
+	if (!(g.modes & TWC_MODE_SECURITY))
+		g.modes = 0; /* no security mode: "go away" */
+	c->env->random(c->env->arg, c->challenge, sizeof(c->challenge));
+	c->env->random(c->env->arg, c->salt, sizeof(c->salt));
+	memcpy(g.challenge, c->challenge, 16);
+	memcpy(g.salt, c->salt, 16);
+	if (twc_greeting_enc(&g, buf, sizeof(buf)) != TWC_OK) {
+		ctl_conn_fail(c, CTL_C_MALFORMED, LOG_ERR, "cannot encode the greeting");
+		return;
+	}
+	ctl_conn_queue(c, buf, sizeof(buf));
+	if (g.modes == 0)
+		ctl_conn_fail(c, CTL_C_MODE_REFUSED, LOG_WARNING,
+			      "no security mode configured: greeted with Modes 0");
+}
+
+/* One security mode the server offered, and only offered feature bits. */
+static bool mode_ok(uint32_t mode, uint32_t offer)
+{
+	uint32_t sec = mode & TWC_MODE_SECURITY;
+
+	return sec != 0 && (sec & (sec - 1)) == 0 && (mode & ~offer) == 0;
+}
+
+/* Server-Start: Accept 0 starts the server stream (Server-IV, the sealed
+ * Start-Time block); any other Accept goes out all zero but for it (as PS
+ * sends it) and the connection closes. */
+static void server_start(struct ctl_conn *c, uint8_t accept, const uint8_t client_iv[16])
+{
+	struct twc_server_start m = { .accept = accept };
+	uint8_t buf[TWC_SERVER_START_LEN];
+
+	if (accept == TWC_ACCEPT_OK) {
+		c->env->random(c->env->arg, m.server_iv, sizeof(m.server_iv));
+		m.start_time = c->env->start_time;
+		c->crypto = twc_ctl_crypto_new(c->mode, c->aes, c->hmac, client_iv, m.server_iv);
+		if (!c->crypto) {
+			memset(&m, 0, sizeof(m));
+			m.accept = accept = TWC_ACCEPT_INTERNAL;
+		}
+	}
+	if (twc_server_start_enc(&m, buf, sizeof(buf)) != TWC_OK ||
+	    (accept == TWC_ACCEPT_OK && twc_seal_server_start(c->crypto, buf) != TWC_OK)) {
+		ctl_conn_fail(c, CTL_C_MALFORMED, LOG_ERR, "cannot make the Server-Start");
+		return;
+	}
+	ctl_conn_queue(c, buf, sizeof(buf));
+	if (accept == TWC_ACCEPT_OK && c->state != CTL_CS_CLOSING)
+		c->state = CTL_CS_REQUEST;
+}
+
+static void auth_result(struct ctl_conn *c, bool ok)
+{
+	if (c->env->auth_result)
+		c->env->auth_result(c->env->arg, &c->peer, ok);
+}
+
+/* Secured modes: the Token must decrypt, under the KeyID's secret, to our
+ * Challenge. An unknown KeyID runs the same PBKDF2 and decryption with a
+ * dummy secret, so it costs the same time and ends the same way (Accept
+ * 1) as a wrong secret. */
+static void authenticate(struct ctl_conn *c, const struct twc_setup *s)
+{
+	const struct ctl_key *key = ctl_config_key(c->env->cfg, s->keyid, TWC_KEYID_LEN);
+	const uint8_t *secret = key ? key->secret : c->env->dummy_secret;
+	size_t len = key ? key->secret_len : c->env->dummy_len;
+	enum twc_err e = twc_token_check(secret, len, c->salt, 1u << c->env->cfg->server.count,
+					 s->token, c->challenge, c->aes, c->hmac);
+
+	if (e == TWC_OK && key) {
+		c->env->ctr->v[CTL_C_AUTH_OK]++;
+		ctl_logf(c->env->log, LOG_NOTICE, "authentication ok: peer=%s key-id=\"%s\" mode=0x%x",
+			 c->name, c->keyid, c->mode);
+		auth_result(c, true);
+		server_start(c, TWC_ACCEPT_OK, s->client_iv);
+		return;
+	}
+	wipe(c->aes, sizeof(c->aes));
+	wipe(c->hmac, sizeof(c->hmac));
+	if (e == TWC_E_CRYPTO) {
+		server_start(c, TWC_ACCEPT_INTERNAL, NULL);
+		ctl_conn_fail(c, CTL_C_MALFORMED, LOG_ERR, "token check: %s (Accept 2)",
+			      twc_strerror(e));
+		return;
+	}
+	c->env->ctr->v[CTL_C_AUTH_FAILED]++;
+	if (!key)
+		c->env->ctr->v[CTL_C_AUTH_UNKNOWN_KEY]++;
+	ctl_logf(c->env->log, LOG_WARNING,
+		 "authentication failed: peer=%s key-id=\"%s\" mode=0x%x: %s (Accept 1)", c->name,
+		 c->keyid, c->mode, key ? "token does not carry the challenge" : "unknown KeyID");
+	server_start(c, TWC_ACCEPT_FAILURE, NULL);
+	auth_result(c, false);
+	ctl_conn_close_quiet(c);
+}
+
+void ctl_conn_setup(struct ctl_conn *c)
+{
+	struct twc_setup s;
+	enum twc_err e = twc_setup_dec(c->in, c->in_len, &s);
+
+	c->mode = s.mode;
+	ctl_escape(s.keyid, sizeof(s.keyid), c->keyid, sizeof(c->keyid));
+	if (e != TWC_OK || !mode_ok(s.mode, offered(c))) {
+		server_start(c, TWC_ACCEPT_NOT_SUPPORTED, NULL);
+		ctl_conn_fail(c, CTL_C_MODE_REFUSED, LOG_WARNING,
+			      "Set-Up-Response Mode 0x%x not offered (offered 0x%x): Accept 3", s.mode,
+			      offered(c));
+	} else if (!twc_mode_secured(s.mode)) {
+		c->env->ctr->v[CTL_C_SETUP_OPEN]++;
+		ctl_logf(c->env->log, LOG_NOTICE, "set up unauthenticated: peer=%s mode=0x%x",
+			 c->name, c->mode);
+		server_start(c, TWC_ACCEPT_OK, NULL);
+	} else {
+		authenticate(c, &s);
+	}
+	wipe(&s, sizeof(s));
+}

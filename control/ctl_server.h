@@ -1,0 +1,135 @@
+/* twamp-controld's event loop: one thread, epoll, non-blocking sockets.
+ *
+ *   listeners ──accept──▶ admission (ctl_guard) ──▶ ctl_client (socket +
+ *   ctl_conn state machine + timer) ──▶ ctl_dp (session API)
+ *   state socket ──▶ JSON of the operational state (ctl_state.c)
+ *   signalfd: SIGTERM/SIGINT end the loop; every connection is then
+ *   closed, which removes its sessions from the dataplane.
+ *
+ * Timers (ctl_timer.h): per connection the authentication timeout (until
+ * Server-Start), SERVWAIT after it, and a short linger for a closing
+ * connection whose last message is still queued; plus a housekeeping tick
+ * every second (block list expiry, the alarm's lower limit). Nothing a
+ * client sends blocks the loop: reads are exactly the length the state
+ * machine waits for, at most CTL_READ_BUDGET octets per wakeup and
+ * connection, output is queued and written when the socket is writable,
+ * and a client that does not read stops being read from. */
+#ifndef TWR_CTL_SERVER_H
+#define TWR_CTL_SERVER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "ctl_config.h"
+#include "ctl_conn.h"
+#include "ctl_counters.h"
+#include "ctl_dp.h"
+#include "ctl_guard.h"
+#include "ctl_log.h"
+#include "ctl_ports.h"
+#include "ctl_timer.h"
+
+#define CTL_STATE_DEFAULT_PATH "/run/twamp-controld/state.sock"
+#define CTL_READ_BUDGET 8192u     /* octets read per connection and wakeup */
+#define CTL_OUT_HIGH 8192u        /* stop reading a peer with this much queued */
+#define CTL_LINGER_MS 2000u       /* a closing connection's last write */
+#define CTL_DP_TIMEOUT_MS 1000u   /* one session API call */
+#define CTL_TICK_MS 1000u
+
+enum ctl_ev_kind { CTL_EV_LISTEN, CTL_EV_CLIENT, CTL_EV_STATE_LISTEN, CTL_EV_STATE_CLIENT,
+		   CTL_EV_SIGNAL };
+
+/* What an epoll event points at: the first member of each owner. */
+struct ctl_ev {
+	enum ctl_ev_kind kind;
+	int fd;                    /* -1 once closed */
+	struct ctl_ev *dead;       /* graveyard link */
+};
+
+struct ctl_client {
+	struct ctl_ev ev;          /* first */
+	struct ctl_server *srv;
+	struct ctl_conn *conn;
+	struct ctl_timer timer;
+	bool pending;              /* counted in npending */
+	bool want_out;             /* EPOLLOUT armed */
+	const char *close_reason;
+	struct ctl_client *prev, *next;
+};
+
+struct ctl_state_client {
+	struct ctl_ev ev;          /* first */
+	struct ctl_server *srv;
+	char *buf;
+	size_t len, off;
+	struct ctl_timer timer;
+	struct ctl_state_client *prev, *next;
+};
+
+struct ctl_listener {
+	struct ctl_ev ev;          /* first */
+	struct ctl_server *srv;
+	struct ctl_ip ip;
+	struct ctl_timer pause;    /* out of descriptors: accept again later */
+};
+
+struct ctl_server {
+	const struct ctl_config *cfg;
+	int epfd;
+	struct ctl_ev sig;
+	struct ctl_listener lis[CTL_MAX_LISTEN + 2];
+	size_t nlis;
+	struct ctl_ev state_lis;
+	char state_path[108];
+	struct ctl_timers timers;
+	struct ctl_timer tick;
+	struct ctl_guard guard;
+	struct ctl_counters ctr;
+	struct ctl_ports *ports;
+	struct ctl_dp *dp;
+	struct ctl_log log;
+	struct ctl_conn_env env;
+	uint8_t dummy_secret[32];
+	struct ctl_client *clients;
+	uint32_t nclients, npending;
+	struct ctl_state_client *state_clients;
+	struct ctl_ev *graveyard;  /* closed in this batch, freed after it */
+	unsigned nstate;           /* state readers being served */
+	struct ly_ctx *yctx;       /* for the state JSON */
+	bool stop;
+};
+
+struct ctl_server_opts {
+	const char *session_socket;
+	const char *state_socket;
+};
+
+/* Everything up: log, dataplane client (FLUSH), listeners, state socket.
+ * Returns -1 with the reason in err. */
+int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
+		    const struct ctl_server_opts *o, char *err, size_t errlen);
+/* Runs until SIGTERM/SIGINT. Returns 0, or -1 if epoll fails. */
+int ctl_server_run(struct ctl_server *s);
+/* Closes every connection (removing their sessions) and frees it all. */
+void ctl_server_fini(struct ctl_server *s);
+
+uint64_t ctl_mono_ms(void);
+
+/* ---- internal, shared by ctl_server*.c ---- */
+int ctl_listen_open(struct ctl_server *s, char *err, size_t errlen);
+void ctl_listen_accept(struct ctl_server *s, struct ctl_listener *l);
+void ctl_client_add(struct ctl_server *s, int fd, const struct ctl_ip *peer, uint16_t pport,
+		    const struct ctl_ip *local, uint16_t lport);
+void ctl_client_event(struct ctl_client *cl, uint32_t events);
+void ctl_client_close(struct ctl_client *cl, const char *reason);
+/* Free a closed client or state reader after the current batch of events
+ * (another event of the batch may still point at it). */
+void ctl_bury(struct ctl_server *s, struct ctl_ev *ev);
+int ctl_statesock_open(struct ctl_server *s, const char *path, char *err, size_t errlen);
+void ctl_statesock_accept(struct ctl_server *s);
+void ctl_statesock_event(struct ctl_state_client *sc, uint32_t events);
+void ctl_statesock_close_all(struct ctl_server *s);
+/* The operational state as YANG JSON (malloc'ed), NULL on failure. */
+char *ctl_state_json(struct ctl_server *s);
+
+#endif
