@@ -1,0 +1,218 @@
+/* Request-TW-Session validation (control/ctl_request.h), field by field. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "ctl_request.h"
+#include "ntp_time.h"
+#include "session_api.h"
+#include "tctl.h"
+#include "test_pkt.h"
+
+static struct ctl_req_ctx ctx4(uint32_t mode)
+{
+	struct ctl_req_ctx c = { .peer = tip4(10, 99, 1, 1), .local = tip4(10, 99, 1, 2),
+				 .mode = mode, .default_timeout_ms = 2000 };
+
+	return c;
+}
+
+static uint8_t check(const struct twc_request *r, const struct ctl_req_ctx *c,
+		     struct ctl_req_spec *s, const char *why_has)
+{
+	const char *why = NULL;
+	uint8_t a = ctl_request_check(r, c, s, &why);
+
+	assert_non_null(why);
+	if (why_has)
+		assert_non_null(strstr(why, why_has));
+	return a;
+}
+
+static void zero_addresses_are_the_connections(void **state)
+{
+	struct twc_request r = treq_default();
+	struct ctl_req_ctx c = ctx4(TWC_MODE_UNAUTH);
+	struct ctl_req_spec s;
+
+	(void)state;
+	assert_int_equal(check(&r, &c, &s, "ok"), TWC_ACCEPT_OK);
+	assert_true(ctl_ip_equal(&s.sender, &c.peer));
+	assert_true(ctl_ip_equal(&s.reflector, &c.local));
+	assert_int_equal(s.sender_port, 40001);
+	assert_int_equal(s.receiver_port, 50000);
+	assert_int_equal(s.sec, TW_SEC_OPEN);
+	/* the same, spelled out */
+	memcpy(r.sender_addr, c.peer.a, 4);
+	memcpy(r.receiver_addr, c.local.a, 4);
+	assert_int_equal(check(&r, &c, &s, NULL), TWC_ACCEPT_OK);
+}
+
+static void sender_other_than_peer(void **state)
+{
+	struct twc_request r = treq_default();
+	struct ctl_req_ctx c = ctx4(TWC_MODE_UNAUTH);
+	struct ctl_req_spec s;
+	const uint8_t bad[][4] = { { 224, 0, 0, 1 }, { 255, 255, 255, 255 }, { 0, 1, 2, 3 } };
+
+	(void)state;
+	memcpy(r.sender_addr, ((uint8_t[]){ 10, 99, 2, 7 }), 4);
+	assert_int_equal(check(&r, &c, &s, "not the control peer"), TWC_ACCEPT_FAILURE);
+	c.allow_other_peer = true;
+	assert_int_equal(check(&r, &c, &s, NULL), TWC_ACCEPT_OK);
+	assert_memory_equal(s.sender.a, r.sender_addr, 4);
+	for (int i = 0; i < 3; i++) {
+		memcpy(r.sender_addr, bad[i], 4);
+		assert_int_equal(check(&r, &c, &s, "not a unicast"), TWC_ACCEPT_FAILURE);
+	}
+}
+
+static void receiver_must_be_local(void **state)
+{
+	struct twc_request r = treq_default();
+	struct ctl_req_ctx c = ctx4(TWC_MODE_UNAUTH);
+	struct ctl_req_spec s;
+
+	(void)state;
+	memcpy(r.receiver_addr, ((uint8_t[]){ 10, 99, 1, 3 }), 4);
+	assert_int_equal(check(&r, &c, &s, "Receiver Address"), TWC_ACCEPT_FAILURE);
+}
+
+static void ip_version(void **state)
+{
+	struct twc_request r = treq_default();
+	struct ctl_req_ctx c = ctx4(TWC_MODE_UNAUTH);
+	struct ctl_req_spec s;
+
+	(void)state;
+	r.ipvn = 6;
+	assert_int_equal(check(&r, &c, &s, "IPVN"), TWC_ACCEPT_NOT_SUPPORTED);
+	/* an IPv6 connection */
+	c.peer = tip6("fd00:99:1::1");
+	c.local = tip6("fd00:99:1::2");
+	assert_int_equal(check(&r, &c, &s, NULL), TWC_ACCEPT_OK);
+	assert_int_equal(s.reflector.ver, 6);
+	assert_memory_equal(s.reflector.a, c.local.a, 16);
+	r.ipvn = 4;
+	assert_int_equal(check(&r, &c, &s, "IPVN"), TWC_ACCEPT_NOT_SUPPORTED);
+}
+
+static void sender_port_zero(void **state)
+{
+	struct twc_request r = treq_default();
+	struct ctl_req_ctx c = ctx4(TWC_MODE_UNAUTH);
+	struct ctl_req_spec s;
+
+	(void)state;
+	r.sender_port = 0;
+	assert_int_equal(check(&r, &c, &s, "Sender Port"), TWC_ACCEPT_FAILURE);
+}
+
+/* The sender packet fits a 1500-octet IP packet, and no more. */
+static void padding_bound(void **state)
+{
+	const struct {
+		uint32_t mode;
+		uint8_t ipver;
+		uint32_t max;
+	} cases[] = {
+		{ TWC_MODE_UNAUTH, 4, 1500 - 28 - 14 },
+		{ TWC_MODE_UNAUTH | TWC_MODE_SYMMETRICAL, 4, 1500 - 28 - 41 },
+		{ TWC_MODE_AUTH, 4, 1500 - 28 - 48 },
+		{ TWC_MODE_ENC | TWC_MODE_SYMMETRICAL, 4, 1500 - 28 - 112 },
+		{ TWC_MODE_MIXED, 6, 1500 - 48 - 14 },
+		{ TWC_MODE_ENC, 6, 1500 - 48 - 48 },
+	};
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		struct twc_request r = treq_default();
+		struct ctl_req_ctx c = ctx4(cases[i].mode);
+		struct ctl_req_spec s;
+
+		if (cases[i].ipver == 6) {
+			c.peer = tip6("fd00::1");
+			c.local = tip6("fd00::2");
+			r.ipvn = 6;
+		}
+		r.padding_len = cases[i].max;
+		assert_int_equal(check(&r, &c, &s, NULL), TWC_ACCEPT_OK);
+		r.padding_len++;
+		assert_int_equal(check(&r, &c, &s, "Padding Length"), TWC_ACCEPT_FAILURE);
+	}
+}
+
+static void dscp_and_timeout(void **state)
+{
+	struct twc_request r = treq_default();
+	struct ctl_req_ctx c = ctx4(TWC_MODE_AUTH);
+	struct ctl_req_spec s;
+
+	(void)state;
+	r.type_p = TWC_TYPEP(34);
+	r.timeout = ntp_from_duration_ns(1500000001ull);
+	r.start_time = 0x1234; /* any Start Time */
+	assert_int_equal(check(&r, &c, &s, NULL), TWC_ACCEPT_OK);
+	assert_int_equal(s.dscp, 34);
+	assert_int_equal(s.flags, TWR_SF_DSCP_SET);
+	assert_int_equal(s.timeout_ms, 1501); /* rounded up */
+	assert_int_equal(s.sec, TW_SEC_AUTH);
+	r.timeout = 0;
+	assert_int_equal(check(&r, &c, &s, NULL), TWC_ACCEPT_OK);
+	assert_int_equal(s.timeout_ms, 2000);
+	r.timeout = (uint64_t)700000 << 32; /* 700000 s */
+	assert_int_equal(check(&r, &c, &s, NULL), TWC_ACCEPT_OK);
+	assert_int_equal(s.timeout_ms, CTL_MAX_TIMEOUT_MS);
+}
+
+static void reflect_octets(void **state)
+{
+	struct twc_request r = treq_default();
+	struct ctl_req_ctx c = ctx4(TWC_MODE_ENC | TWC_MODE_REFLECT_OCTETS);
+	struct ctl_req_spec s;
+
+	(void)state;
+	r.octets_to_reflect = 0x1234;
+	r.pad_to_reflect = 64;
+	assert_int_equal(check(&r, &c, &s, NULL), TWC_ACCEPT_OK);
+	assert_int_equal(s.reflected_octets, 0x1234);
+	assert_int_equal(s.reflect_len, 64);
+	assert_true(s.flags & TWR_SF_REFLECT_OCTETS);
+	r.pad_to_reflect = 65;
+	assert_int_equal(check(&r, &c, &s, "Length of Padding to Reflect"), TWC_ACCEPT_FAILURE);
+	c.mode = TWC_MODE_ENC; /* not negotiated: ignored */
+	assert_int_equal(check(&r, &c, &s, NULL), TWC_ACCEPT_OK);
+	assert_int_equal(s.reflect_len, 0);
+	assert_int_equal(s.reflected_octets, 0);
+	assert_false(s.flags & TWR_SF_REFLECT_OCTETS);
+}
+
+static void mode_test_security(void **state)
+{
+	(void)state;
+	assert_int_equal(ctl_mode_test_sec(TWC_MODE_UNAUTH), TW_SEC_OPEN);
+	assert_int_equal(ctl_mode_test_sec(TWC_MODE_MIXED | TWC_MODE_ISC), TW_SEC_OPEN);
+	assert_int_equal(ctl_mode_test_sec(TWC_MODE_AUTH), TW_SEC_AUTH);
+	assert_int_equal(ctl_mode_test_sec(TWC_MODE_ENC | TWC_MODE_SYMMETRICAL), TW_SEC_ENC);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(zero_addresses_are_the_connections),
+		cmocka_unit_test(sender_other_than_peer),
+		cmocka_unit_test(receiver_must_be_local),
+		cmocka_unit_test(ip_version),
+		cmocka_unit_test(sender_port_zero),
+		cmocka_unit_test(padding_bound),
+		cmocka_unit_test(dscp_and_timeout),
+		cmocka_unit_test(reflect_octets),
+		cmocka_unit_test(mode_test_security),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
