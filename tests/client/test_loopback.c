@@ -1,6 +1,7 @@
-/* End to end on loopback: the Session-Sender loop (light_run) against the
- * in-process reflector thread, over 127.0.0.1 and ::1 on ephemeral ports, in
- * open, authenticated and encrypted modes. No outside process, no other
+/* End to end on loopback: the Session-Sender loop (light_run, and
+ * light_run_many for several sessions at once) against the in-process
+ * reflector thread, over 127.0.0.1 and ::1 on ephemeral ports, in open,
+ * authenticated and encrypted modes. No outside process, no other
  * network. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -8,9 +9,11 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "light_sender.h"
 #include "loop_reflector.h"
@@ -251,6 +254,104 @@ static void test_stop_flag(void **state)
 	assert_int_equal(sum.sent, 0);
 }
 
+/* Three sessions at once, each with its own reflector and mode; the
+ * second on a socket the caller opened (as the TWAMP client does), which
+ * stays open afterwards. */
+static void test_many_sessions(void **state)
+{
+	struct light_cfg cfg[3];
+	struct loop_refl refl[3];
+	struct stats st[3];
+	struct light_result res[3];
+	struct stats_summary sum;
+	struct tsock own;
+	char err[128];
+
+	(void)state;
+	base_cfg(&cfg[0], TW_SEC_OPEN, false, 50);
+	base_cfg(&cfg[1], TW_SEC_AUTH, false, 60);
+	base_cfg(&cfg[2], TW_SEC_ENC, true, 70);
+	base_refl(&refl[0], AF_INET, &cfg[0]);
+	base_refl(&refl[1], AF_INET6, &cfg[1]);
+	base_refl(&refl[2], AF_INET, &cfg[2]);
+	assert_int_equal(tsock_open(&own, AF_INET6, NULL, 0, -1, err, sizeof(err)), 0);
+	cfg[1].sock = &own;
+	for (int i = 0; i < 3; i++) {
+		assert_int_equal(loop_refl_start(&refl[i]), 0);
+		cfg[i].dst = refl[i].addr;
+		assert_int_equal(stats_init(&st[i], cfg[i].count), 0);
+	}
+	assert_int_equal(light_run_many(cfg, st, res, 3, -1), 0);
+	for (int i = 0; i < 3; i++) {
+		loop_refl_stop(&refl[i]);
+		assert_int_equal(res[i].rc, 0);
+		assert_int_equal(stats_summarize(&st[i], &sum), 0);
+		check_clean(&sum, cfg[i].count);
+		stats_free(&st[i]);
+	}
+	assert_true(fcntl(own.fd, F_GETFD) >= 0);   /* still the caller's */
+	tsock_close(&own);
+}
+
+/* A descriptor that wakes up during the run ends every session at once. */
+static void test_watch_fd(void **state)
+{
+	struct light_cfg cfg[2];
+	struct loop_refl refl;
+	struct stats st[2];
+	struct light_result res[2];
+	int p[2];
+
+	(void)state;
+	assert_int_equal(pipe(p), 0);
+	assert_int_equal(write(p[1], "x", 1), 1);
+	base_cfg(&cfg[0], TW_SEC_OPEN, false, 1000);
+	cfg[0].interval_ns = SEC / 100;
+	cfg[1] = cfg[0];
+	base_refl(&refl, AF_INET, &cfg[0]);
+	assert_int_equal(loop_refl_start(&refl), 0);
+	for (int i = 0; i < 2; i++) {
+		cfg[i].dst = refl.addr;
+		assert_int_equal(stats_init(&st[i], cfg[i].count), 0);
+	}
+	assert_int_equal(light_run_many(cfg, st, res, 2, p[0]), LIGHT_ERR_WATCH);
+	loop_refl_stop(&refl);
+	for (int i = 0; i < 2; i++) {
+		assert_int_equal(res[i].rc, LIGHT_ERR_IO);
+		assert_string_equal(res[i].err, "control connection");
+		assert_true(st[i].sent < 1000);
+		stats_free(&st[i]);
+	}
+	close(p[0]);
+	close(p[1]);
+}
+
+/* One session that cannot be set up: none is run. */
+static void test_many_setup_failure(void **state)
+{
+	struct light_cfg cfg[2];
+	struct stats st[2];
+	struct light_result res[2];
+
+	(void)state;
+	base_cfg(&cfg[0], TW_SEC_OPEN, false, 5);
+	base_cfg(&cfg[1], TW_SEC_AUTH, false, 5);
+	cfg[1].keys = NULL;               /* auth without keys */
+	for (int i = 0; i < 2; i++) {
+		cfg[i].dst.ss_family = AF_INET;
+		assert_int_equal(stats_init(&st[i], 5), 0);
+	}
+	assert_int_equal(light_run_many(cfg, st, res, 2, -1), LIGHT_ERR_SETUP);
+	assert_int_equal(res[0].rc, LIGHT_ERR_SETUP);
+	assert_int_equal(res[1].rc, LIGHT_ERR_SETUP);
+	assert_non_null(strstr(res[0].err, "session 2"));
+	assert_non_null(strstr(res[1].err, "keys"));
+	assert_int_equal(st[0].sent, 0);
+	for (int i = 0; i < 2; i++)
+		stats_free(&st[i]);
+	assert_int_equal(light_run_many(cfg, st, res, 0, -1), LIGHT_ERR_SETUP);
+}
+
 static int getint(int fd, int level, int name)
 {
 	int v = -1;
@@ -309,6 +410,9 @@ int main(void)
 		cmocka_unit_test(test_wrong_key),
 		cmocka_unit_test(test_small_window),
 		cmocka_unit_test(test_stop_flag),
+		cmocka_unit_test(test_many_sessions),
+		cmocka_unit_test(test_watch_fd),
+		cmocka_unit_test(test_many_setup_failure),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

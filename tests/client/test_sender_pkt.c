@@ -117,6 +117,35 @@ static void test_zero_fill(void **state)
 		assert_int_equal(buf[i], 0);
 }
 
+/* RFC 6038: the Server Octets open the padding (after the symmetrical MBZ
+ * area), over the fill, in every mode; none when the padding has no room. */
+static void test_server_octets(void **state)
+{
+	static const enum tw_sec secs[] = { TW_SEC_OPEN, TW_SEC_AUTH, TW_SEC_ENC };
+	struct spkt c;
+	uint8_t buf[200];
+
+	(void)state;
+	for (size_t m = 0; m < 3; m++)
+		for (int sym = 0; sym < 2; sym++) {
+			const struct tw_keys *k = secs[m] == TW_SEC_OPEN ? NULL : &kat_keys;
+			uint16_t base = spkt_min_size(secs[m], sym);
+
+			assert_int_equal(spkt_init(&c, secs[m], sym, k, 150, 0, true, 7), 0);
+			spkt_set_server_octets(&c, 0xbeef);
+			assert_int_equal(spkt_prepare(&c, buf, 3), 0);
+			assert_int_equal(spkt_finish(&c, buf, 9), 0);
+			assert_int_equal(buf[base], 0xbe);
+			assert_int_equal(buf[base + 1], 0xef);
+		}
+	memset(buf, 0, sizeof(buf));
+	assert_int_equal(spkt_init(&c, TW_SEC_OPEN, false, NULL, 15, 0, false, 0), 0);
+	spkt_set_server_octets(&c, 0xbeef);
+	assert_int_equal(spkt_prepare(&c, buf, 0), 0);
+	assert_int_equal(buf[14], 0);      /* one octet of padding: left alone */
+	assert_int_equal(buf[15], 0);
+}
+
 /* A reply as a reflector builds it, from a request we built. */
 static size_t make_reply(struct spkt *c, uint8_t *buf, size_t cap, uint32_t seq, uint64_t t1,
 			 uint64_t t2, uint64_t t3, uint16_t errest)
@@ -263,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_init_limits),
 		cmocka_unit_test(test_reflector_view),
 		cmocka_unit_test(test_zero_fill),
+		cmocka_unit_test(test_server_octets),
 		cmocka_unit_test(test_open_reply),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_twping_captures),
