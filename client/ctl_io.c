@@ -70,8 +70,9 @@ int ctl_io_connect(const char *host, uint16_t port, uint64_t timeout_ns,
 		   struct sockaddr_storage *peer, struct sockaddr_storage *local,
 		   char *err, size_t errlen)
 {
-	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_protocol = IPPROTO_TCP,
-				  .ai_flags = AI_ADDRCONFIG };
+	/* no AI_ADDRCONFIG: it hides ::1 and 127.0.0.1 on hosts (namespaces)
+	 * with loopback only; unusable addresses just fail over to the next */
+	struct addrinfo hints = { .ai_socktype = SOCK_STREAM, .ai_protocol = IPPROTO_TCP };
 	struct addrinfo *res = NULL;
 	char service[8], a[ADDR_STRLEN] = "?";
 	int fd = -1, why = 0, r;

@@ -294,15 +294,17 @@ def listen(ns=None, addr="127.0.0.1", port=0):
 
 @pytest.fixture
 def server():
-    """server(**knobs) -> (FakeServer started on 127.0.0.1, "127.0.0.1:port")"""
+    """server(addr="127.0.0.1", **knobs) -> (FakeServer started on addr,
+    "HOST:PORT" for the client)"""
     made = []
 
-    def start(**kw):
-        lst = listen()
+    def start(addr="127.0.0.1", **kw):
+        lst = listen(addr=addr)
         srv = FakeServer(lst, **kw)
         made.append((srv, lst))
         srv.start()
-        return srv, f"127.0.0.1:{lst.getsockname()[1]}"
+        port = lst.getsockname()[1]
+        return srv, f"[{addr}]:{port}" if ":" in addr else f"{addr}:{port}"
     yield start
     for srv, lst in made:
         lst.close()
@@ -346,8 +348,14 @@ def test_control_flow_without_reflector(server):
         assert out["sessions"][i]["sid"] == srv.sessions[i][0].hex()
 
 
-def test_modes_zero(server):
-    srv, hp = server(modes=0)
+@pytest.mark.parametrize("addr,name", [("127.0.0.1", None), ("::1", None),
+                                       ("127.0.0.1", "localhost")])
+def test_modes_zero(server, addr, name):
+    """Also over IPv6, and by name (localhost may resolve to ::1 first: the
+    client must go on to the next address)."""
+    srv, hp = server(addr=addr, modes=0)
+    if name:
+        hp = name + hp[hp.rindex(":"):]
     r = run_client("--json", hp)
     srv.check()
     assert r.returncode == 3
