@@ -75,7 +75,8 @@ def build_dir() -> Path:
 
 
 def binary(name: str) -> Path:
-    sub = {"twamp-reflector": "dataplane", "twamp-client": "client"}[name]
+    sub = {"twamp-reflector": "dataplane", "twamp-client": "client",
+           "twamp-controld": "control"}[name]
     return build_dir() / sub / name
 
 
