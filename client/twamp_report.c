@@ -129,7 +129,8 @@ static void json_control(FILE *f, const struct twamp_report *r)
 		o->individual ? "true" : "false", o->reflect_octets ? "true" : "false",
 		o->symmetrical ? "true" : "false");
 	fprintf(f, ",\n    \"server_start_time_ns\": ");
-	if (c && c->state >= CTL_ACCEPT && c->server_start_time)
+	/* a time before 1970 (or a server's uptime) has no Unix form */
+	if (c && (c->server_start_time >> 32) >= NTP_UNIX_OFFSET)
 		fprintf(f, "%" PRIu64, ntp_to_unix_ns(c->server_start_time));
 	else
 		fprintf(f, "null");

@@ -22,6 +22,7 @@ import os
 import pty
 import secrets
 import select
+import signal
 import socket
 import struct
 import subprocess
@@ -331,6 +332,11 @@ def test_control_flow_without_reflector(server):
     out = json.loads(r.stdout)
     assert out["command"] == "twamp" and out["control"]["result"] == "ok"
     assert out["control"]["stopped"] and out["control"]["mode_value"] == 1
+    assert out["control"]["modes_offered"] == ["open", "auth", "enc", "mixed",
+                                               "individual-session-control", "reflect-octets",
+                                               "symmetrical-size"]
+    assert isinstance(out["control"]["server_start_time_ns"], int)
+    assert out["server"]["address"] == "127.0.0.1" and out["control"]["key_id"] is None
     assert [s["received"] for s in out["sessions"]] == [0, 0]
     assert [s["sent"] for s in out["sessions"]] == [3, 3]
     assert srv.mode == 1 and srv.started == "all" and srv.stopped == "all"
@@ -511,6 +517,18 @@ def read_until(fd, want: bytes, timeout=10.0):
     return got
 
 
+def reap(pid, timeout=30.0):
+    """Exit status of our child, killed (by its PID) if it outlives timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        done, status = os.waitpid(pid, os.WNOHANG)
+        if done:
+            return status
+        time.sleep(0.05)
+    os.kill(pid, signal.SIGKILL)
+    return os.waitpid(pid, 0)[1]
+
+
 def test_passphrase_prompt(server):
     """No --secret-file on a terminal: asked on /dev/tty with echo off."""
     srv, hp = server()
@@ -525,7 +543,7 @@ def test_passphrase_prompt(server):
         rest = read_until(fd, b'"stopped": true', timeout=30)
         assert PASS not in rest                 # not echoed
     finally:
-        _, status = os.waitpid(pid, 0)
+        status = reap(pid)
         os.close(fd)
     srv.check()
     assert os.WEXITSTATUS(status) == 1         # control fine, nothing reflects
