@@ -195,6 +195,24 @@ static void test_config_full(void **state)
 	assert_int_equal(cfg.policy.rules[1].prefixes[0].ipver, 6);
 }
 
+static void test_config_example(void **state)
+{
+	static struct ka_config cfg;
+	char err[512] = "", path[TU_PATH_MAX];
+
+	(void)state;
+	if (!tu_is_root())
+		skip();
+	assert_non_null(tu_copy(KA_EXAMPLE, "example.json", 0640, 0, path, sizeof(path)));
+	if (ka_config_load(path, &cfg, err, sizeof(err)) != 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.policy.nrules, 2);
+	assert_string_equal(cfg.policy.rules[0].name, "twamp-controld");
+	assert_true(cfg.policy.rules[0].allow_spi && !cfg.policy.rules[0].allow_peer);
+	assert_true(cfg.policy.rules[1].has_gid && !cfg.policy.rules[1].has_uid);
+	assert_string_equal(cfg.audit_log, "/var/log/twamp-keyagent/audit.log");
+}
+
 static void test_config_refused(void **state)
 {
 	static struct ka_config cfg;
@@ -282,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_policy),
 		cmocka_unit_test(test_config_minimal),
 		cmocka_unit_test(test_config_full),
+		cmocka_unit_test(test_config_example),
 		cmocka_unit_test(test_config_refused),
 		cmocka_unit_test(test_audit_format),
 	};
