@@ -189,6 +189,35 @@ def test_idle_connections_do_not_starve_others(env):
             s.close()
 
 
+def test_runs_unprivileged(env):
+    status = Path(f"/proc/{env.agent.proc.pid}/status").read_text()
+    ids = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    assert ids["Uid"].split() == [str(NOBODY)] * 4
+    assert ids["Gid"].split() == [str(NOGROUP)] * 4
+    assert ids["Groups"].split() in ([], [str(NOGROUP)])
+    st = env.agent.socket.stat()
+    assert (oct(st.st_mode & 0o7777), st.st_uid, st.st_gid) == ("0o660", 0, NOGROUP)
+
+
+def test_refuses_to_start_unsafely(env):
+    """As root without a user to run as, or with a policy others may change."""
+    base = Path(tempfile.mkdtemp(prefix="twr-ka-start-"))
+    try:
+        for name, fix in (("rootuser", lambda a: None), ("loose", lambda a: a.config.chmod(0o666))):
+            agent = KeyAgent(base / name, env.pair.a.ippm_sock, [
+                {"name": "s", "uid": 0, "lookup": ["spi"], "peer-prefix": ["10.0.0.0/8"]}],
+                user="nobody" if name == "loose" else None)
+            fix(agent)
+            r = subprocess.run([str(keyagent.agent_binary()), "-c", str(agent.config)],
+                               capture_output=True, text=True, timeout=15)
+            assert r.returncode == 1
+            want = "without a 'user'" if name == "rootuser" else "refused"
+            assert want in r.stderr, r.stderr
+            assert not agent.socket.exists()
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
+
+
 def test_still_serving_and_the_audit_log_holds_no_key(env):
     assert env.agent.proc.alive()
     rep = lookup_spi(env.agent.socket, *env.spis)

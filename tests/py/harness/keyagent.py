@@ -153,6 +153,7 @@ class KeyAgent:
         top = {"socket": str(self.socket), "plugin-socket": str(plugin_socket), "user": user,
                "socket-group": socket_group, "audit-log": str(self.audit), "client": clients,
                **settings}
+        top = {k: v for k, v in top.items() if v is not None}   # None: leave the leaf out
         self.config.write_text(json.dumps({"twamp-keyagent:twamp-keyagent": top}, indent=1))
         os.chmod(self.config, 0o600)
         self.proc = None
