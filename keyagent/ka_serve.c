@@ -63,8 +63,16 @@ static void accept_one(int lfd, struct conn *c, unsigned timeout_ms)
 	socklen_t len = sizeof(cred);
 	int fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
-	if (fd < 0)
+	if (fd < 0) {
+		/* out of descriptors or memory: the caller stays in the backlog;
+		 * pause instead of spinning on a readable listener */
+		if (errno != EAGAIN && errno != EINTR && errno != ECONNABORTED) {
+			struct timespec pause = { 0, 50 * 1000000 };
+
+			nanosleep(&pause, NULL);
+		}
 		return;
+	}
 	if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) != 0 || len != sizeof(cred)) {
 		close(fd); /* no credentials, no answer */
 		return;
