@@ -155,8 +155,11 @@ void ctl_client_add(struct ctl_server *s, int fd, const struct ctl_ip *peer, uin
 {
 	struct ctl_client *cl = calloc(1, sizeof(*cl));
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = cl };
-	char l[CTL_ADDR_STR];
+	char p[CTL_ADDR_STR], l[CTL_ADDR_STR];
 
+	ctl_logf(&s->log, LOG_INFO, "connection accepted: peer=%s local=%s",
+		 ctl_ipport_str(peer, pport, p, sizeof(p)), ctl_ipport_str(local, lport, l, sizeof(l)));
+	s->ctr.v[CTL_C_CONN_ACCEPTED]++;
 	if (cl)
 		cl->conn = ctl_conn_new(&s->env, peer, pport, local, lport);
 	if (!cl || !cl->conn || epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
@@ -177,9 +180,6 @@ void ctl_client_add(struct ctl_server *s, int fd, const struct ctl_ip *peer, uin
 	s->clients = cl;
 	s->nclients++;
 	s->npending++;
-	s->ctr.v[CTL_C_CONN_ACCEPTED]++;
-	ctl_logf(&s->log, LOG_INFO, "connection accepted: peer=%s local=%s", cl->conn->name,
-		 ctl_ipport_str(local, lport, l, sizeof(l)));
 	arm(cl, ctl_mono_ms() + (uint64_t)s->cfg->server.auth_timeout_s * 1000u);
 	if (ctl_conn_closing(cl->conn))
 		arm(cl, ctl_mono_ms() + CTL_LINGER_MS);
