@@ -5,6 +5,7 @@ Inputs (directory BENCH_RES), for run r = 1..BENCH_RUNS:
   open-r.tel.0/.1, auth-r.tel.*, enc-r.tel.*              reflector telemetry, after the
                                                           warmup and near the end
   crypto_auth-r.json, crypto_enc-r.json                   twamp-crypto-bound results
+  control_{setups,sessions,api,pbkdf2}-r.json             twamp-control-rate results
 Output: BENCH_OUT (JSON) and a table on stdout. Exit status 1 if any reply
 failed verification or a case received nothing.
 """
@@ -115,6 +116,15 @@ def main():
                                         zip(per_run["reflect_open_mpps"], per_run["testpmd_macswap_mpps"])]
     per_run["ratio_auth_vs_crypto_bound"] = [ratio(a, b) for a, b in
                                              zip(per_run["reflect_auth_mpps"], per_run["crypto_auth_bound_mpps"])]
+    ctl = {m: [load(f"control_{m}-{r}.json") for r in range(1, RUNS + 1)]
+           for m in ("setups", "sessions", "api", "pbkdf2")}
+    for m in ("setups", "sessions", "api", "pbkdf2"):
+        per_run[f"control_{m}_per_s"] = [x["per_s"] for x in ctl[m]]
+    # a set-up costs two PBKDF2 runs (client and server) on the same CPU
+    per_run["ratio_setups_vs_pbkdf2_bound"] = [
+        ratio(a, b / 2) for a, b in zip(per_run["control_setups_per_s"], per_run["control_pbkdf2_per_s"])]
+    per_run["ratio_sessions_vs_api"] = [
+        ratio(a, b) for a, b in zip(per_run["control_sessions_per_s"], per_run["control_api_per_s"])]
     med = {k: median(v) for k, v in per_run.items()}
 
     verification = {c: {"ok": sum(x["verified_ok"] for x in lg[c]),
@@ -154,6 +164,15 @@ def main():
         "residence_ns_p99": med["residence_ns_p99_auth"],
         "residence_ns": {m: {"p50": med[f"residence_ns_p50_{m}"], "p99": med[f"residence_ns_p99_{m}"],
                              "max": med[f"residence_ns_max_{m}"]} for m in ("open", "auth", "enc")},
+        "control_setups_per_s": med["control_setups_per_s"],
+        "sessions_per_s": med["control_sessions_per_s"],
+        "control": {"mode": "authenticated", "pbkdf2_count": 2 ** 15, "sessions_per_connection": 16,
+                    "pbkdf2_per_s": med["control_pbkdf2_per_s"],
+                    "setups_bound_per_s": med["control_pbkdf2_per_s"] / 2
+                    if med["control_pbkdf2_per_s"] else None,
+                    "ratio_setups_vs_pbkdf2_bound": med["ratio_setups_vs_pbkdf2_bound"],
+                    "api_install_remove_per_s": med["control_api_per_s"],
+                    "ratio_sessions_vs_api": med["ratio_sessions_vs_api"]},
         "offered_tx_mpps": {c: med[f"offered_{c}_mpps"] for c in CASES},
         "tx_short_ratio": {c: med[f"tx_short_ratio_{c}"] for c in CASES},
         "reflector_busy": {m: med[f"reflector_busy_{m}"] for m in ("open", "auth", "enc")},
@@ -206,6 +225,12 @@ def print_table(r, med):
     print(f"ratio auth / (open I/O + crypto in series, "
           f"{fmt(r['io_and_crypto_auth_bound_mpps'], '.3f')} Mpps)   "
           f"{fmt(r['ratio_auth_vs_io_and_crypto_bound'], '.3f')}")
+    c = r["control"]
+    print(f"\nTWAMP-Control, authenticated, PBKDF2 Count 2^15, client and server on one CPU:")
+    print(f"  set-ups/s  {fmt(r['control_setups_per_s'], '.1f'):>8}   PBKDF2 alone {fmt(c['pbkdf2_per_s'], '.1f')}/s "
+          f"(bound {fmt(c['setups_bound_per_s'], '.1f')}/s)   ratio {fmt(c['ratio_setups_vs_pbkdf2_bound'], '.3f')}")
+    print(f"  sessions/s {fmt(r['sessions_per_s'], '.0f'):>8}   session API install+remove alone "
+          f"{fmt(c['api_install_remove_per_s'], '.0f')}/s   ratio {fmt(c['ratio_sessions_vs_api'], '.3f')}")
     print("offered: the generator's tx rate (what the port accepted); tx full: share of the generator's tx "
           "bursts the port did not take whole;\nbusy: share of the reflector worker's time spent on bursts "
           "with packets. Busy near 1: the reflector set the pace; well below 1: the generator (or the host) did.")

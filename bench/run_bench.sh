@@ -34,6 +34,9 @@ TELEMETRY=$BUILD/bench/twamp-telemetry-query
 LOADGEN=$BUILD/client/loadgen/twamp-loadgen
 REFLECTOR=$BUILD/dataplane/twamp-reflector
 CRYPTO=$BUILD/bench/twamp-crypto-bound
+CONTROLD=$BUILD/control/twamp-controld
+CTLRATE=$BUILD/bench/twamp-control-rate
+CTL_PORT=18620         # twamp-controld on loopback, for the control case
 
 GEN_MAC=02:00:00:99:64:01
 PEER_MAC=02:00:00:99:64:02
@@ -62,7 +65,7 @@ uint_in BENCH_CPU_PEER "$PEER_CPU" 0 1023
 ((GEN_CPU != PEER_CPU)) || die "the generator and the peer need different CPUs"
 
 [ "$(id -u)" -eq 0 ] || die "needs root: the reflector only accepts a key-holding config owned by root"
-for b in "$TESTPMD" "$LOADGEN" "$REFLECTOR" "$CRYPTO" "$TELEMETRY"; do
+for b in "$TESTPMD" "$LOADGEN" "$REFLECTOR" "$CRYPTO" "$TELEMETRY" "$CONTROLD" "$CTLRATE"; do
 	[ -x "$b" ] || die "$b missing: run ./run build first"
 done
 for c in "$GEN_CPU" "$PEER_CPU"; do
@@ -161,6 +164,26 @@ EOF
 write_config unauthenticated "$TMP/open.json"
 write_config authenticated "$TMP/auth.json"
 write_config encrypted "$TMP/enc.json"
+
+# TWAMP-Control: the server with its default PBKDF2 Count (2^15) and limits,
+# on loopback, installing sessions in a reflector whose data port (memif,
+# nobody connected) stays idle
+(umask 077 && head -c 24 /dev/urandom | base64 -w0 >"$TMP/ctl.secret")
+CTL_SECRET_B64=$(base64 -w0 <"$TMP/ctl.secret")
+install -m 600 -o root -g root /dev/null "$TMP/control.json"
+cat >>"$TMP/control.json" <<EOF
+{
+  "twamp-reflector:twamp-reflector": {
+    "key-chain": { "key": [ { "key-id": "bench", "secret-key": "$CTL_SECRET_B64" } ] },
+    "server": { "listen-address": [ "127.0.0.1" ], "server-tcp-port": $CTL_PORT },
+    "dataplane": {
+      "session-socket": "$TMP/ctl-session.sock",
+      "worker-lcore": [1],
+      "port": [ { "name": "net_memif0", "rx-queues": 1, "address": [ "127.0.0.1/8" ] } ]
+    }
+  }
+}
+EOF
 
 mkdir -p "$TMP/res"
 
@@ -263,6 +286,43 @@ case_crypto() { # MODE(auth|enc) RUN
 	tail -1 "$TMP/crypto.log" >&2
 }
 
+# case_control RUN: control set-ups and sessions per second (client and server
+# on the generator's CPU, like the control processes of a deployment that
+# gives the data cores to the workers), with their references: PBKDF2 alone
+# (a set-up costs two) and the session API alone (install and remove)
+case_control() {
+	local run=$1 logf="$TMP/ctl-rf-$1.log" clog="$TMP/ctl-$1.log" rpid cpid m
+	new_prefix "ctl-$run"
+	# shellcheck disable=SC2046
+	"$REFLECTOR" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") \
+		--vdev "$(memif_vdev server "$TMP/ctl-memif-$run.sock" "$PEER_MAC")" -- \
+		-c "$TMP/control.json" >"$logf" 2>&1 &
+	rpid=$!
+	PIDS+=("$rpid")
+	wait_ready "$rpid" "$logf" "running:"
+	taskset -c "$GEN_CPU" "$CONTROLD" -c "$TMP/control.json" --session-socket "$TMP/ctl-session.sock" \
+		--state-socket "$TMP/ctl-state.sock" >"$clog" 2>&1 &
+	cpid=$!
+	PIDS+=("$cpid")
+	wait_ready "$cpid" "$clog" "running:"
+	for m in setups sessions; do
+		timeout $((SECS + 30)) taskset -c "$GEN_CPU" "$CTLRATE" --measure "$m" --host 127.0.0.1 \
+			--port "$CTL_PORT" --key-id bench --secret-file "$TMP/ctl.secret" --seconds "$SECS" \
+			>"$TMP/res/control_$m-$run.json" || { tail -20 "$clog" >&2; die "control $m failed"; }
+		cat "$TMP/res/control_$m-$run.json" >&2
+	done
+	stop_pid "$cpid"
+	forget_pid "$cpid"
+	timeout $((SECS + 30)) taskset -c "$GEN_CPU" "$CTLRATE" --measure api \
+		--api-socket "$TMP/ctl-session.sock" --seconds "$SECS" >"$TMP/res/control_api-$run.json" ||
+		die "session API reference failed"
+	stop_pid "$rpid"
+	forget_pid "$rpid"
+	timeout $((SECS + 30)) taskset -c "$GEN_CPU" "$CTLRATE" --measure pbkdf2 --count-exp 15 \
+		--seconds "$SECS" >"$TMP/res/control_pbkdf2-$run.json" || die "PBKDF2 reference failed"
+	cat "$TMP/res/control_api-$run.json" "$TMP/res/control_pbkdf2-$run.json" >&2
+}
+
 # ---- the runs ----------------------------------------------------------------
 
 log "bench: $RUNS run(s) of ${SECS} s (+${WARMUP} s warmup), UDP payload $SIZE, CPUs $GEN_CPU (generator) / $PEER_CPU (peer)"
@@ -276,6 +336,8 @@ for ((r = 1; r <= RUNS; r++)); do
 	log "run $r/$RUNS: crypto bound"
 	case_crypto auth "$r"
 	case_crypto enc "$r"
+	log "run $r/$RUNS: TWAMP-Control (authenticated, Count 2^15)"
+	case_control "$r"
 done
 
 # ---- results -----------------------------------------------------------------
