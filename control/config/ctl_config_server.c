@@ -1,5 +1,5 @@
 /* The server container: listening, SERVWAIT, PBKDF2 count, modes, test
- * ports and the connection limits. */
+ * ports, the connection limits and the key agent (RFC 7717). */
 #include <arpa/inet.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -138,6 +138,28 @@ static int server_limits(const struct lyd_node *top, struct ctl_server_cfg *s,
 	return 0;
 }
 
+/* server/ikev2-derived; IKEv2Derived replaces the shared secret, so it
+ * needs a mode that uses one. */
+static int server_ikev2(const struct lyd_node *top, struct ctl_server_cfg *s, struct dpc_err *e)
+{
+	const char *sock = cfg_str(top, "server/ikev2-derived/key-agent-socket");
+	unsigned long to;
+
+	if ((s->modes & CTL_MODE_IKEV2) &&
+	    !(s->modes & (CTL_MODE_AUTH | CTL_MODE_ENCRYPTED | CTL_MODE_MIXED)))
+		return dpc_fail(e, "server: modes: IKEv2Derived needs authenticated, encrypted or "
+			       "unauth-test-encrypt-control");
+	if (!sock || strlen(sock) >= sizeof(s->ka_socket))
+		return dpc_fail(e, "server: ikev2-derived: key-agent-socket missing or too long");
+	if (dpc_uint(top, "server/ikev2-derived/key-agent-timeout", 3000, &to, e,
+		     "server") != 0)
+		return -1;
+	snprintf(s->ka_socket, sizeof(s->ka_socket), "%s", sock);
+	s->ka_timeout_ms = (uint32_t)to;
+	s->ike_check_peer = dpc_bool(top, "server/ikev2-derived/check-peer-address");
+	return 0;
+}
+
 int ctlc_server(const struct lyd_node *top, struct ctl_server_cfg *s, struct dpc_err *e)
 {
 	const char *modes = cfg_str(top, "server/modes");
@@ -147,7 +169,7 @@ int ctlc_server(const struct lyd_node *top, struct ctl_server_cfg *s, struct dpc
 	if (!modes)
 		return dpc_fail(e, "server: modes missing");
 	if (parse_modes(modes, &s->modes, e) != 0 || server_numbers(top, s, e) != 0 ||
-	    server_limits(top, s, e) != 0)
+	    server_limits(top, s, e) != 0 || server_ikev2(top, s, e) != 0)
 		return -1;
 	return listen_addrs(top, s, e);
 }

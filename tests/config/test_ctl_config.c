@@ -89,6 +89,9 @@ static void test_defaults(void **state)
 	assert_int_equal(s->max_pending_auth, 16);
 	assert_int_equal(s->auth_timeout_s, 30);
 	assert_int_equal(s->max_sessions_per_conn, 64);
+	assert_string_equal(s->ka_socket, "/run/twamp-keyagent/agent.sock"); /* KA_AGENT_SOCKET */
+	assert_int_equal(s->ka_timeout_ms, 500);
+	assert_true(s->ike_check_peer);
 	assert_int_equal(b->nacl, 0);
 	assert_int_equal(b->block_failed_times, 5);
 	assert_int_equal(b->block_failed_period_s, 60);
@@ -130,6 +133,9 @@ static void check_full_server(void)
 	assert_int_equal(s->max_pending_auth, 10);
 	assert_int_equal(s->auth_timeout_s, 15);
 	assert_int_equal(s->max_sessions_per_conn, 256);
+	assert_string_equal(s->ka_socket, "/run/twr-test/agent.sock");
+	assert_int_equal(s->ka_timeout_ms, 250);
+	assert_false(s->ike_check_peer);
 }
 
 static void check_full_security(void)
@@ -282,6 +288,15 @@ static void test_constraints(void **state)
 		{ "\"server\":{\"modes\":\"authenticated bogus\"}", "/server/modes", "bogus" },
 		{ "\"server\":{\"listen-address\":[\"10.99.0.300\"]}", "/server/listen-address",
 		  "10.99.0.300" },
+		{ "\"server\":{\"ikev2-derived\":{\"key-agent-timeout\":49}}",
+		  "/server/ikev2-derived/key-agent-timeout", "49" },
+		{ "\"server\":{\"ikev2-derived\":{\"key-agent-timeout\":3001}}",
+		  "/server/ikev2-derived/key-agent-timeout", "3001" },
+		{ "\"server\":{\"ikev2-derived\":{\"key-agent-socket\":\"agent.sock\"}}",
+		  "/server/ikev2-derived/key-agent-socket", "agent.sock" },
+		{ "\"server\":{\"modes\":\"unauthenticated IKEv2Derived\"}", "",
+		  "server: modes: IKEv2Derived needs authenticated, encrypted or "
+		  "unauth-test-encrypt-control" },
 		{ "\"security-baseline\":{\"ip-block\":{\"failed-times\":0}}",
 		  "/security-baseline/ip-block/failed-times", "0" },
 		{ "\"security-baseline\":{\"login-failed-threshold-alarm\":{\"upper-limit\":5}}",
@@ -319,6 +334,10 @@ static void test_constraints(void **state)
 	assert_int_equal(cfg.server.modes, 0);
 	assert_string_equal(cfg.security.log_file, "/var/log/twr.log");
 	assert_false(cfg.security.log_hash_chain);
+	/* IKEv2Derived with the mixed mode alone is enough */
+	assert_int_equal(load_text("{\"twamp-reflector:twamp-reflector\":{\"server\":{\"modes\":"
+				   "\"unauth-test-encrypt-control IKEv2Derived\"}}}"), 0);
+	assert_int_equal(cfg.server.modes, CTL_MODE_MIXED | CTL_MODE_IKEV2);
 }
 
 static void test_log_needs_key(void **state)
