@@ -41,12 +41,14 @@
 #include "ctl_log.h"
 #include "ctl_ports.h"
 #include "ctl_request.h"
+#include "keyagent_proto.h"
 
-/* Modes this server implements (IKEv2-derived keys, DSCP-ECN and PTP are
- * not): a configured mode outside it is not offered. */
+/* Modes this server implements (DSCP-ECN and PTP are not): a configured
+ * mode outside it is not offered. IKEv2Derived (RFC 7717) is offered only
+ * while env->ike_offer says the key agent answers. */
 #define CTL_MODES_IMPLEMENTED                                                     \
 	(TWC_MODE_UNAUTH | TWC_MODE_AUTH | TWC_MODE_ENC | TWC_MODE_MIXED | TWC_MODE_ISC | \
-	 TWC_MODE_REFLECT_OCTETS | TWC_MODE_SYMMETRICAL)
+	 TWC_MODE_REFLECT_OCTETS | TWC_MODE_SYMMETRICAL | TWC_MODE_IKEV2)
 
 #define CTL_OUT_MAX 65536u   /* queued output beyond this: the peer does not read */
 #define CTL_PORT_TRIES 16    /* ports tried when the dataplane says EEXIST */
@@ -66,6 +68,13 @@ struct ctl_conn_env {
 	uint64_t (*mono_ms)(void *arg);     /* idle tracking */
 	/* a Set-Up-Response authenticated (true) or failed to (false) */
 	void (*auth_result)(void *arg, const struct ctl_ip *peer, bool ok);
+	/* RFC 7717 keys (ctl_ika.h); both NULL: IKEv2Derived never offered.
+	 * ike_offer: may the greeting offer it now (never blocks).
+	 * ike_lookup: the key of the IKE SA with these SPIs, from the key
+	 * agent; blocks for at most server/ikev2-derived/key-agent-timeout. */
+	bool (*ike_offer)(void *arg);
+	enum ka_status (*ike_lookup)(void *arg, const uint8_t spi_i[KA_SPI_LEN],
+				     const uint8_t spi_r[KA_SPI_LEN], struct ka_reply *out);
 	void *arg;
 };
 
@@ -90,8 +99,13 @@ struct ctl_conn {
 	char name[CTL_ADDR_STR];   /* peer "addr:port" for logs */
 	enum ctl_cs state;
 	enum ctl_cs before_close;  /* state when it started closing */
+	uint32_t offered;          /* Modes of our Server Greeting */
 	uint32_t mode;             /* negotiated; 0 before Set-Up-Response */
-	char keyid[4 * TWC_KEYID_LEN + 1]; /* escaped (ctl_escape) */
+	char keyid[4 * TWC_KEYID_LEN + 1]; /* escaped (ctl_escape); "" in IKEv2 mode */
+	/* IKEv2Derived: the SA the key came from (the key is not kept) */
+	bool ike;
+	uint8_t spi_i[KA_SPI_LEN], spi_r[KA_SPI_LEN];
+	char ike_remote_id[KA_ID_FIELD];
 	uint8_t challenge[16], salt[16];
 	uint8_t aes[16], hmac[32];          /* control session keys */
 	struct twc_ctl_crypto *crypto;
@@ -161,6 +175,12 @@ void ctl_conn_fail(struct ctl_conn *c, enum ctl_ctr ctr, int level, const char *
 void ctl_conn_close_quiet(struct ctl_conn *c);
 void ctl_conn_greet(struct ctl_conn *c);
 void ctl_conn_setup(struct ctl_conn *c);
+/* Server-Start: Accept 0 opens the streams (REQUEST state); any other
+ * Accept goes out all zero but for it, and the caller closes */
+void ctl_conn_server_start(struct ctl_conn *c, uint8_t accept, const uint8_t client_iv[16]);
+/* a Set-Up-Response whose Mode has IKEv2Derived (ctl_conn_ike.c) */
+void ctl_conn_setup_ike(struct ctl_conn *c, const struct twc_setup *s);
+void ctl_conn_auth_result(struct ctl_conn *c, bool ok);
 bool ctl_conn_cmd_allowed(const struct ctl_conn *c, uint8_t cmd);
 void ctl_conn_command(struct ctl_conn *c);
 void ctl_conn_request(struct ctl_conn *c);

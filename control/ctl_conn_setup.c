@@ -5,19 +5,30 @@
 #include "ctl_conn.h"
 #include "secure_mem.h"
 
-static uint32_t offered(const struct ctl_conn *c)
+/* What this connection's greeting offers: the configured modes we
+ * implement, IKEv2Derived only while the key agent answers (decided once,
+ * here: the Set-Up-Response is checked against this greeting). */
+static uint32_t offer(const struct ctl_conn *c)
 {
-	return c->env->cfg->server.modes & CTL_MODES_IMPLEMENTED;
+	const struct ctl_conn_env *env = c->env;
+	uint32_t m = env->cfg->server.modes & CTL_MODES_IMPLEMENTED;
+
+	if ((m & TWC_MODE_IKEV2) && !(env->ike_offer && env->ike_lookup && env->ike_offer(env->arg)))
+		m &= ~TWC_MODE_IKEV2;
+	if (!(m & TWC_MODE_SECURED))
+		m &= ~TWC_MODE_IKEV2; /* it replaces a shared secret */
+	if (!(m & TWC_MODE_SECURITY))
+		m = 0; /* no security mode: "go away" */
+	return m;
 }
 
 void ctl_conn_greet(struct ctl_conn *c)
 {
-	struct twc_greeting g = { .modes = offered(c),
+	struct twc_greeting g = { .modes = offer(c),
 				  .count = 1u << c->env->cfg->server.count };
 	uint8_t buf[TWC_GREETING_LEN];
 
-	if (!(g.modes & TWC_MODE_SECURITY))
-		g.modes = 0; /* no security mode: "go away" */
+	c->offered = g.modes;
 	c->env->random(c->env->arg, c->challenge, sizeof(c->challenge));
 	c->env->random(c->env->arg, c->salt, sizeof(c->salt));
 	memcpy(g.challenge, c->challenge, 16);
@@ -33,17 +44,17 @@ void ctl_conn_greet(struct ctl_conn *c)
 }
 
 /* One security mode the server offered, and only offered feature bits. */
-static bool mode_ok(uint32_t mode, uint32_t offer)
+static bool mode_ok(uint32_t mode, uint32_t offered)
 {
 	uint32_t sec = mode & TWC_MODE_SECURITY;
 
-	return sec != 0 && (sec & (sec - 1)) == 0 && (mode & ~offer) == 0;
+	return sec != 0 && (sec & (sec - 1)) == 0 && (mode & ~offered) == 0;
 }
 
 /* Server-Start: Accept 0 starts the server stream (Server-IV, the sealed
  * Start-Time block); any other Accept goes out all zero but for it (as PS
  * sends it) and the connection closes. */
-static void server_start(struct ctl_conn *c, uint8_t accept, const uint8_t client_iv[16])
+void ctl_conn_server_start(struct ctl_conn *c, uint8_t accept, const uint8_t client_iv[16])
 {
 	struct twc_server_start m = { .accept = accept };
 	uint8_t buf[TWC_SERVER_START_LEN];
@@ -67,7 +78,7 @@ static void server_start(struct ctl_conn *c, uint8_t accept, const uint8_t clien
 		c->state = CTL_CS_REQUEST;
 }
 
-static void auth_result(struct ctl_conn *c, bool ok)
+void ctl_conn_auth_result(struct ctl_conn *c, bool ok)
 {
 	if (c->env->auth_result)
 		c->env->auth_result(c->env->arg, &c->peer, ok);
@@ -89,14 +100,14 @@ static void authenticate(struct ctl_conn *c, const struct twc_setup *s)
 		c->env->ctr->v[CTL_C_AUTH_OK]++;
 		ctl_logf(c->env->log, LOG_NOTICE, "authentication ok: peer=%s key-id=\"%s\" mode=0x%x",
 			 c->name, c->keyid, c->mode);
-		auth_result(c, true);
-		server_start(c, TWC_ACCEPT_OK, s->client_iv);
+		ctl_conn_auth_result(c, true);
+		ctl_conn_server_start(c, TWC_ACCEPT_OK, s->client_iv);
 		return;
 	}
 	wipe(c->aes, sizeof(c->aes));
 	wipe(c->hmac, sizeof(c->hmac));
 	if (e == TWC_E_CRYPTO) {
-		server_start(c, TWC_ACCEPT_INTERNAL, NULL);
+		ctl_conn_server_start(c, TWC_ACCEPT_INTERNAL, NULL);
 		ctl_conn_fail(c, CTL_C_MALFORMED, LOG_ERR, "token check: %s (Accept 2)",
 			      twc_strerror(e));
 		return;
@@ -107,8 +118,8 @@ static void authenticate(struct ctl_conn *c, const struct twc_setup *s)
 	ctl_logf(c->env->log, LOG_WARNING,
 		 "authentication failed: peer=%s key-id=\"%s\" mode=0x%x: %s (Accept 1)", c->name,
 		 c->keyid, c->mode, key ? "token does not carry the challenge" : "unknown KeyID");
-	server_start(c, TWC_ACCEPT_FAILURE, NULL);
-	auth_result(c, false);
+	ctl_conn_server_start(c, TWC_ACCEPT_FAILURE, NULL);
+	ctl_conn_auth_result(c, false);
 	ctl_conn_close_quiet(c);
 }
 
@@ -118,17 +129,20 @@ void ctl_conn_setup(struct ctl_conn *c)
 	enum twc_err e = twc_setup_dec(c->in, c->in_len, &s);
 
 	c->mode = s.mode;
-	ctl_escape(s.keyid, sizeof(s.keyid), c->keyid, sizeof(c->keyid));
-	if (e != TWC_OK || !mode_ok(s.mode, offered(c))) {
-		server_start(c, TWC_ACCEPT_NOT_SUPPORTED, NULL);
+	if (!(s.mode & TWC_MODE_IKEV2))
+		ctl_escape(s.keyid, sizeof(s.keyid), c->keyid, sizeof(c->keyid));
+	if (e != TWC_OK || !mode_ok(s.mode, c->offered)) {
+		ctl_conn_server_start(c, TWC_ACCEPT_NOT_SUPPORTED, NULL);
 		ctl_conn_fail(c, CTL_C_MODE_REFUSED, LOG_WARNING,
 			      "Set-Up-Response Mode 0x%x not offered (offered 0x%x): Accept 3", s.mode,
-			      offered(c));
+			      c->offered);
+	} else if (s.mode & TWC_MODE_IKEV2) {
+		ctl_conn_setup_ike(c, &s);
 	} else if (!twc_mode_secured(s.mode)) {
 		c->env->ctr->v[CTL_C_SETUP_OPEN]++;
 		ctl_logf(c->env->log, LOG_NOTICE, "set up unauthenticated: peer=%s mode=0x%x",
 			 c->name, c->mode);
-		server_start(c, TWC_ACCEPT_OK, NULL);
+		ctl_conn_server_start(c, TWC_ACCEPT_OK, NULL);
 	} else {
 		authenticate(c, &s);
 	}

@@ -20,6 +20,12 @@
 	X(AUTH_FAILED, "authentication-failed")                \
 	X(AUTH_UNKNOWN_KEY, "unknown-key-id")                  \
 	X(AUTH_TIMEOUT, "authentication-timeout")              \
+	X(IKE_OK, "ikev2-authentication-ok")                   \
+	X(IKE_NO_SA, "ikev2-no-sa")                            \
+	X(IKE_PEER_MISMATCH, "ikev2-peer-mismatch")            \
+	X(IKE_NOT_PERMITTED, "ikev2-not-permitted")            \
+	X(IKE_AGENT_DOWN, "ikev2-agent-unreachable")           \
+	X(IKE_AGENT_ERROR, "ikev2-agent-errors")               \
 	X(HMAC_FAIL, "hmac-failures")                          \
 	X(UNKNOWN_CMD, "unknown-commands")                     \
 	X(OUT_OF_ORDER, "out-of-order-commands")               \

@@ -95,6 +95,10 @@ static void set_env(struct ctl_server *s)
 		.ntp_now = env_ntp_now, .mono_ms = env_mono_ms, .auth_result = env_auth_result,
 		.arg = s,
 	};
+	if (s->cfg->server.modes & TWC_MODE_IKEV2) {
+		s->env.ike_offer = ctl_ika_offer;
+		s->env.ike_lookup = ctl_ika_lookup;
+	}
 }
 
 /* ---- housekeeping ---- */
@@ -178,13 +182,14 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
 	s->epfd = -1;
+	s->ika.ev.fd = -1;
 	s->sig.fd = -1;
 	s->state_lis.fd = -1;
 	if (ctl_log_open(&s->log, cfg, err, errlen) != 0)
 		return -1;
 	if (cfg->server.modes & ~CTL_MODES_IMPLEMENTED)
 		ctl_logf(&s->log, LOG_WARNING,
-			 "modes 0x%x are configured but not implemented (IKEv2-derived keys): not offered",
+			 "modes 0x%x are configured but not implemented: not offered",
 			 cfg->server.modes & ~CTL_MODES_IMPLEMENTED);
 	s->ports = calloc(1, sizeof(*s->ports));
 	if (!s->ports || ctl_guard_init(&s->guard, cfg) != 0) {
@@ -204,6 +209,7 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 	    open_dataplane(s, o->session_socket, err, errlen) != 0)
 		return -1;
 	set_env(s);
+	ctl_ika_init(s);
 	if (ctl_statesock_open(s, o->state_socket, err, errlen) != 0 ||
 	    ctl_listen_open(s, err, errlen) != 0)
 		return -1;
@@ -232,6 +238,7 @@ static void dispatch(struct ctl_server *s, struct ctl_ev *ev, uint32_t events)
 	case CTL_EV_STATE_LISTEN: ctl_statesock_accept(s); break;
 	case CTL_EV_STATE_CLIENT: ctl_statesock_event((struct ctl_state_client *)ev, events); break;
 	case CTL_EV_SIGNAL: on_signal(s); break;
+	case CTL_EV_KEYAGENT: ctl_ika_event((struct ctl_ika *)ev, events); break;
 	}
 }
 
@@ -283,6 +290,7 @@ void ctl_server_fini(struct ctl_server *s)
 		ctl_client_close(s->clients, "server shutting down");
 	free_graveyard(s);
 	ctl_statesock_close_all(s);
+	ctl_ika_fini(&s->ika);
 	for (size_t i = 0; i < s->nlis; i++)
 		close(s->lis[i].ev.fd);
 	if (s->sig.fd >= 0)

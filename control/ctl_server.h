@@ -37,7 +37,7 @@
 #define CTL_TICK_MS 1000u
 
 enum ctl_ev_kind { CTL_EV_LISTEN, CTL_EV_CLIENT, CTL_EV_STATE_LISTEN, CTL_EV_STATE_CLIENT,
-		   CTL_EV_SIGNAL };
+		   CTL_EV_SIGNAL, CTL_EV_KEYAGENT };
 
 /* What an epoll event points at: the first member of each owner. */
 struct ctl_ev {
@@ -73,6 +73,39 @@ struct ctl_listener {
 	struct ctl_timer pause;    /* out of descriptors: accept again later */
 };
 
+/* The link to twamp-keyagent (RFC 7717 keys; ctl_ika.c).
+ *
+ * Whether greetings offer IKEv2Derived is the key agent's answer to a
+ * ping made every CTL_KA_PING_MS through the event loop (non-blocking
+ * connect and send, the reply read when the socket is readable, given up
+ * after key-agent-timeout), so the loop never waits for it: a change
+ * (charon stopped or back) shows in greetings within CTL_KA_PING_MS +
+ * key-agent-timeout, 2.5 s with the defaults. The first ping, at start-up,
+ * is a blocking one.
+ *
+ * The lookup for a Set-Up-Response is blocking (ka_lookup_spi) and
+ * bounded by key-agent-timeout (default 500 ms, at most 3000): the loop
+ * stalls at worst that long per IKEv2 set-up; its answer updates the
+ * state too (agent or charon gone: no longer offered). */
+#define CTL_KA_PING_MS 2000u
+
+enum ctl_ka_state {
+	CTL_KA_UNUSED,        /* modes without IKEv2Derived: never asked */
+	CTL_KA_OK,            /* agent and charon answer: offered */
+	CTL_KA_CHARON_DOWN,   /* AGENT_DOWN */
+	CTL_KA_UNREACHABLE,   /* NO_AGENT: no socket, refused, no answer in time */
+	CTL_KA_ERROR,         /* an answer we cannot use (NOT_PERMITTED, MALFORMED, ...) */
+};
+
+struct ctl_ika {
+	struct ctl_ev ev;          /* first: the ping in flight, fd -1 when none */
+	struct ctl_server *srv;
+	enum ctl_ka_state state;
+	struct ctl_timer timer;    /* next ping, or the deadline of the one in flight */
+	uint8_t reply[KA_REPLY_LEN];
+	size_t got;
+};
+
 struct ctl_server {
 	const struct ctl_config *cfg;
 	int epfd;
@@ -96,6 +129,7 @@ struct ctl_server {
 	struct ctl_ev *graveyard;  /* closed in this batch, freed after it */
 	unsigned nstate;           /* state readers being served */
 	struct ly_ctx *yctx;       /* for the state JSON */
+	struct ctl_ika ika;
 	bool stop;
 };
 
@@ -129,6 +163,15 @@ int ctl_statesock_open(struct ctl_server *s, const char *path, char *err, size_t
 void ctl_statesock_accept(struct ctl_server *s);
 void ctl_statesock_event(struct ctl_state_client *sc, uint32_t events);
 void ctl_statesock_close_all(struct ctl_server *s);
+/* The key agent link: first (blocking) ping and the schedule, when modes
+ * has IKEv2Derived; the env hooks (arg: the server). */
+void ctl_ika_init(struct ctl_server *s);
+void ctl_ika_event(struct ctl_ika *k, uint32_t events);
+void ctl_ika_fini(struct ctl_ika *k);
+bool ctl_ika_offer(void *arg);
+enum ka_status ctl_ika_lookup(void *arg, const uint8_t spi_i[KA_SPI_LEN],
+			      const uint8_t spi_r[KA_SPI_LEN], struct ka_reply *out);
+const char *ctl_ka_state_str(enum ctl_ka_state st);
 /* The operational state as YANG JSON (malloc'ed), NULL on failure. */
 char *ctl_state_json(struct ctl_server *s);
 

@@ -3,7 +3,10 @@
  * printed as JSON:
  *
  *   /twamp-reflector/server/dataplane-reachable
+ *   /twamp-reflector/server/ikev2-derived/offered, key-agent-status
  *   /twamp-reflector/server/statistics/<counter>
+ *   /twamp-reflector/server/ctrl-connection[...]/ (ike-spi-i, ike-spi-r,
+ *     ike-remote-id for IKEv2-derived connections)
  *   /twamp-reflector/server/ctrl-connection[...]/test-session[sid]/...
  *     (the test sessions' counters come from the dataplane, COUNTERS)
  *   /twamp-reflector/security-baseline/ip-block-list[blocked-ip]
@@ -100,6 +103,21 @@ static void session(struct builder *b, const char *conn, struct ctl_conn *c,
 	put_u64(b, ctr.tx_drop, p, "tx-drops");
 }
 
+/* IKEv2Derived: the SA the connection's key came from */
+static void ike_conn(struct builder *b, const char *p, const struct ctl_conn *c)
+{
+	char hex[17];
+
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", c->spi_i[i]);
+	put(b, hex, "%s/ike-spi-i", p);
+	for (int i = 0; i < 8; i++)
+		snprintf(hex + 2 * i, 3, "%02x", c->spi_r[i]);
+	put(b, hex, "%s/ike-spi-r", p);
+	if (c->ike_remote_id[0])
+		put(b, c->ike_remote_id, "%s/ike-remote-id", p);
+}
+
 static void connection(struct builder *b, struct ctl_conn *c, uint64_t now)
 {
 	char p[300], peer[CTL_ADDR_STR], local[CTL_ADDR_STR], modes[200];
@@ -115,6 +133,8 @@ static void connection(struct builder *b, struct ctl_conn *c, uint64_t now)
 		put(b, modes, "%s/selected-mode", p);
 	if (c->keyid[0])
 		put(b, c->keyid, "%s/key-id", p);
+	if (c->ike)
+		ike_conn(b, p, c);
 	put_u64(b, now > c->last_msg_ms ? (now - c->last_msg_ms) / 1000u : 0, p, "idle-time");
 	for (size_t i = 0; i < c->nsess; i++)
 		session(b, p, c, &c->sess[i]);
@@ -135,6 +155,8 @@ static void server_state(struct builder *b, uint64_t now)
 	struct ctl_server *s = b->s;
 
 	put(b, s->dp->reachable ? "true" : "false", TOP "/server/dataplane-reachable");
+	put(b, ctl_ika_offer(s) ? "true" : "false", TOP "/server/ikev2-derived/offered");
+	put(b, ctl_ka_state_str(s->ika.state), TOP "/server/ikev2-derived/key-agent-status");
 	for (int i = 0; i < CTL_C_COUNT; i++)
 		put_u64(b, s->ctr.v[i], TOP "/server/statistics", ctl_counter_name((enum ctl_ctr)i));
 	for (struct ctl_client *cl = s->clients; cl; cl = cl->next)

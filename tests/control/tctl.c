@@ -153,6 +153,47 @@ static void log_hook(void *arg, int level, const char *text)
 		snprintf(t->lines[t->nlines++], CTL_LOG_TEXT_MAX, "%s", text);
 }
 
+static bool agent_offer(void *arg)
+{
+	return ((struct tenv *)arg)->agent.up;
+}
+
+static enum ka_status agent_lookup(void *arg, const uint8_t spi_i[KA_SPI_LEN],
+				   const uint8_t spi_r[KA_SPI_LEN], struct ka_reply *out)
+{
+	struct fake_agent *a = &((struct tenv *)arg)->agent;
+
+	a->lookups++;
+	memcpy(a->spi_i, spi_i, KA_SPI_LEN);
+	memcpy(a->spi_r, spi_r, KA_SPI_LEN);
+	ka_reply_error(out, KA_LOOKUP_SPI, a->status);
+	if (a->status != KA_OK)
+		return a->status;
+	*out = a->rep;
+	memcpy(out->spi_i, spi_i, KA_SPI_LEN);
+	memcpy(out->spi_r, spi_r, KA_SPI_LEN);
+	return KA_OK;
+}
+
+void tenv_ike(struct tenv *t, const uint8_t *key, size_t len)
+{
+	struct fake_agent *a = &t->agent;
+
+	assert_true(len <= KA_KEY_MAX);
+	memset(a, 0, sizeof(*a));
+	a->up = true;
+	a->status = KA_OK;
+	a->rep.type = KA_LOOKUP_SPI;
+	a->rep.prf = 5; /* PRF_HMAC_SHA2_256 */
+	a->rep.key_len = (uint8_t)len;
+	memcpy(a->rep.key, key, len);
+	a->rep.local = (struct ka_addr){ .family = 4, .a = { 10, 99, 1, 2 } };
+	a->rep.remote = (struct ka_addr){ .family = 4, .a = { 10, 99, 1, 1 } };
+	strcpy(a->rep.remote_id, "client.test");
+	t->env.ike_offer = agent_offer;
+	t->env.ike_lookup = agent_lookup;
+}
+
 static const uint8_t DUMMY[32] = { 0xd0, 0xd1 };
 
 void tenv_init(struct tenv *t)
@@ -263,6 +304,18 @@ void tconn_take(struct ctl_conn *c, uint8_t *out, size_t n)
 void tclient_setup(struct tclient *tc, const uint8_t greeting[TWC_GREETING_LEN], uint32_t mode,
 		   const char *keyid, const char *secret, uint8_t out[TWC_SETUP_LEN])
 {
+	uint8_t id[TWC_KEYID_LEN] = { 0 };
+
+	if (keyid)
+		memcpy(id, keyid, strlen(keyid));
+	tclient_setup_raw(tc, greeting, mode, id, (const uint8_t *)secret,
+			  secret ? strlen(secret) : 0, out);
+}
+
+void tclient_setup_raw(struct tclient *tc, const uint8_t greeting[TWC_GREETING_LEN],
+		       uint32_t mode, const uint8_t keyid[TWC_KEYID_LEN], const uint8_t *secret,
+		       size_t secret_len, uint8_t out[TWC_SETUP_LEN])
+{
 	struct twc_greeting g;
 	struct twc_setup s = { .mode = mode };
 
@@ -273,11 +326,10 @@ void tclient_setup(struct tclient *tc, const uint8_t greeting[TWC_GREETING_LEN],
 		tc->aes[i] = (uint8_t)(0x40 + i), tc->civ[i] = (uint8_t)(0x60 + i);
 	for (int i = 0; i < 32; i++)
 		tc->hmac[i] = (uint8_t)(0x80 + i);
-	if (keyid)
-		memcpy(s.keyid, keyid, strlen(keyid));
+	memcpy(s.keyid, keyid, TWC_KEYID_LEN);
 	if (twc_mode_secured(mode))
-		assert_int_equal(twc_token_make((const uint8_t *)secret, strlen(secret), g.salt,
-						g.count, g.challenge, tc->aes, tc->hmac, s.token),
+		assert_int_equal(twc_token_make(secret, secret_len, g.salt, g.count, g.challenge,
+						tc->aes, tc->hmac, s.token),
 				 TWC_OK);
 	memcpy(s.client_iv, tc->civ, 16);
 	assert_int_equal(twc_setup_enc(&s, out, TWC_SETUP_LEN), TWC_OK);

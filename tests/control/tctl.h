@@ -37,6 +37,15 @@ struct fake_dp {
 	} sess[FAKE_MAX_SESS];
 };
 
+/* A key agent for IKEv2Derived (env ike hooks, after tenv_ike()). */
+struct fake_agent {
+	bool up;                       /* what ike_offer says */
+	enum ka_status status;         /* what a lookup returns */
+	struct ka_reply rep;           /* its reply when status is KA_OK */
+	unsigned lookups;
+	uint8_t spi_i[KA_SPI_LEN], spi_r[KA_SPI_LEN]; /* of the last lookup */
+};
+
 struct tenv {
 	struct ctl_conn_env env;
 	struct ctl_config cfg;
@@ -51,6 +60,7 @@ struct tenv {
 	char lines[TENV_MAX_LINES][CTL_LOG_TEXT_MAX];
 	size_t nlines;
 	unsigned auth_ok, auth_fail;
+	struct fake_agent agent;
 };
 
 /* Defaults: every implemented mode offered, count 10, ports
@@ -59,6 +69,10 @@ struct tenv {
 void tenv_init(struct tenv *t);
 void tenv_fini(struct tenv *t);
 void tenv_random(struct tenv *t, const uint8_t *p, size_t n);
+/* Install the key agent hooks: up, answering KA_OK with `key` (len
+ * octets, PRF HMAC-SHA2-256) for an SA whose remote address is the
+ * connection's peer 10.99.1.1 and identity "client.test". */
+void tenv_ike(struct tenv *t, const uint8_t *key, size_t len);
 /* index of the first captured log line containing s, or -1 */
 int tenv_log_find(const struct tenv *t, const char *s);
 size_t fake_installed(const struct fake_dp *f);
@@ -83,6 +97,10 @@ struct tclient {
 /* Greeting in, Set-Up-Response out (mode, KeyID, secret). */
 void tclient_setup(struct tclient *tc, const uint8_t greeting[TWC_GREETING_LEN], uint32_t mode,
 		   const char *keyid, const char *secret, uint8_t out[TWC_SETUP_LEN]);
+/* The same with a KeyID of 80 octets and a binary secret. */
+void tclient_setup_raw(struct tclient *tc, const uint8_t greeting[TWC_GREETING_LEN],
+		       uint32_t mode, const uint8_t keyid[TWC_KEYID_LEN], const uint8_t *secret,
+		       size_t secret_len, uint8_t out[TWC_SETUP_LEN]);
 /* Server-Start in: its Accept (the server stream is opened on Accept 0). */
 uint8_t tclient_server_start(struct tclient *tc, uint8_t ss[TWC_SERVER_START_LEN]);
 void tclient_seal(struct tclient *tc, uint8_t *msg, size_t len);
