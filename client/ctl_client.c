@@ -67,6 +67,13 @@ void ctl_modes_text(uint32_t modes, char *buf, size_t len)
 	}
 }
 
+void ctl_ike_keyid(uint8_t keyid[TWC_KEYID_LEN], const uint8_t spi_i[8], const uint8_t spi_r[8])
+{
+	memset(keyid, 0, TWC_KEYID_LEN);
+	memcpy(keyid, spi_i, 8);
+	memcpy(keyid + 8, spi_r, 8);
+}
+
 /* ---- helpers --------------------------------------------------------- */
 
 __attribute__((format(printf, 3, 4)))
@@ -100,7 +107,7 @@ static bool test_keyed(const struct ctl_client *c)
 
 static uint32_t features(const struct ctl_cfg *cfg)
 {
-	return (cfg->individual ? TWC_MODE_ISC : 0) |
+	return (cfg->ikev2 ? TWC_MODE_IKEV2 : 0) | (cfg->individual ? TWC_MODE_ISC : 0) |
 	       (cfg->reflect_octets ? TWC_MODE_REFLECT_OCTETS : 0) |
 	       (cfg->symmetrical ? TWC_MODE_SYMMETRICAL : 0);
 }
@@ -145,6 +152,8 @@ enum ctl_result ctl_init(struct ctl_client *c, const struct ctl_cfg *cfg,
 	if (twc_mode_secured(cfg->security) && (!cfg->secret || cfg->secret_len == 0))
 		return fail(c, CTL_INTERNAL, "%s mode needs a shared secret",
 			    ctl_security_name(cfg->security));
+	if (cfg->ikev2 && !twc_mode_secured(cfg->security))
+		return fail(c, CTL_INTERNAL, "IKEv2-derived keys need auth, enc or mixed mode");
 	if (cfg->max_count_exp < 10 || cfg->max_count_exp > 31)
 		return fail(c, CTL_INTERNAL, "max count exponent %u is not in 10..31",
 			    cfg->max_count_exp);
@@ -162,6 +171,9 @@ static enum ctl_result check_offer(struct ctl_client *c)
 	if (!(offered & c->cfg.security))
 		return fail(c, CTL_UNSUPPORTED, "server does not offer %s mode (it offers: %s)",
 			    ctl_security_name(c->cfg.security), have);
+	if (c->cfg.ikev2 && !(offered & TWC_MODE_IKEV2))
+		return fail(c, CTL_UNSUPPORTED, "server does not offer IKEv2-derived keys (mode 0x80; "
+			    "it offers: %s)", have);
 	if (missing) {
 		ctl_modes_text(missing, lack, sizeof(lack));
 		return fail(c, CTL_UNSUPPORTED, "server does not offer %s (it offers: %s)", lack, have);
@@ -249,7 +261,16 @@ static enum ctl_result send_request(struct ctl_client *c)
 
 static enum ctl_result server_start_refused(struct ctl_client *c, uint8_t accept)
 {
+	const uint8_t *k = c->cfg.keyid;
+
 	c->accept = accept;
+	if (accept == TWC_ACCEPT_NO_SA && c->cfg.ikev2)
+		return fail(c, CTL_REFUSED, "server has no IKEv2 SA %02x%02x%02x%02x%02x%02x%02x%02x:"
+			    "%02x%02x%02x%02x%02x%02x%02x%02x for us (Accept 6)", k[0], k[1], k[2], k[3],
+			    k[4], k[5], k[6], k[7], k[8], k[9], k[10], k[11], k[12], k[13], k[14], k[15]);
+	if (accept == TWC_ACCEPT_FAILURE && c->cfg.ikev2)
+		return fail(c, CTL_REFUSED, "authentication failed (Accept 1): the server did not "
+			    "accept the IKEv2 SA's key");
 	if (accept == TWC_ACCEPT_FAILURE && twc_mode_secured(c->mode))
 		return fail(c, CTL_REFUSED, "authentication failed (Accept 1): the server did not "
 			    "accept KeyID and shared secret");

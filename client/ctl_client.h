@@ -6,7 +6,8 @@
  * whole exchange can be replayed in tests.
  *
  *   server                              client (this)
- *   Server Greeting (64)       ----->   check Modes, Count; Token
+ *   Server Greeting (64)       ----->   check Modes (0x80 too for RFC 7717
+ *                                       IKEv2-derived keys), Count; Token
  *                              <-----   Set-Up-Response (164; Mode 0
  *                                       when we decline what is offered)
  *   Server-Start (48)          ----->   Accept; Server-IV; streams
@@ -60,6 +61,9 @@ struct ctl_cfg {
 	uint8_t keyid[TWC_KEYID_LEN];  /* secured modes */
 	const uint8_t *secret;   /* secured modes: the shared secret, needed */
 	size_t secret_len;       /*   until the Set-Up-Response is out */
+	/* RFC 7717 (mode 0x80, secured modes only): keyid holds SPIi then
+	 * SPIr of the IKE SA (twamp_ike_keyid), secret its prf(SK_d, "IPPM") */
+	bool ikev2;
 	unsigned max_count_exp;  /* refuse a Count above 2^this (10..31) */
 	unsigned nsessions;      /* 1..CTL_MAX_SESSIONS */
 	struct twc_request req[CTL_MAX_SESSIONS]; /* as sent (SID must be zero) */
@@ -155,5 +159,9 @@ void ctl_modes_text(uint32_t modes, char *buf, size_t len);
 
 /* "open", "auth", "enc", "mixed" for a security bit, else "?" */
 const char *ctl_security_name(uint32_t security);
+
+/* The KeyID of the IKEv2-derived mode (protocol.md §6): SPIi in octets
+ * 0-7, SPIr in 8-15, the rest zero. */
+void ctl_ike_keyid(uint8_t keyid[TWC_KEYID_LEN], const uint8_t spi_i[8], const uint8_t spi_r[8]);
 
 #endif

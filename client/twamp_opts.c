@@ -6,6 +6,7 @@
 
 #include "control_msg.h"
 #include "ctl_client.h"
+#include "keyagent_client.h"
 #include "light_opts.h"
 #include "sender_pkt.h"
 
@@ -23,12 +24,16 @@ enum {
 	OPT_FILL,
 	OPT_SYNCED,
 	OPT_JSON,
+	OPT_IKEV2,
+	OPT_KEYAGENT_SOCKET,
 };
 
 static const struct option long_opts[] = {
 	{ "mode", required_argument, NULL, 'm' },
 	{ "key-id", required_argument, NULL, OPT_KEY_ID },
 	{ "secret-file", required_argument, NULL, OPT_SECRET_FILE },
+	{ "ikev2", no_argument, NULL, OPT_IKEV2 },
+	{ "keyagent-socket", required_argument, NULL, OPT_KEYAGENT_SOCKET },
 	{ "max-count-exponent", required_argument, NULL, OPT_MAX_COUNT_EXP },
 	{ "control-timeout", required_argument, NULL, OPT_CONTROL_TIMEOUT },
 	{ "sessions", required_argument, NULL, 'n' },
@@ -62,6 +67,11 @@ void twamp_usage(FILE *f)
 		"      --secret-file FILE   the shared secret (passphrase); owned by you,\n"
 		"                           mode 0600, not a link; without it the\n"
 		"                           passphrase is asked on the terminal\n"
+		"      --ikev2              RFC 7717: instead of KeyID and secret, use the\n"
+		"                           key of the IKEv2 SA with the server (auth, enc,\n"
+		"                           mixed), from the key agent twamp-keyagent\n"
+		"      --keyagent-socket PATH  the key agent's socket\n"
+		"                           (default %s)\n"
 		"      --max-count-exponent N  refuse a PBKDF2 Count above 2^N, 10..31\n"
 		"                           (default 20)\n"
 		"      --control-timeout SEC   connect and answer timeout (default 10)\n"
@@ -88,8 +98,8 @@ void twamp_usage(FILE *f)
 		"\n"
 		"Exit status: 0 every session had a valid reply, 1 a session had none,\n"
 		"2 usage or configuration error, 3 TWAMP-Control failure (no connection,\n"
-		"refused by the server, protocol error).\n",
-		CTL_MAX_SESSIONS);
+		"refused by the server, protocol error, no IKEv2 SA).\n",
+		KA_AGENT_SOCKET, CTL_MAX_SESSIONS);
 }
 
 enum tw_sec twamp_test_sec(uint32_t security)
@@ -222,6 +232,7 @@ static int take_uint(const char *arg, unsigned long long min, unsigned long long
 struct pstate {
 	struct twamp_opts *o;
 	bool size_given;
+	bool socket_given;
 	unsigned long long dscp;
 };
 
@@ -281,6 +292,13 @@ static int take_opt(struct pstate *ps, int c, const char *arg, char *err, size_t
 	case OPT_SECRET_FILE:
 		o->secret_file = arg;
 		return 0;
+	case OPT_IKEV2:
+		o->ikev2 = true;
+		return 0;
+	case OPT_KEYAGENT_SOCKET:
+		o->keyagent_socket = arg;
+		ps->socket_given = true;
+		return 0;
 	case OPT_SYMMETRICAL:
 		o->symmetrical = true;
 		return 0;
@@ -312,6 +330,37 @@ static void defaults(struct twamp_opts *o)
 	o->interval_ns = LIGHT_DEFAULT_INTERVAL_NS;
 	o->timeout_ns = LIGHT_DEFAULT_TIMEOUT_NS;
 	o->dscp = -1;
+	o->keyagent_socket = KA_AGENT_SOCKET;
+}
+
+/* --ikev2: a secured mode, the key agent's socket, no KeyID or secret. */
+static int check_ikev2(const struct pstate *ps, char *err, size_t errlen)
+{
+	const struct twamp_opts *o = ps->o;
+	const char *sock = o->keyagent_socket;
+
+	if (!o->ikev2) {
+		if (ps->socket_given) {
+			snprintf(err, errlen, "--keyagent-socket is only used with --ikev2");
+			return -1;
+		}
+		return 0;
+	}
+	if (o->security == TWC_MODE_UNAUTH) {
+		snprintf(err, errlen, "--ikev2 needs --mode auth, enc or mixed");
+		return -1;
+	}
+	if (o->key_id || o->secret_file) {
+		snprintf(err, errlen, "--key-id and --secret-file are not used with --ikev2 (the KeyID "
+			 "carries the IKE SA's SPIs, the secret is the SA's key)");
+		return -1;
+	}
+	if (sock[0] != '/' || strlen(sock) >= 108) {
+		snprintf(err, errlen, "--keyagent-socket must be an absolute path of at most 107 "
+			 "octets");
+		return -1;
+	}
+	return 0;
 }
 
 /* KeyID and secret against the mode. */
@@ -319,6 +368,8 @@ static int check_keys(const struct twamp_opts *o, char *err, size_t errlen)
 {
 	const char *mode = ctl_security_name(o->security);
 
+	if (o->ikev2)
+		return 0;
 	if (o->security == TWC_MODE_UNAUTH) {
 		if (o->key_id || o->secret_file) {
 			snprintf(err, errlen, "--key-id and --secret-file are only used with --mode auth, "
@@ -400,7 +451,8 @@ int twamp_opts_parse(int argc, char **argv, struct twamp_opts *o, char *err, siz
 		return -1;
 	}
 	if (twamp_parse_hostport(argv[optind], o->host, sizeof(o->host), &o->port, err, errlen) ||
-	    check_keys(o, err, errlen) || check_test(&ps, err, errlen))
+	    check_ikev2(&ps, err, errlen) || check_keys(o, err, errlen) ||
+	    check_test(&ps, err, errlen))
 		return -1;
 	return 0;
 }

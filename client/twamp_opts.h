@@ -23,6 +23,8 @@ struct twamp_opts {
 	uint32_t security;             /* TWC_MODE_UNAUTH / AUTH / ENC / MIXED */
 	const char *key_id;            /* secured modes */
 	const char *secret_file;       /* NULL: prompt on the terminal */
+	bool ikev2;                    /* RFC 7717: the secret from the IKE SA */
+	const char *keyagent_socket;   /*   through this key agent socket */
 	unsigned max_count_exp;
 	uint64_t control_timeout_ns;
 	unsigned sessions;

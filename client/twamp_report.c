@@ -30,6 +30,13 @@ static void session_info(const struct twamp_report *r, unsigned i, char *label, 
 	};
 }
 
+static const char *spi_hex(const uint8_t spi[8], char out[17])
+{
+	for (int i = 0; i < 8; i++)
+		snprintf(out + 2 * i, 3, "%02x", spi[i]);
+	return out;
+}
+
 /* The greeting was read (and so its Modes are known). */
 static bool greeted(const struct ctl_client *c)
 {
@@ -49,6 +56,14 @@ static void table_control(FILE *f, const struct twamp_report *r)
 	fprintf(f, " port %u: %s mode", o->port, ctl_security_name(o->security));
 	if (o->key_id)
 		fprintf(f, ", KeyID '%s'", o->key_id);
+	if (o->ikev2 && r->spi_i) {
+		char i[17], k[17];
+
+		fprintf(f, ", IKEv2 SA %s:%s (%s)", spi_hex(r->spi_i, i), spi_hex(r->spi_r, k),
+			r->ike_prf ? r->ike_prf : "?");
+	} else if (o->ikev2) {
+		fprintf(f, ", IKEv2-derived key");
+	}
 	fprintf(f, "\n");
 	if (greeted(r->ctl)) {
 		ctl_modes_text(r->ctl->greeting.modes, modes, sizeof(modes));
@@ -99,6 +114,24 @@ static void json_modes(FILE *f, uint32_t modes)
 	fprintf(f, "]");
 }
 
+static void json_ikev2(FILE *f, const struct twamp_report *r)
+{
+	char i[17], k[17];
+
+	fprintf(f, ",\n    \"ikev2\": ");
+	if (!r->o->ikev2) {
+		fprintf(f, "null");
+		return;
+	}
+	fprintf(f, "{\"spi_i\": ");
+	json_str_or_null(f, r->spi_i ? spi_hex(r->spi_i, i) : NULL);
+	fprintf(f, ", \"spi_r\": ");
+	json_str_or_null(f, r->spi_r ? spi_hex(r->spi_r, k) : NULL);
+	fprintf(f, ", \"prf\": ");
+	json_str_or_null(f, r->ike_prf);
+	fprintf(f, "}");
+}
+
 static void json_control(FILE *f, const struct twamp_report *r)
 {
 	const struct twamp_opts *o = r->o;
@@ -125,6 +158,7 @@ static void json_control(FILE *f, const struct twamp_report *r)
 		fprintf(f, "null");
 	fprintf(f, ",\n    \"key_id\": ");
 	json_str_or_null(f, o->key_id);
+	json_ikev2(f, r);
 	fprintf(f, ",\n    \"individual\": %s,\n    \"reflect_octets\": %s,\n    \"symmetrical\": %s",
 		o->individual ? "true" : "false", o->reflect_octets ? "true" : "false",
 		o->symmetrical ? "true" : "false");

@@ -15,6 +15,9 @@
  *                         mode_value: Set-Up-Response Mode sent, or null,
  *                         modes_offered: [names] from the greeting, or null,
  *                         key_id: string or null,
+ *                         ikev2: null without --ikev2, else {spi_i, spi_r:
+ *                         16 hex digits or null (no SA), prf: the SA's PRF
+ *                         ("HMAC_SHA2_256", ...) or null},
  *                         individual, reflect_octets, symmetrical: bools
  *                         (asked), server_start_time_ns: integer (Unix ns,
  *                         from Server-Start) or null, stopped: bool (Stop
@@ -43,6 +46,9 @@ struct twamp_report {
 	const char *result;            /* control result word (see above) */
 	const char *error;             /* control failure, or NULL */
 	bool stopped;
+	/* --ikev2: the SA used (NULL: none found) */
+	const uint8_t *spi_i, *spi_r;
+	const char *ike_prf;
 	unsigned nsessions;            /* sessions that ran, 0 if none */
 	const uint16_t *sender_ports;  /* [nsessions] */
 	const struct stats_summary *sums;

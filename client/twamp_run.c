@@ -1,7 +1,8 @@
 /* `twamp-client twamp` orchestration: see twamp_run.h.
  *
- *   secret -> connect -> test sockets bound (their ports go in the
- *   requests) -> control up to Start-Ack -> sessions run at once, the
+ *   secret -> connect -> (--ikev2: the key of the IKE SA with the server's
+ *   address from the key agent) -> test sockets bound (their ports go in
+ *   the requests) -> control up to Start-Ack -> sessions run at once, the
  *   control connection watched -> Stop -> report -> wipe
  */
 #include "twamp_run.h"
@@ -16,6 +17,7 @@
 #include "addr.h"
 #include "ctl_client.h"
 #include "ctl_io.h"
+#include "keyagent_client.h"
 #include "light_sender.h"
 #include "ntp_time.h"
 #include "secret.h"
@@ -27,7 +29,10 @@
 struct trun {
 	const struct twamp_opts *o;
 	const volatile sig_atomic_t *stop;
-	struct secret secret;
+	struct secret secret;                     /* or the IKE SA's key */
+	bool have_sa;                             /* --ikev2: found */
+	uint8_t spi_i[KA_SPI_LEN], spi_r[KA_SPI_LEN];
+	const char *ike_prf;
 	int fd;                                   /* control connection */
 	struct sockaddr_storage peer, local;
 	char address[ADDR_STRLEN];
@@ -57,7 +62,7 @@ static int get_secret(struct trun *t)
 	const struct twamp_opts *o = t->o;
 	char err[200], prompt[160];
 
-	if (o->security == TWC_MODE_UNAUTH)
+	if (o->security == TWC_MODE_UNAUTH || o->ikev2)
 		return 0;
 	if (o->secret_file) {
 		if (secret_from_file(o->secret_file, getuid(), &t->secret, err, sizeof(err)) == 0)
@@ -75,6 +80,64 @@ static int get_secret(struct trun *t)
 		return 0;
 	snprintf(t->err, sizeof(t->err), "passphrase: %s", err);
 	return -1;
+}
+
+static void ike_error(struct trun *t, enum ka_status st)
+{
+	const char *a = t->address;
+
+	switch (st) {
+	case KA_NO_SA:
+		snprintf(t->err, sizeof(t->err), "no IKEv2 SA with %s", a);
+		break;
+	case KA_NOT_PERMITTED:
+		snprintf(t->err, sizeof(t->err), "no IKEv2 SA with %s: the key agent's policy does "
+			 "not allow it (NOT_PERMITTED)", a);
+		break;
+	case KA_AGENT_DOWN:
+		snprintf(t->err, sizeof(t->err), "no IKEv2 SA with %s: the key agent cannot reach "
+			 "charon (AGENT_DOWN)", a);
+		break;
+	case KA_NO_AGENT:
+		snprintf(t->err, sizeof(t->err), "no IKEv2 SA with %s: no key agent answers at %s "
+			 "(NO_AGENT)", a, t->o->keyagent_socket);
+		break;
+	default:
+		snprintf(t->err, sizeof(t->err), "no IKEv2 SA with %s: the key agent answered %s", a,
+			 ka_status_name(st));
+		break;
+	}
+}
+
+/* --ikev2 (RFC 7717 §5.1): the key of the newest IKEv2 SA with the
+ * address we are connected to; it stands in for the passphrase (and is
+ * wiped with it once the Set-Up-Response is made). */
+static int get_ike_key(struct trun *t)
+{
+	struct ka_addr peer;
+	struct ka_reply rep;
+	enum ka_status st = KA_MALFORMED;
+
+	if (ka_addr_from_sockaddr(&peer, (const struct sockaddr *)&t->peer, sizeof(t->peer)) == 0)
+		st = ka_lookup_peer(t->o->keyagent_socket, &peer, KA_TIMEOUT_MS, &rep);
+	else
+		ka_reply_error(&rep, KA_LOOKUP_PEER, st);
+	_Static_assert(KA_KEY_MAX <= SECRET_MAX, "an IKE key fits the secret buffer");
+	if (st == KA_OK && (rep.key_len == 0 || rep.key_len > KA_KEY_MAX))
+		st = KA_INTERNAL;
+	if (st != KA_OK) {
+		ike_error(t, st);
+		ka_reply_wipe(&rep);
+		return -1;
+	}
+	memcpy(t->secret.buf, rep.key, rep.key_len);
+	t->secret.len = rep.key_len;
+	memcpy(t->spi_i, rep.spi_i, KA_SPI_LEN);
+	memcpy(t->spi_r, rep.spi_r, KA_SPI_LEN);
+	t->ike_prf = ka_prf_name(rep.prf);
+	t->have_sa = true;
+	ka_reply_wipe(&rep);
+	return 0;
 }
 
 /* One UDP socket per session on the control connection's local address;
@@ -124,6 +187,10 @@ static int make_cfg(struct trun *t)
 	cfg->symmetrical = o->symmetrical;
 	if (o->key_id)
 		memcpy(cfg->keyid, o->key_id, strlen(o->key_id));
+	if (o->ikev2) {
+		cfg->ikev2 = true;
+		ctl_ike_keyid(cfg->keyid, t->spi_i, t->spi_r);
+	}
 	cfg->secret = t->secret.buf;
 	cfg->secret_len = t->secret.len;
 	cfg->max_count_exp = o->max_count_exp;
@@ -272,6 +339,8 @@ static int report(struct trun *t)
 		.o = t->o, .address = t->fd >= 0 ? t->address : NULL, .ctl = &t->ctl,
 		.result = result_word(&t->ctl), .error = failed ? ctl_error(&t->ctl) : NULL,
 		.stopped = t->stopped, .sender_ports = t->sender_ports, .sums = t->sum, .res = t->res,
+		.spi_i = t->have_sa ? t->spi_i : NULL, .spi_r = t->have_sa ? t->spi_r : NULL,
+		.ike_prf = t->have_sa ? t->ike_prf : NULL,
 	};
 	bool all_replied = true;
 
@@ -330,6 +399,10 @@ static int prepare(struct trun *t, struct ctl_random *rnd)
 	}
 	t->fd = r;
 	addr_format(&t->peer, t->address, sizeof(t->address));
+	if (t->o->ikev2 && get_ike_key(t) < 0) {
+		ctl_fail(&t->ctl, CTL_UNSUPPORTED, t->err);
+		return -1;
+	}
 	if (open_test_sockets(t) < 0 || make_cfg(t) < 0 || draw_random(rnd) < 0) {
 		say(t->err[0] ? t->err : "cannot draw random numbers");
 		return TWAMP_EXIT_USAGE;
@@ -353,7 +426,7 @@ int twamp_run(const struct twamp_opts *o, const volatile sig_atomic_t *stop)
 	for (unsigned i = 0; i < CTL_MAX_SESSIONS; i++)
 		t->socks[i].fd = -1;
 	rc = prepare(t, &rnd);
-	if (rc < 0 && t->fd < 0) {          /* no connection */
+	if (rc < 0 && t->ctl.state == CTL_FAILED) {  /* no connection, no IKEv2 SA */
 		rc = report(t);
 	} else if (rc < 0) {
 		ctl_init(&t->ctl, &t->cfg, &rnd);

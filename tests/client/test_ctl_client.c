@@ -636,6 +636,113 @@ static void test_nack_checks(void **state)
 	free(f);
 }
 
+/* ---- RFC 7717 IKEv2-derived keys ----------------------------------------- */
+
+static const uint8_t SPI_I[8] = { 0x1d, 0x2c, 0x3b, 0x4a, 0x59, 0x68, 0x77, 0x66 };
+static const uint8_t SPI_R[8] = { 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff };
+
+/* an HMAC-SHA2-384 SA's prf(SK_d, "IPPM"): 48 octets, NULs included */
+static void ike_cfg(struct ctl_cfg *cfg, uint32_t security, uint8_t key[48])
+{
+	base_cfg(cfg, security, 1);
+	for (int i = 0; i < 48; i++)
+		key[i] = (uint8_t)(i * 7);
+	cfg->ikev2 = true;
+	ctl_ike_keyid(cfg->keyid, SPI_I, SPI_R);
+	cfg->secret = key;
+	cfg->secret_len = 48;
+}
+
+/* Greeting with 0x80 to the Set-Up-Response: Mode, KeyID = SPIs, Token
+ * under the SA's key; then a session keyed from the Token. */
+static void test_ikev2_setup(void **state)
+{
+	struct flow *f = calloc(1, sizeof(*f));
+	uint8_t key[48], want[TWC_KEYID_LEN] = { 0 };
+	struct tw_keys k;
+
+	(void)state;
+	assert_non_null(f);
+	ike_cfg(&f->cfg, TWC_MODE_ENC, key);
+	f->s.modes = 0x8f;
+	f->s.count = 1024;
+	f->s.secret = key;
+	f->s.secret_len = sizeof(key);
+	fsrv_greeting(&f->s, f->buf);
+	assert_int_equal(ctl_init(&f->c, &f->cfg, &fixed_rnd), CTL_OK);
+	feed(&f->c, f->buf, TWC_GREETING_LEN, CTL_OK);
+	fsrv_setup(&f->s, out_of(&f->c, TWC_SETUP_LEN), TWC_SETUP_LEN); /* Token under key */
+	assert_int_equal(f->s.mode, TWC_MODE_ENC | TWC_MODE_IKEV2);
+	memcpy(want, SPI_I, 8);
+	memcpy(want + 8, SPI_R, 8);
+	assert_memory_equal(f->s.keyid, want, TWC_KEYID_LEN);
+	fsrv_server_start(&f->s, 0, f->buf);
+	feed(&f->c, f->buf, TWC_SERVER_START_LEN, CTL_OK);
+	assert_int_equal(flow_accept(f, 0, 0, 862), CTL_OK);
+	assert_int_equal(tw_keys_derive(f->c.sess[0].sid, fixed_rnd.aes, fixed_rnd.hmac, &k), 0);
+	assert_memory_equal(&f->c.sess[0].keys, &k, sizeof(k));
+	ctl_free(&f->c);
+	assert_null(f->c.cfg.secret);
+	fsrv_free(&f->s);
+	free(f);
+}
+
+static void test_ikev2_not_offered(void **state)
+{
+	struct ctl_cfg cfg;
+	struct ctl_client c;
+	uint8_t key[48];
+
+	(void)state;
+	ike_cfg(&cfg, TWC_MODE_AUTH, key);
+	assert_int_equal(greet(&c, &cfg, 0x7f, 1024), CTL_UNSUPPORTED);
+	assert_string_equal(ctl_error(&c), "server does not offer IKEv2-derived keys (mode 0x80; "
+			    "it offers: open, auth, enc, mixed, individual-session-control, "
+			    "reflect-octets, symmetrical-size)");
+	expect_decline(&c);
+	/* the security mode is checked first */
+	assert_int_equal(greet(&c, &cfg, 0x85, 1024), CTL_UNSUPPORTED);
+	assert_non_null(strstr(ctl_error(&c), "does not offer auth mode"));
+	/* the open mode has no secret to replace */
+	base_cfg(&cfg, TWC_MODE_UNAUTH, 1);
+	cfg.ikev2 = true;
+	assert_int_equal(ctl_init(&c, &cfg, &fixed_rnd), CTL_INTERNAL);
+	assert_string_equal(ctl_error(&c), "IKEv2-derived keys need auth, enc or mixed mode");
+}
+
+/* Server-Start Accept 6 (no SA for the SPIs) and Accept 1, in words. */
+static void test_ikev2_refused(void **state)
+{
+	struct flow *f = calloc(1, sizeof(*f));
+	uint8_t key[48];
+
+	(void)state;
+	assert_non_null(f);
+	for (uint8_t accept = 1; accept <= 6; accept += 5) {
+		memset(f, 0, sizeof(*f));
+		ike_cfg(&f->cfg, TWC_MODE_AUTH, key);
+		f->s.modes = 0x86;
+		f->s.count = 1024;
+		f->s.secret = key;
+		f->s.secret_len = sizeof(key);
+		fsrv_greeting(&f->s, f->buf);
+		assert_int_equal(ctl_init(&f->c, &f->cfg, &fixed_rnd), CTL_OK);
+		feed(&f->c, f->buf, TWC_GREETING_LEN, CTL_OK);
+		fsrv_setup(&f->s, out_of(&f->c, TWC_SETUP_LEN), TWC_SETUP_LEN);
+		fsrv_server_start(&f->s, accept, f->buf);
+		feed(&f->c, f->buf, TWC_SERVER_START_LEN, CTL_REFUSED);
+		assert_int_equal(f->c.accept, accept);
+		assert_string_equal(ctl_error(&f->c), accept == 6
+				    ? "server has no IKEv2 SA 1d2c3b4a59687766:8899aabbccddeeff for us "
+				      "(Accept 6)"
+				    : "authentication failed (Accept 1): the server did not accept the "
+				      "IKEv2 SA's key");
+		ctl_free(&f->c);
+		fsrv_free(&f->s);
+	}
+	free(f);
+}
+
 /* ---- API misuse and text ----------------------------------------------- */
 
 static void test_misuse(void **state)
@@ -667,6 +774,7 @@ static void test_text(void **state)
 	assert_string_equal(ctl_accept_text(1), "failure, reason unspecified");
 	assert_string_equal(ctl_accept_text(5), "temporary resource limitation");
 	assert_string_equal(ctl_accept_text(200), "unknown Accept value");
+	assert_string_equal(ctl_accept_text(6), "no IKEv2 SA for the KeyID");
 	ctl_modes_text(0, buf, sizeof(buf));
 	assert_string_equal(buf, "none");
 	ctl_modes_text(0x80000011, buf, sizeof(buf));
@@ -697,6 +805,9 @@ int main(void)
 		cmocka_unit_test(test_accept_session_checks),
 		cmocka_unit_test(test_start_refused),
 		cmocka_unit_test(test_nack_checks),
+		cmocka_unit_test(test_ikev2_setup),
+		cmocka_unit_test(test_ikev2_not_offered),
+		cmocka_unit_test(test_ikev2_refused),
 		cmocka_unit_test(test_misuse),
 		cmocka_unit_test(test_text),
 	};

@@ -39,6 +39,40 @@ static void expect_error(const char *what, int rc, const char *err)
 	assert_null(strchr(err, '\n'));
 }
 
+static void test_ikev2(void **state)
+{
+	struct twamp_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o, err, "--ikev2", "-m", "enc", "10.99.1.2", NULL), 0);
+	assert_true(o.ikev2);
+	assert_int_equal(o.security, TWC_MODE_ENC);
+	assert_string_equal(o.keyagent_socket, "/run/twamp-keyagent/agent.sock");
+	assert_null(o.key_id);
+	assert_int_equal(parse(&o, err, "-m", "mixed", "--ikev2", "--keyagent-socket",
+			       "/tmp/a/agent.sock", "10.99.1.2", NULL), 0);
+	assert_string_equal(o.keyagent_socket, "/tmp/a/agent.sock");
+	expect_error("--ikev2 needs --mode auth, enc or mixed",
+		     parse(&o, err, "--ikev2", "10.99.1.2", NULL), err);
+	expect_error("--key-id and --secret-file are not used with --ikev2",
+		     parse(&o, err, "--ikev2", "-m", "auth", "--key-id", "k", "h", NULL), err);
+	expect_error("--key-id and --secret-file are not used with --ikev2",
+		     parse(&o, err, "--ikev2", "-m", "auth", "--secret-file", "/f", "h", NULL), err);
+	expect_error("--keyagent-socket is only used with --ikev2",
+		     parse(&o, err, "-m", "auth", "--key-id", "k", "--keyagent-socket", "/s", "h",
+			   NULL), err);
+	expect_error("--keyagent-socket must be an absolute path",
+		     parse(&o, err, "--ikev2", "-m", "auth", "--keyagent-socket", "agent.sock", "h",
+			   NULL), err);
+	expect_error("--keyagent-socket must be an absolute path",
+		     parse(&o, err, "--ikev2", "-m", "auth", "--keyagent-socket",
+			   "/0123456789012345678901234567890123456789012345678901234567890123456789"
+			   "012345678901234567890123456789012345678", "h", NULL), err);
+	expect_error("missing value", parse(&o, err, "--ikev2", "-m", "auth", "h",
+					    "--keyagent-socket", NULL), err);
+}
+
 static void test_defaults(void **state)
 {
 	struct twamp_opts o;
@@ -46,6 +80,7 @@ static void test_defaults(void **state)
 
 	(void)state;
 	assert_int_equal(parse(&o, err, "server.example", NULL), 0);
+	assert_false(o.ikev2);
 	assert_string_equal(o.host, "server.example");
 	assert_int_equal(o.port, 862);
 	assert_int_equal(o.security, TWC_MODE_UNAUTH);
@@ -219,6 +254,7 @@ int main(void)
 		cmocka_unit_test(test_every_option),
 		cmocka_unit_test(test_mode_sizes),
 		cmocka_unit_test(test_refusals),
+		cmocka_unit_test(test_ikev2),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
