@@ -11,7 +11,11 @@
  *             (Set-Up-Response included), cut in chunks of (byte % 61) + 1
  *             octets given by the input itself
  *   bit 6     the dataplane refuses or fails now and then
- *   bit 7     the first Set-Up-Response names an unknown KeyID (raw off)
+ *   bit 7     raw off: the first Set-Up-Response names an unknown KeyID;
+ *             raw on: a key agent is there, so IKEv2Derived (0x80) is
+ *             offered; a lookup answers by SPIi octet 0 (mod 8: the key,
+ *             the fixed secret, for the SA's peer = the control peer when
+ *             SPIi octet 1 is even; or a status NO_SA ... NO_AGENT)
  *
  * Raw off: the harness completes the handshake as a real client would
  * (Token under the fixed secret), then reads the rest as plaintext
@@ -26,7 +30,8 @@
  * answers with exactly the reply that command calls for, which must open
  * (HMAC verifies) on the client's side; the dataplane never holds a
  * session the server forgot, once the connection is freed (every session
- * is either removed or stopped). */
+ * is either removed or stopped); the key agent is asked at most once per
+ * connection, and only for non-zero SPIs. */
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -123,6 +128,34 @@ static uint64_t env_mono(void *arg)
 }
 
 static const char SECRET[] = "interop-passphrase";
+
+/* ---- fake key agent (raw mode, bit 7) ---- */
+static unsigned lookups;
+
+static bool agent_offer(void *arg)
+{
+	(void)arg;
+	return true;
+}
+
+static enum ka_status agent_lookup(void *arg, const uint8_t spi_i[KA_SPI_LEN],
+				   const uint8_t spi_r[KA_SPI_LEN], struct ka_reply *out)
+{
+	static const uint8_t zero[KA_SPI_LEN];
+	enum ka_status st = (enum ka_status)(spi_i[0] % 8);
+
+	(void)arg;
+	lookups++;
+	CHECK(memcmp(spi_i, zero, KA_SPI_LEN) && memcmp(spi_r, zero, KA_SPI_LEN));
+	ka_reply_error(out, KA_LOOKUP_SPI, st);
+	if (st != KA_OK)
+		return st;
+	out->prf = 5;
+	out->key_len = sizeof(SECRET) - 1;
+	memcpy(out->key, SECRET, sizeof(SECRET) - 1);
+	out->remote = (struct ka_addr){ .family = 4, .a = { 10, 99, 1, (spi_i[1] & 1) ? 9 : 1 } };
+	return KA_OK;
+}
 static const uint8_t DUMMY[32] = { 1 };
 
 static void make_cfg(struct ctl_config *cfg, uint8_t sel)
@@ -279,10 +312,17 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memset(&ports, 0, sizeof(ports));
 	f.flaky = sel & 0x40;
 	rnd_ctr = 0;
+	lookups = 0;
+	if ((sel & 0x20) && (sel & 0x80)) {
+		cfg.server.ike_check_peer = true;
+		env.ike_offer = agent_offer;
+		env.ike_lookup = agent_lookup;
+	}
 	c = ctl_conn_new(&env, &peer, 40000, &local, 862);
 	CHECK(c);
 	if (sel & 0x20) {
 		raw_chunks(c, data + 1, size - 1);
+		CHECK(lookups <= 1);
 	} else if (handshake(c, &cl, mode_of(sel), sel & 0x80)) {
 		sealed_records(c, &cl, data + 1, size - 1);
 		/* the server's view: every session it holds is in the dataplane */

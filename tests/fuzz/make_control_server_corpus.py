@@ -17,6 +17,7 @@ OUT = Path(__file__).resolve().parent / "corpus" / "fuzz_control_server"
 
 UNAUTH, AUTH, ENC, MIXED = 0, 1, 2, 3
 ISC, REFLECT, SYMM, RAW, FLAKY, UNKNOWN_KEY = 0x04, 0x08, 0x10, 0x20, 0x40, 0x80
+AGENT = 0x80                # with RAW: a fake key agent, IKEv2Derived offered
 
 
 def sid(k):
@@ -54,6 +55,11 @@ def setup_open():
     return struct.pack(">I", 1) + bytes(160)
 
 
+def setup_ikev2(spi_i, spi_r, mode=0x82):
+    """RFC 7717 Set-Up-Response: SPIs in the KeyID (the Token is not valid)."""
+    return struct.pack(">I", mode) + spi_i + spi_r + bytes(64) + bytes(64) + bytes(16)
+
+
 SEEDS = {
     "open_lifecycle": bytes([UNAUTH]) + request() + cmd(2) + cmd(3, 1),
     "auth_lifecycle": bytes([AUTH]) + request() + cmd(2) + cmd(3, 1),
@@ -74,6 +80,12 @@ SEEDS = {
     "raw_open": bytes([RAW]) + setup_open() + request() + cmd(2) + cmd(3, 1),
     "raw_declined": bytes([RAW]) + bytes(4),
     "raw_bad_mode": bytes([RAW]) + struct.pack(">I", 0x402) + bytes(160),
+    # with the fake key agent (raw + bit 7): SPIi octet 0 picks its answer
+    "raw_ikev2_key": bytes([RAW | AGENT]) + setup_ikev2(bytes([8, 2]) + bytes(6), bytes(7) + b"\x01"),
+    "raw_ikev2_other_peer": bytes([RAW | AGENT]) + setup_ikev2(bytes([0, 1]) + bytes(6), b"\x01" * 8),
+    "raw_ikev2_no_sa": bytes([RAW | AGENT]) + setup_ikev2(b"\x01" * 8, b"\x02" * 8, mode=0x84),
+    "raw_ikev2_zero_spi": bytes([RAW | AGENT]) + setup_ikev2(b"\x03" * 8, bytes(8)),
+    "raw_ikev2_open": bytes([RAW | AGENT]) + setup_ikev2(b"\x03" * 8, b"\x03" * 8, mode=0x81),
 }
 
 
