@@ -63,7 +63,7 @@ static void arm(struct ctl_ika *k, uint64_t when)
 	ctl_timer_arm(&k->srv->timers, &k->timer, when);
 }
 
-/* The ping in flight ends with st; the next one in CTL_KA_PING_MS. */
+/* The ping in flight ends with st; the next one in ping_ms. */
 static void finish(struct ctl_ika *k, enum ka_status st)
 {
 	if (k->ev.fd >= 0) {
@@ -74,7 +74,7 @@ static void finish(struct ctl_ika *k, enum ka_status st)
 	wipe(k->reply, sizeof(k->reply));
 	k->got = 0;
 	set_state(k, st);
-	arm(k, ctl_mono_ms() + CTL_KA_PING_MS);
+	arm(k, ctl_mono_ms() + k->ping_ms);
 }
 
 /* Non-blocking: a Unix stream connect completes or fails at once, and the
@@ -155,13 +155,15 @@ void ctl_ika_init(struct ctl_server *s)
 
 	k->srv = s;
 	k->ev = (struct ctl_ev){ .kind = CTL_EV_KEYAGENT, .fd = -1 };
+	if (k->ping_ms == 0)
+		k->ping_ms = CTL_KA_PING_MS;
 	k->state = CTL_KA_UNUSED;
 	ctl_timer_init(&k->timer, on_timer);
 	if (!(s->cfg->server.modes & TWC_MODE_IKEV2))
 		return;
 	/* start-up: one blocking ping, so that the first greeting knows */
 	set_state(k, ka_ping(s->cfg->server.ka_socket, (int)s->cfg->server.ka_timeout_ms));
-	arm(k, ctl_mono_ms() + CTL_KA_PING_MS);
+	arm(k, ctl_mono_ms() + k->ping_ms);
 }
 
 void ctl_ika_fini(struct ctl_ika *k)

@@ -102,6 +102,7 @@ struct ctl_ika {
 	struct ctl_server *srv;
 	enum ctl_ka_state state;
 	struct ctl_timer timer;    /* next ping, or the deadline of the one in flight */
+	uint32_t ping_ms;          /* CTL_KA_PING_MS (tests: shorter, set before init) */
 	uint8_t reply[KA_REPLY_LEN];
 	size_t got;
 };
