@@ -1,8 +1,9 @@
-# twamp-reflector and twamp-client in a Debian bookworm image.
+# twamp-reflector, twamp-controld and twamp-client in a Debian bookworm image.
 #
 #   podman build -t twamp-reflector .        (or docker build)
 #   podman run --rm twamp-reflector          (prints the usage)
 #   podman run --rm --entrypoint twamp-client twamp-reflector light --help
+#   podman run --rm --entrypoint twamp-controld twamp-reflector --help
 #
 # A memif port shared with a peer outside the container, and a configuration
 # volume (root-owned, mode 0600 when it holds keys):
@@ -49,6 +50,7 @@ RUN apt-get update \
  && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin
 
 COPY --from=build /out/usr/bin/twamp-reflector /out/usr/bin/twamp-client /usr/bin/
+COPY --from=build /out/usr/sbin/twamp-controld /usr/sbin/
 COPY --from=build /out/usr/share/twamp-reflector/yang/ /usr/share/twamp-reflector/yang/
 
 # The installed module (the build's source tree is not in this image; the
@@ -56,7 +58,7 @@ COPY --from=build /out/usr/share/twamp-reflector/yang/ /usr/share/twamp-reflecto
 ENV TWR_YANG_DIR=/usr/share/twamp-reflector/yang
 
 LABEL org.opencontainers.image.title="twamp-reflector" \
-      org.opencontainers.image.description="DPDK TWAMP Light reflector (RFC 5357, RFC 6038) with twamp-client" \
+      org.opencontainers.image.description="DPDK TWAMP reflector (RFC 5357, RFC 6038) with its TWAMP-Control server and twamp-client" \
       org.opencontainers.image.licenses="Apache-2.0" \
       org.opencontainers.image.base.name="docker.io/library/debian:bookworm-slim"
 

@@ -278,7 +278,7 @@ set -e
 pmds=$(echo /usr/lib/*/dpdk/pmds-*)
 ls "$pmds"
 echo ===
-ldd /usr/bin/twamp-reflector /usr/bin/twamp-client "$pmds"/*.so.*.*
+ldd /usr/bin/twamp-reflector /usr/bin/twamp-client /usr/sbin/twamp-controld "$pmds"/*.so.*.*
 echo ===
 dpkg-query -W -f '${Package}\n'
 """
@@ -289,6 +289,13 @@ PLUGINS = ["bus_vdev", "bus_pci", "mempool_ring", "net_memif", "net_af_packet", 
            "net_tap", "net_i40e", "net_iavf", "net_ice", "net_ixgbe", "net_mlx5", "net_virtio"]
 BUILD_ONLY = ["gcc", "cpp", "make", "meson", "ninja-build", "pkg-config", "libdpdk-dev",
               "dpdk-dev", "libssl-dev", "libyang2-dev", "libipsec-mb-dev"]
+
+
+def test_control_server_runs(podman, image):
+    r = podman("run", "--rm", "--network", "none", "--name", podman.new_name(),
+               "--entrypoint", "/usr/sbin/twamp-controld", image, "--help", check=False)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "usage: twamp-controld" in r.stdout + r.stderr
 
 
 def test_libraries_resolve_and_no_build_tools(podman, image):
