@@ -244,7 +244,10 @@ void tenv_fini(struct tenv *t)
 
 void tenv_random(struct tenv *t, const uint8_t *p, size_t n)
 {
-	assert_true(t->rnd_len + n <= sizeof(t->rnd));
+	if (t->rnd_len > sizeof(t->rnd) || n > sizeof(t->rnd) - t->rnd_len) {
+		fail_msg("tenv_random: %zu more octets do not fit", n);
+		return; /* (fail_msg does not return; this tells the compiler) */
+	}
 	memcpy(t->rnd + t->rnd_len, p, n);
 	t->rnd_len += n;
 }
