@@ -97,6 +97,14 @@ bool ctl_prefix_match(const struct dp_prefix *p, const struct ctl_ip *ip)
 	return (p->addr[full] & mask) == (ip->a[full] & mask);
 }
 
+bool ctl_ip_listed(const struct ctl_ip *ip, const struct dp_prefix *set, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (set[i].ipver == ip->ver && memcmp(set[i].addr, ip->a, alen(ip)) == 0)
+			return true;
+	return false;
+}
+
 const char *ctl_ip_str(const struct ctl_ip *ip, char *buf, size_t len)
 {
 	if (!inet_ntop(ip->ver == 4 ? AF_INET : AF_INET6, ip->a, buf, (socklen_t)len))

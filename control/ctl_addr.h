@@ -35,6 +35,9 @@ bool ctl_ip_is_zero(const struct ctl_ip *ip);
  * broadcast or "this network" (0/8). */
 bool ctl_ip_unicast(const struct ctl_ip *ip);
 bool ctl_prefix_match(const struct dp_prefix *p, const struct ctl_ip *ip);
+/* true when ip is the address (host bits, not the prefix) of one of the n
+ * interface addresses in set */
+bool ctl_ip_listed(const struct ctl_ip *ip, const struct dp_prefix *set, size_t n);
 
 /* "10.0.0.1" / "fd00::1" */
 const char *ctl_ip_str(const struct ctl_ip *ip, char *buf, size_t len);

@@ -187,12 +187,15 @@ void ctl_conn_request(struct ctl_conn *c)
 	const struct ctl_config *cfg = c->env->cfg;
 	struct ctl_req_ctx ctx = { .peer = c->peer, .local = c->local, .mode = c->mode,
 				   .allow_other_peer = cfg->server.allow_other_test_peer,
-				   .default_timeout_ms = cfg->server.test_timeout_ms };
+				   .default_timeout_ms = cfg->server.test_timeout_ms,
+				   .test_addrs = cfg->test_addrs, .ntest_addrs = cfg->ntest_addrs };
 	struct ctl_sess s = { .state = TWR_SS_INSTALLED };
 	struct twc_request r;
 	enum twc_err e = twc_request_dec(c->in, c->in_len, &r);
 	const char *why = twc_strerror(e);
-	uint8_t accept = e == TWC_OK ? ctl_request_check(&r, &ctx, &s.spec, &why)
+	char whybuf[CTL_WHY_LEN];
+	uint8_t accept = e == TWC_OK ? ctl_request_check(&r, &ctx, &s.spec, &why, whybuf,
+							 sizeof(whybuf))
 				     : twc_err_accept(e);
 
 	if (accept == TWC_ACCEPT_OK && c->nsess >= cfg->server.max_sessions_per_conn) {

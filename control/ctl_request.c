@@ -1,4 +1,5 @@
 /* Request-TW-Session validation (see ctl_request.h for the rules). */
+#include <stdio.h>
 #include <string.h>
 
 #include "ctl_request.h"
@@ -33,8 +34,45 @@ static struct ctl_ip req_addr(uint8_t ipver, const uint8_t a[16])
 	return ip;
 }
 
+/* An address test packets may be sent to: one of the dataplane ports'
+ * addresses, or, when the configuration lists none, the address the
+ * control connection reached. */
+static bool served(const struct ctl_req_ctx *ctx, const struct ctl_ip *ip)
+{
+	if (ctx->ntest_addrs == 0)
+		return ctl_ip_equal(ip, &ctx->local);
+	return ctl_ip_listed(ip, ctx->test_addrs, ctx->ntest_addrs);
+}
+
+static uint8_t check_receiver(const struct ctl_req_ctx *ctx, struct ctl_req_spec *s,
+			      const char **why, char *buf, size_t len)
+{
+	char a[CTL_ADDR_STR];
+
+	if (ctl_ip_is_zero(&s->reflector)) {
+		s->reflector = ctx->local; /* RFC 5357 §3.5: the server's choice */
+		if (served(ctx, &s->reflector))
+			return TWC_ACCEPT_OK;
+		snprintf(buf, len, "the control connection's address %s is not served by the "
+			 "dataplane: the request must name a Receiver Address",
+			 ctl_ip_str(&ctx->local, a, sizeof(a)));
+		*why = buf;
+		return TWC_ACCEPT_FAILURE;
+	}
+	if (served(ctx, &s->reflector))
+		return TWC_ACCEPT_OK;
+	if (ctx->ntest_addrs == 0) {
+		*why = "Receiver Address is not the address the control connection reached";
+	} else {
+		snprintf(buf, len, "Receiver Address %s is not an address of the dataplane ports",
+			 ctl_ip_str(&s->reflector, a, sizeof(a)));
+		*why = buf;
+	}
+	return TWC_ACCEPT_FAILURE;
+}
+
 static uint8_t check_addresses(const struct twc_request *r, const struct ctl_req_ctx *ctx,
-			       struct ctl_req_spec *s, const char **why)
+			       struct ctl_req_spec *s, const char **why, char *buf, size_t len)
 {
 	s->sender = req_addr(r->ipvn, r->sender_addr);
 	s->reflector = req_addr(r->ipvn, r->receiver_addr);
@@ -50,13 +88,7 @@ static uint8_t check_addresses(const struct twc_request *r, const struct ctl_req
 			return TWC_ACCEPT_FAILURE;
 		}
 	}
-	if (ctl_ip_is_zero(&s->reflector)) {
-		s->reflector = ctx->local;
-	} else if (!ctl_ip_equal(&s->reflector, &ctx->local)) {
-		*why = "Receiver Address is not the address the control connection reached";
-		return TWC_ACCEPT_FAILURE;
-	}
-	return TWC_ACCEPT_OK;
+	return check_receiver(ctx, s, why, buf, len);
 }
 
 static uint32_t timeout_ms(uint64_t timeout, uint32_t dflt)
@@ -89,7 +121,7 @@ static uint8_t check_rfc6038(const struct twc_request *r, uint32_t mode, struct 
 }
 
 uint8_t ctl_request_check(const struct twc_request *r, const struct ctl_req_ctx *ctx,
-			  struct ctl_req_spec *s, const char **why)
+			  struct ctl_req_spec *s, const char **why, char *buf, size_t len)
 {
 	uint8_t acc;
 
@@ -99,7 +131,7 @@ uint8_t ctl_request_check(const struct twc_request *r, const struct ctl_req_ctx 
 		*why = "IPVN is not the control connection's IP version";
 		return TWC_ACCEPT_NOT_SUPPORTED;
 	}
-	acc = check_addresses(r, ctx, s, why);
+	acc = check_addresses(r, ctx, s, why, buf, len);
 	if (acc != TWC_ACCEPT_OK)
 		return acc;
 	if (r->sender_port == 0) {

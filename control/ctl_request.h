@@ -7,10 +7,14 @@
  *   Sender Address    0 = the control peer; another address only with
  *                     allow-test-peer-other-than-control-peer, and only a
  *                     unicast one; else 1
- *   Receiver Address  0 = the local address the control connection
- *                     reached; any other value must be that address (the
- *                     reflector serves the address the client reached),
- *                     else 1
+ *   Receiver Address  the test address: one of the dataplane ports'
+ *                     addresses (dataplane/port/address, the same file as
+ *                     the reflector's), else 1; 0 = the local address the
+ *                     control connection reached, if it is one of them
+ *                     (else 1: a client that reached a management address
+ *                     must name the test address). With no port address
+ *                     configured, the only test address is the one the
+ *                     control connection reached.
  *   Sender Port       not 0, else 1
  *   Receiver Port     a wish: the server picks the port (ctl_ports.h)
  *   Padding Length    the sender packet must fit a 1500-octet IP packet
@@ -33,6 +37,7 @@
 #define TWR_CTL_REQUEST_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "control_msg.h"
@@ -40,6 +45,7 @@
 
 #define CTL_MAX_IP_PACKET 1500u          /* standard Ethernet MTU */
 #define CTL_MAX_TIMEOUT_MS 604800000u    /* YANG test-timeout range */
+#define CTL_WHY_LEN 160                  /* a refusal reason naming an address */
 
 struct ctl_req_ctx {
 	struct ctl_ip peer;    /* the control connection's client */
@@ -47,6 +53,8 @@ struct ctl_req_ctx {
 	uint32_t mode;         /* negotiated Set-Up-Response Mode */
 	bool allow_other_peer;
 	uint32_t default_timeout_ms;
+	const struct dp_prefix *test_addrs; /* the dataplane ports' addresses */
+	size_t ntest_addrs;                 /* 0: only `local` is served */
 };
 
 /* What to install (session API fields, before port and SID choice). */
@@ -71,9 +79,10 @@ uint32_t ctl_max_padding(uint8_t ipver, uint8_t sec, bool symmetrical);
 /* Test-packet security of a negotiated Mode (mixed tests in the open). */
 uint8_t ctl_mode_test_sec(uint32_t mode);
 
-/* TWC_ACCEPT_OK and *spec filled, or the Accept value with a static
- * reason in *why. */
+/* TWC_ACCEPT_OK and *spec filled, or the Accept value with the reason in
+ * *why: a static string, or one written into buf (CTL_WHY_LEN is enough
+ * for any). */
 uint8_t ctl_request_check(const struct twc_request *r, const struct ctl_req_ctx *ctx,
-			  struct ctl_req_spec *spec, const char **why);
+			  struct ctl_req_spec *spec, const char **why, char *buf, size_t len);
 
 #endif

@@ -24,6 +24,8 @@ static int extract(const struct lyd_node *tree, void *arg, const char *path, cha
 		return dpc_fail(e, "no twamp-reflector configuration");
 	if (ctlc_server(top, &cfg->server, e) != 0 || ctlc_security(top, &cfg->security, e) != 0)
 		return -1;
+	if (ctlc_dataplane(top, cfg, e) != 0)
+		return -1;
 	return ctlc_keys(top, cfg, e);
 }
 

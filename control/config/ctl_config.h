@@ -1,7 +1,7 @@
 /* The TWAMP-Control server's view of the configuration: the server and
- * security-baseline containers and the key-chain of the twamp-reflector
- * YANG module (yang/twamp-reflector.yang), extracted from the
- * libyang-validated tree. No DPDK in here. */
+ * security-baseline containers, the key-chain and the dataplane ports'
+ * addresses of the twamp-reflector YANG module (yang/twamp-reflector.yang),
+ * extracted from the libyang-validated tree. No DPDK in here. */
 #ifndef TWR_CTL_CONFIG_H
 #define TWR_CTL_CONFIG_H
 
@@ -17,6 +17,7 @@
 #define CTL_KEY_ID_MAX 80      /* KeyID of RFC 4656: 80 octets */
 #define CTL_SECRET_MAX 256     /* octets of one shared secret */
 #define CTL_PATH_MAX 4096
+#define CTL_MAX_TEST_ADDRS (DP_MAX_PORTS * DP_MAX_ADDRS)
 
 /* TWAMP-Modes bits (RFC 8913 twamp-modes positions; protocol.md 1.3). */
 #define CTL_MODE_UNAUTH       0x01u
@@ -89,6 +90,11 @@ struct ctl_config {
 	struct ctl_security_cfg security;
 	size_t nkeys;
 	struct ctl_key keys[CTL_MAX_KEYS];
+	/* dataplane/port/address of every port, host bits kept: the addresses
+	 * test sessions may reflect on. 0 = none listed (then a session uses
+	 * the address the control connection reached). */
+	size_t ntest_addrs;
+	struct dp_prefix test_addrs[CTL_MAX_TEST_ADDRS];
 };
 
 /* Load, validate (libyang) and extract; a file holding keys must pass the

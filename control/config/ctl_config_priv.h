@@ -18,4 +18,7 @@ int ctlc_security(const struct lyd_node *top, struct ctl_security_cfg *s, struct
 /* The key-chain, secrets included. */
 int ctlc_keys(const struct lyd_node *top, struct ctl_config *cfg, struct dpc_err *e);
 
+/* dataplane/port/address of every port (the test addresses). */
+int ctlc_dataplane(const struct lyd_node *top, struct ctl_config *cfg, struct dpc_err *e);
+
 #endif

@@ -71,6 +71,7 @@ static void test_defaults(void **state)
 	(void)state;
 	if (load_data("ctl-minimal.json") != 0)
 		fail_msg("%s", err);
+	assert_int_equal(cfg.ntest_addrs, 0); /* no dataplane ports listed */
 	assert_true(s->admin_state);
 	assert_int_equal(s->tcp_port, 862);
 	assert_int_equal(s->nlisten, 0);
@@ -204,6 +205,11 @@ static void test_both_extractors(void **state)
 	if (load_secure("ctl-full.json") != 0)
 		fail_msg("%s", err);
 	assert_int_equal(cfg.server.tcp_port, 8620);
+	/* the server's test addresses are the dataplane port's */
+	assert_int_equal(cfg.ntest_addrs, 1);
+	assert_int_equal(cfg.test_addrs[0].ipver, 4);
+	assert_int_equal(cfg.test_addrs[0].len, 24);
+	assert_addr(cfg.test_addrs[0].addr, "10.99.0.2");
 	ctl_config_free(&cfg);
 	{
 		char path[TU_PATH_MAX];

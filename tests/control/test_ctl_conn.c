@@ -436,6 +436,44 @@ static void request_refusals(void **state)
 	tclient_free(&tc);
 }
 
+/* The connection reached 10.99.1.2, a management address: the dataplane
+ * port has 10.99.7.2 only. The session is installed on the address the
+ * request names, and its SID carries that address. */
+static void management_connection(void **state)
+{
+	struct tenv *t = *state;
+	struct tclient tc;
+	struct ctl_conn *c;
+	struct twc_request r = treq_default();
+	struct twc_accept_session as;
+	const struct twr_api_session *a;
+
+	t->cfg.test_addrs[0] = (struct dp_prefix){ .ipver = 4, .len = 24, .addr = { 10, 99, 7, 2 } };
+	t->cfg.ntest_addrs = 1;
+	c = tconn_ready(t, &tc, TWC_MODE_AUTH);
+	assert_int_equal(tconn_request(c, &tc, &r, &as), TWC_ACCEPT_FAILURE);
+	assert_true(tenv_log_find(t, "session refused: peer=10.99.1.1:40000 accept=1: the control "
+				  "connection's address 10.99.1.2 is not served by the dataplane: "
+				  "the request must name a Receiver Address") >= 0);
+	memcpy(r.receiver_addr, ((uint8_t[]){ 10, 99, 1, 2 }), 4);
+	assert_int_equal(tconn_request(c, &tc, &r, &as), TWC_ACCEPT_FAILURE);
+	assert_true(tenv_log_find(t, "accept=1: Receiver Address 10.99.1.2 is not an address of "
+				  "the dataplane ports") >= 0);
+	assert_int_equal(t->fdp.ncalls, 0);
+	assert_int_equal(t->ctr.v[CTL_C_SESS_REFUSED], 2);
+	memcpy(r.receiver_addr, ((uint8_t[]){ 10, 99, 7, 2 }), 4);
+	assert_int_equal(tconn_request(c, &tc, &r, &as), TWC_ACCEPT_OK);
+	assert_memory_equal(as.sid, ((uint8_t[]){ 10, 99, 7, 2 }), 4);
+	a = &t->fdp.calls[0].add;
+	assert_int_equal(t->fdp.calls[0].op, TWR_OP_ADD);
+	assert_memory_equal(a->reflector_addr, ((uint8_t[]){ 10, 99, 7, 2 }), 4);
+	assert_memory_equal(a->sender_addr, ((uint8_t[]){ 10, 99, 1, 1 }), 4);
+	assert_int_equal(t->ctr.v[CTL_C_SESS_ACCEPTED], 1);
+	assert_true(tenv_log_find(t, "reflector=10.99.7.2:") >= 0);
+	ctl_conn_free(c, "done");
+	tclient_free(&tc);
+}
+
 static void dataplane_statuses(void **state)
 {
 	struct tenv *t = *state;
@@ -661,6 +699,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(oversized_n_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(output_overflow_closes, setup, teardown),
 		cmocka_unit_test_setup_teardown(request_refusals, setup, teardown),
+		cmocka_unit_test_setup_teardown(management_connection, setup, teardown),
 		cmocka_unit_test_setup_teardown(dataplane_statuses, setup, teardown),
 		cmocka_unit_test_setup_teardown(session_and_port_limits, setup, teardown),
 		cmocka_unit_test_setup_teardown(rfc6038_fields, setup, teardown),

@@ -24,8 +24,9 @@ static struct ctl_req_ctx ctx4(uint32_t mode)
 static uint8_t check(const struct twc_request *r, const struct ctl_req_ctx *c,
 		     struct ctl_req_spec *s, const char *why_has)
 {
+	static char buf[CTL_WHY_LEN];
 	const char *why = NULL;
-	uint8_t a = ctl_request_check(r, c, s, &why);
+	uint8_t a = ctl_request_check(r, c, s, &why, buf, sizeof(buf));
 
 	assert_non_null(why);
 	if (why_has)
@@ -79,7 +80,82 @@ static void receiver_must_be_local(void **state)
 
 	(void)state;
 	memcpy(r.receiver_addr, ((uint8_t[]){ 10, 99, 1, 3 }), 4);
-	assert_int_equal(check(&r, &c, &s, "Receiver Address"), TWC_ACCEPT_FAILURE);
+	assert_int_equal(check(&r, &c, &s, "Receiver Address is not the address the control "
+			       "connection reached"),
+			 TWC_ACCEPT_FAILURE);
+}
+
+/* The dataplane ports' addresses, as the configuration lists them: the
+ * connection's local address 10.99.1.2 among them, and another port. */
+static const struct dp_prefix port_addrs[] = {
+	{ .ipver = 4, .len = 24, .addr = { 10, 99, 1, 2 } },
+	{ .ipver = 6, .len = 64, .addr = { 0xfd, 0, 0, 0x99, 0, 1, [15] = 2 } },
+	{ .ipver = 4, .len = 24, .addr = { 10, 99, 7, 2 } },
+};
+
+/* Control reached a dataplane address (through the exception port). */
+static void receiver_among_port_addresses(void **state)
+{
+	struct twc_request r = treq_default();
+	struct ctl_req_ctx c = ctx4(TWC_MODE_UNAUTH);
+	struct ctl_req_spec s;
+
+	(void)state;
+	c.test_addrs = port_addrs;
+	c.ntest_addrs = 3;
+	assert_int_equal(check(&r, &c, &s, "ok"), TWC_ACCEPT_OK); /* 0: the local address */
+	assert_true(ctl_ip_equal(&s.reflector, &c.local));
+	memcpy(r.receiver_addr, ((uint8_t[]){ 10, 99, 7, 2 }), 4);  /* another port's */
+	assert_int_equal(check(&r, &c, &s, "ok"), TWC_ACCEPT_OK);
+	assert_memory_equal(s.reflector.a, ((uint8_t[]){ 10, 99, 7, 2 }), 4);
+	assert_true(ctl_ip_equal(&s.sender, &c.peer));
+	/* in a port's prefix is not enough: the port's own address */
+	memcpy(r.receiver_addr, ((uint8_t[]){ 10, 99, 1, 3 }), 4);
+	assert_int_equal(check(&r, &c, &s,
+			       "Receiver Address 10.99.1.3 is not an address of the dataplane ports"),
+			 TWC_ACCEPT_FAILURE);
+}
+
+/* Control reached a management address, which the dataplane does not
+ * serve: the request must name a port address. */
+static void management_connection(void **state)
+{
+	struct twc_request r = treq_default();
+	struct ctl_req_ctx c = ctx4(TWC_MODE_AUTH);
+	struct ctl_req_spec s;
+
+	(void)state;
+	c.local = tip4(10, 99, 101, 2);
+	c.peer = tip4(10, 99, 101, 1);
+	c.test_addrs = port_addrs;
+	c.ntest_addrs = 3;
+	assert_int_equal(check(&r, &c, &s,
+			       "the control connection's address 10.99.101.2 is not served by the "
+			       "dataplane: the request must name a Receiver Address"),
+			 TWC_ACCEPT_FAILURE);
+	memcpy(r.receiver_addr, ((uint8_t[]){ 10, 99, 1, 2 }), 4);
+	assert_int_equal(check(&r, &c, &s, "ok"), TWC_ACCEPT_OK);
+	assert_memory_equal(s.reflector.a, ((uint8_t[]){ 10, 99, 1, 2 }), 4);
+	assert_true(ctl_ip_equal(&s.sender, &c.peer));             /* still the control peer */
+	memcpy(r.receiver_addr, c.local.a, 4);                    /* the management address */
+	assert_int_equal(check(&r, &c, &s,
+			       "Receiver Address 10.99.101.2 is not an address of the dataplane ports"),
+			 TWC_ACCEPT_FAILURE);
+	/* IPv6: the same, and an IPv4 port address never matches IPv6 octets */
+	r = treq_default();
+	r.ipvn = 6;
+	c.local = tip6("fd00:99:101::2");
+	c.peer = tip6("fd00:99:101::1");
+	assert_int_equal(check(&r, &c, &s, "fd00:99:101::2 is not served by the dataplane"),
+			 TWC_ACCEPT_FAILURE);
+	memcpy(r.receiver_addr, port_addrs[1].addr, 16);
+	assert_int_equal(check(&r, &c, &s, "ok"), TWC_ACCEPT_OK);
+	assert_int_equal(s.reflector.ver, 6);
+	assert_memory_equal(s.reflector.a, port_addrs[1].addr, 16);
+	memset(r.receiver_addr, 0, 16);
+	memcpy(r.receiver_addr, ((uint8_t[]){ 10, 99, 1, 2 }), 4);
+	assert_int_equal(check(&r, &c, &s, "Receiver Address a63:102:: is not an address"),
+			 TWC_ACCEPT_FAILURE);
 }
 
 static void ip_version(void **state)
@@ -206,6 +282,8 @@ int main(void)
 		cmocka_unit_test(zero_addresses_are_the_connections),
 		cmocka_unit_test(sender_other_than_peer),
 		cmocka_unit_test(receiver_must_be_local),
+		cmocka_unit_test(receiver_among_port_addresses),
+		cmocka_unit_test(management_connection),
 		cmocka_unit_test(ip_version),
 		cmocka_unit_test(sender_port_zero),
 		cmocka_unit_test(padding_bound),
