@@ -1,8 +1,10 @@
 /* `twamp-client twamp` command line: see twamp_opts.h. */
 #include "twamp_opts.h"
 
+#include <arpa/inet.h>
 #include <getopt.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "control_msg.h"
 #include "ctl_client.h"
@@ -18,6 +20,7 @@ enum {
 	OPT_DSCP,
 	OPT_SENDER_PORT,
 	OPT_RECEIVER_PORT,
+	OPT_RECEIVER_ADDRESS,
 	OPT_REFLECT_OCTETS,
 	OPT_SYMMETRICAL,
 	OPT_INDIVIDUAL,
@@ -44,6 +47,7 @@ static const struct option long_opts[] = {
 	{ "dscp", required_argument, NULL, OPT_DSCP },
 	{ "sender-port", required_argument, NULL, OPT_SENDER_PORT },
 	{ "receiver-port", required_argument, NULL, OPT_RECEIVER_PORT },
+	{ "receiver-address", required_argument, NULL, OPT_RECEIVER_ADDRESS },
 	{ "reflect-octets", required_argument, NULL, OPT_REFLECT_OCTETS },
 	{ "symmetrical", no_argument, NULL, OPT_SYMMETRICAL },
 	{ "individual", no_argument, NULL, OPT_INDIVIDUAL },
@@ -88,6 +92,11 @@ void twamp_usage(FILE *f)
 		"                           default ephemeral\n"
 		"      --receiver-port N    reflector UDP port to ask for; 0 (default) lets\n"
 		"                           the server choose\n"
+		"      --receiver-address ADDR  the reflector's test address (an IPv4 or\n"
+		"                           IPv6 literal of the control connection's\n"
+		"                           family): the Receiver Address of each\n"
+		"                           request and where the test packets go\n"
+		"                           (default: the server's address)\n"
 		"      --reflect-octets N   RFC 6038: reflector copies N octets of padding\n"
 		"      --symmetrical        RFC 6038 symmetrical size sender packets\n"
 		"      --individual         RFC 5938 Start-N-Sessions / Stop-N-Sessions\n"
@@ -196,6 +205,9 @@ static const char *opt_hint(int c)
 		return "--receiver-port (0..65535)";
 	case OPT_REFLECT_OCTETS:
 		return "--reflect-octets (1..9000)";
+	case OPT_RECEIVER_ADDRESS:
+		return "--receiver-address (an IPv4 or IPv6 address, not unspecified or "
+		       "multicast)";
 	default:
 		return "--fill (zero or random)";
 	}
@@ -212,6 +224,29 @@ static int take_mode(const char *arg, uint32_t *security)
 		}
 	}
 	return -1;
+}
+
+/* --receiver-address: a unicast IPv4 or IPv6 literal (no zone: the test
+ * address is the reflector's, a global one). */
+static int take_receiver(const char *arg, struct twamp_opts *o)
+{
+	static const uint8_t zero[16];
+	uint8_t *a = o->receiver_addr;
+
+	memset(a, 0, 16);
+	if (inet_pton(AF_INET, arg, a) == 1) {
+		o->receiver_family = AF_INET;
+		if (a[0] == 0 || (a[0] & 0xf0) == 0xe0 || !memcmp(a, "\xff\xff\xff\xff", 4))
+			return -1;
+	} else if (inet_pton(AF_INET6, arg, a) == 1) {
+		o->receiver_family = AF_INET6;
+		if (!memcmp(a, zero, 16) || a[0] == 0xff)
+			return -1;
+	} else {
+		return -1;
+	}
+	o->receiver_arg = arg;
+	return 0;
 }
 
 /* An unsigned option into *out (of width max). */
@@ -268,6 +303,8 @@ static int take_value(struct pstate *ps, int c, const char *arg)
 		return take_uint(arg, 0, 65535, &o->sender_port, sizeof(o->sender_port));
 	case OPT_RECEIVER_PORT:
 		return take_uint(arg, 0, 65535, &o->receiver_port, sizeof(o->receiver_port));
+	case OPT_RECEIVER_ADDRESS:
+		return take_receiver(arg, o);
 	case OPT_REFLECT_OCTETS:
 		o->reflect_octets = true;
 		return take_uint(arg, 1, SPKT_MAX_SIZE, &o->reflect_len, sizeof(o->reflect_len));
@@ -417,6 +454,24 @@ static int check_test(struct pstate *ps, char *err, size_t errlen)
 	return 0;
 }
 
+/* --receiver-address against a HOST that is an address literal (a name's
+ * family is known once connected: twamp_run checks it then). */
+static int check_receiver(const struct twamp_opts *o, char *err, size_t errlen)
+{
+	uint8_t buf[16];
+	int host_family = inet_pton(AF_INET, o->host, buf) == 1    ? AF_INET
+			  : inet_pton(AF_INET6, o->host, buf) == 1 ? AF_INET6
+								   : 0;
+
+	if (!o->receiver_family || !host_family || host_family == o->receiver_family)
+		return 0;
+	snprintf(err, errlen, "--receiver-address %s is %s but the server %s is %s: the test "
+		 "address must be of the control connection's family", o->receiver_arg,
+		 o->receiver_family == AF_INET ? "IPv4" : "IPv6", o->host,
+		 host_family == AF_INET ? "IPv4" : "IPv6");
+	return -1;
+}
+
 int twamp_opts_parse(int argc, char **argv, struct twamp_opts *o, char *err, size_t errlen)
 {
 	struct pstate ps = { .o = o };
@@ -452,7 +507,7 @@ int twamp_opts_parse(int argc, char **argv, struct twamp_opts *o, char *err, siz
 	}
 	if (twamp_parse_hostport(argv[optind], o->host, sizeof(o->host), &o->port, err, errlen) ||
 	    check_ikev2(&ps, err, errlen) || check_keys(o, err, errlen) ||
-	    check_test(&ps, err, errlen))
+	    check_test(&ps, err, errlen) || check_receiver(o, err, errlen))
 		return -1;
 	return 0;
 }

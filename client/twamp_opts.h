@@ -35,6 +35,9 @@ struct twamp_opts {
 	int dscp;                      /* -1: system default, Type-P 0 */
 	uint16_t sender_port;          /* first session's; 0 = ephemeral */
 	uint16_t receiver_port;        /* 0 = the server chooses */
+	const char *receiver_arg;      /* --receiver-address as given, or NULL */
+	int receiver_family;           /*   AF_INET / AF_INET6; 0 = none: the server's */
+	uint8_t receiver_addr[16];     /*   the address (IPv4 in the first 4 octets) */
 	bool reflect_octets;           /* RFC 6038 */
 	uint16_t reflect_len;          /*   Length of Padding to Reflect */
 	bool symmetrical;              /* RFC 6038 */

@@ -24,7 +24,8 @@ static void session_info(const struct twamp_report *r, unsigned i, char *label, 
 	snprintf(label, len, "TWAMP session %u (SID %s, sender port %u)", i + 1, sid,
 		 r->sender_ports[i]);
 	*in = (struct report_info){
-		.label = label, .host = r->address, .port = r->ctl->sess[i].port,
+		.label = label, .host = r->test_address ? r->test_address : r->address,
+		.port = r->ctl->sess[i].port,
 		.sec = twamp_test_sec(o->security), .symmetrical = o->symmetrical, .size = o->size,
 		.error = r->res[i].rc ? r->res[i].err : NULL,
 	};
@@ -198,7 +199,9 @@ void twamp_report_json(FILE *f, const struct twamp_report *r)
 	report_json_string(f, r->o->host);
 	fprintf(f, ", \"address\": ");
 	json_str_or_null(f, r->address);
-	fprintf(f, ", \"port\": %u}", r->o->port);
+	fprintf(f, ", \"port\": %u, \"receiver_address\": ", r->o->port);
+	json_str_or_null(f, r->o->receiver_arg);
+	fprintf(f, "}");
 	json_control(f, r);
 	fprintf(f, ",\n  \"sessions\": [");
 	for (unsigned i = 0; i < r->nsessions; i++)

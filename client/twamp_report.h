@@ -6,7 +6,8 @@
  *   version               string
  *   command               "twamp"
  *   server                {host (as given), address (string or null before
- *                         a connection), port (TCP)}
+ *                         a connection), port (TCP), receiver_address
+ *                         (--receiver-address as given, or null)}
  *   control               {result: "ok" | "connection" | "refused" |
  *                         "unsupported" | "protocol" | "internal",
  *                         error: string or null,
@@ -25,7 +26,8 @@
  *   sessions              array, one object per session that ran, with
  *                         index (1..), sid (32 hex digits), sender_port,
  *                         reflector_port, server_octets (RFC 6038, or null)
- *                         then every key of report_json but version
+ *                         then every key of report_json but version (its
+ *                         host: where the test packets went)
  */
 #ifndef TWC_TWAMP_REPORT_H
 #define TWC_TWAMP_REPORT_H
@@ -42,6 +44,7 @@
 struct twamp_report {
 	const struct twamp_opts *o;
 	const char *address;           /* server address as text, or NULL */
+	const char *test_address;      /* where the test packets go (NULL: address) */
 	const struct ctl_client *ctl;  /* NULL if never connected */
 	const char *result;            /* control result word (see above) */
 	const char *error;             /* control failure, or NULL */

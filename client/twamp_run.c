@@ -35,7 +35,8 @@ struct trun {
 	const char *ike_prf;
 	int fd;                                   /* control connection */
 	struct sockaddr_storage peer, local;
-	char address[ADDR_STRLEN];
+	struct sockaddr_storage test_dst;         /* --receiver-address, or peer */
+	char address[ADDR_STRLEN], test_address[ADDR_STRLEN];
 	struct tsock socks[CTL_MAX_SESSIONS];
 	uint16_t sender_ports[CTL_MAX_SESSIONS];
 	struct ctl_cfg cfg;
@@ -164,6 +165,33 @@ static int open_test_sockets(struct trun *t)
 	return 0;
 }
 
+/* Where the test packets go: --receiver-address, of the control
+ * connection's family (known here for a HOST that is a name), else the
+ * server's address. */
+static int test_destination(struct trun *t)
+{
+	const struct twamp_opts *o = t->o;
+
+	t->test_dst = t->peer;
+	if (o->receiver_family) {
+		if (o->receiver_family != t->local.ss_family) {
+			snprintf(t->err, sizeof(t->err), "--receiver-address %s is %s but the control "
+				 "connection to %s is %s", o->receiver_arg,
+				 o->receiver_family == AF_INET ? "IPv4" : "IPv6", t->address,
+				 o->receiver_family == AF_INET ? "IPv6" : "IPv4");
+			return -1;
+		}
+		memset(&t->test_dst, 0, sizeof(t->test_dst));
+		t->test_dst.ss_family = (sa_family_t)o->receiver_family;
+		if (o->receiver_family == AF_INET6)
+			memcpy(&((struct sockaddr_in6 *)&t->test_dst)->sin6_addr, o->receiver_addr, 16);
+		else
+			memcpy(&((struct sockaddr_in *)&t->test_dst)->sin_addr, o->receiver_addr, 4);
+	}
+	addr_format(&t->test_dst, t->test_address, sizeof(t->test_address));
+	return 0;
+}
+
 static void put_addr(uint8_t out[16], const struct sockaddr_storage *ss)
 {
 	memset(out, 0, 16);
@@ -203,7 +231,7 @@ static int make_cfg(struct trun *t)
 		q->sender_port = t->sender_ports[i];
 		q->receiver_port = o->receiver_port;
 		put_addr(q->sender_addr, &t->local);
-		put_addr(q->receiver_addr, &t->peer);
+		put_addr(q->receiver_addr, &t->test_dst);
 		q->padding_len = twamp_padding_len(o);
 		q->timeout = ntp_from_duration_ns(o->timeout_ns);
 		q->type_p = o->dscp >= 0 ? TWC_TYPEP(o->dscp) : 0;
@@ -266,7 +294,7 @@ static void make_light(struct trun *t, unsigned i)
 	struct light_cfg *l = &t->lc[i];
 
 	memset(l, 0, sizeof(*l));
-	l->dst = t->peer;
+	l->dst = t->test_dst;
 	addr_set_port(&l->dst, s->port);
 	l->sec = twamp_test_sec(o->security);
 	l->symmetrical = o->symmetrical;
@@ -337,6 +365,7 @@ static int report(struct trun *t)
 	bool failed = t->ctl.state == CTL_FAILED;
 	struct twamp_report r = {
 		.o = t->o, .address = t->fd >= 0 ? t->address : NULL, .ctl = &t->ctl,
+		.test_address = t->test_address[0] ? t->test_address : NULL,
 		.result = result_word(&t->ctl), .error = failed ? ctl_error(&t->ctl) : NULL,
 		.stopped = t->stopped, .sender_ports = t->sender_ports, .sums = t->sum, .res = t->res,
 		.spi_i = t->have_sa ? t->spi_i : NULL, .spi_r = t->have_sa ? t->spi_r : NULL,
@@ -403,7 +432,8 @@ static int prepare(struct trun *t, struct ctl_random *rnd)
 		ctl_fail(&t->ctl, CTL_UNSUPPORTED, t->err);
 		return -1;
 	}
-	if (open_test_sockets(t) < 0 || make_cfg(t) < 0 || draw_random(rnd) < 0) {
+	if (test_destination(t) < 0 || open_test_sockets(t) < 0 || make_cfg(t) < 0 ||
+	    draw_random(rnd) < 0) {
 		say(t->err[0] ? t->err : "cannot draw random numbers");
 		return TWAMP_EXIT_USAGE;
 	}

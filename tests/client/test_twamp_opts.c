@@ -8,6 +8,7 @@
 #include <cmocka.h>
 
 #include <string.h>
+#include <sys/socket.h>
 
 #include "control_msg.h"
 #include "twamp_opts.h"
@@ -96,6 +97,8 @@ static void test_defaults(void **state)
 	assert_int_equal(o.dscp, -1);
 	assert_int_equal(o.sender_port, 0);
 	assert_int_equal(o.receiver_port, 0);
+	assert_int_equal(o.receiver_family, 0);
+	assert_null(o.receiver_arg);
 	assert_false(o.reflect_octets || o.symmetrical || o.individual || o.fill_random ||
 		     o.synced || o.json || o.help);
 	assert_int_equal(twamp_padding_len(&o), 0);
@@ -246,6 +249,40 @@ static void test_refusals(void **state)
 			       "--reflect-octets", "6", "h", NULL), 0);
 }
 
+static void test_receiver_address(void **state)
+{
+	static const char *const bad[] = { "0.0.0.0", "224.0.0.1", "255.255.255.255", "0.1.2.3",
+					   "::", "ff02::1", "fe80::1%eth0", "[fd00::2]", "10.99.1",
+					   "gateway.example", "" };
+	struct twamp_opts o;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(&o, err, "--receiver-address", "10.99.1.2", "10.99.101.2", NULL), 0);
+	assert_int_equal(o.receiver_family, AF_INET);
+	assert_memory_equal(o.receiver_addr, ((uint8_t[16]){ 10, 99, 1, 2 }), 16);
+	assert_string_equal(o.receiver_arg, "10.99.1.2");
+	assert_int_equal(parse(&o, err, "--receiver-address", "fd00:99:1::2", "[fd00:99:65::2]:8620",
+			       NULL), 0);
+	assert_int_equal(o.receiver_family, AF_INET6);
+	assert_memory_equal(o.receiver_addr,
+			    ((uint8_t[16]){ 0xfd, 0, 0, 0x99, 0, 1, [15] = 2 }), 16);
+	assert_int_equal(o.port, 8620);
+	/* a name as HOST: its family is checked once connected */
+	assert_int_equal(parse(&o, err, "--receiver-address", "fd00:99:1::2", "mgmt.example", NULL),
+			 0);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+		expect_error("invalid value", parse(&o, err, "--receiver-address", bad[i], "h", NULL),
+			     err);
+	expect_error("--receiver-address (an IPv4 or IPv6 address",
+		     parse(&o, err, "--receiver-address", "ff02::1", "h", NULL), err);
+	expect_error("--receiver-address fd00:99:1::2 is IPv6 but the server 10.99.101.2 is IPv4",
+		     parse(&o, err, "--receiver-address", "fd00:99:1::2", "10.99.101.2", NULL), err);
+	expect_error("--receiver-address 10.99.1.2 is IPv4 but the server fd00:99:65::2 is IPv6",
+		     parse(&o, err, "--receiver-address", "10.99.1.2", "fd00:99:65::2", NULL), err);
+	expect_error("missing value", parse(&o, err, "h", "--receiver-address", NULL), err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -255,6 +292,7 @@ int main(void)
 		cmocka_unit_test(test_mode_sizes),
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_ikev2),
+		cmocka_unit_test(test_receiver_address),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
