@@ -3,6 +3,8 @@
     with running_reflector(tmp, subnet) as (net, r):
         d = Controld(tmp, session_socket=r.sock, keys={"user1": b"secret"},
                      server={"count": 10})
+        # dataplane=r.config()[...]["dataplane"]: the server knows the port
+        # addresses (the test addresses), as from one shared file
         d.start(procs, net.b)                # next to the reflector, in b
         d.state()                            # the YANG JSON of the state socket
         d.stats()["sessions-accepted"]       # server/statistics as ints
@@ -29,7 +31,7 @@ from .reflector import binary
 
 class Controld:
     def __init__(self, tmpdir, session_socket, keys=None, server=None, security=None,
-                 name: str = "controld"):
+                 dataplane=None, name: str = "controld"):
         self.tmp = Path(tmpdir)
         self.name = name
         self.session_socket = str(session_socket)
@@ -37,6 +39,7 @@ class Controld:
         self.keys = keys or {}                  # key-id -> secret octets
         self.server = {"count": 10, **(server or {})}
         self.security = security or {}
+        self.dataplane = dataplane or {}        # e.g. the reflector's: its port addresses
         self.proc = None
 
     # -- configuration ---------------------------------------------------
@@ -44,6 +47,8 @@ class Controld:
         top = {"server": self.server}
         if self.security:
             top["security-baseline"] = self.security
+        if self.dataplane:
+            top["dataplane"] = self.dataplane
         if self.keys:
             top["key-chain"] = {"key": [{"key-id": k, "secret-key": base64.b64encode(v).decode()}
                                         for k, v in self.keys.items()]}
