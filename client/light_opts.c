@@ -65,56 +65,6 @@ void light_usage(FILE *f)
 		"Exit status: 0 at least one valid reply, 1 none, 2 usage or configuration error.\n");
 }
 
-int opts_parse_uint(const char *s, unsigned long long min, unsigned long long max,
-		    unsigned long long *out)
-{
-	unsigned long long v = 0;
-
-	if (!*s)
-		return -1;
-	for (; *s; s++) {
-		unsigned d = (unsigned)(*s - '0');
-
-		if (*s < '0' || *s > '9' || d > max)
-			return -1;
-		if (v > (max - d) / 10)
-			return -1;
-		v = v * 10 + d;
-	}
-	if (v < min)
-		return -1;
-	*out = v;
-	return 0;
-}
-
-int opts_parse_seconds(const char *s, unsigned max_s, uint64_t *ns)
-{
-	uint64_t whole = 0, frac = 0, scale = 100000000ull;
-	int idigits = 0, fdigits = 0;
-
-	for (; *s >= '0' && *s <= '9'; s++, idigits++) {
-		whole = whole * 10 + (uint64_t)(*s - '0');
-		if (whole > max_s)
-			return -1;
-	}
-	if (*s == '.') {
-		for (s++; *s >= '0' && *s <= '9'; s++, fdigits++) {
-			if (fdigits == 9)
-				return -1;
-			frac += (uint64_t)(*s - '0') * scale;
-			scale /= 10;
-		}
-		if (fdigits == 0)
-			return -1;
-	}
-	if (*s || idigits + fdigits == 0)
-		return -1;
-	if (whole == max_s && frac)
-		return -1;
-	*ns = whole * 1000000000ull + frac;
-	return 0;
-}
-
 /* What is collected before the cross-option checks. */
 struct pstate {
 	struct light_opts *o;
@@ -208,8 +158,9 @@ static int take_value(struct pstate *ps, int c, const char *arg)
 }
 
 /* One option; sets err and returns -1 on a bad value. */
-static int take_opt(struct pstate *ps, int c, const char *arg, char *err, size_t errlen)
+static int take_opt(void *st, int c, const char *arg, char *err, size_t errlen)
 {
+	struct pstate *ps = st;
 	struct light_opts *o = ps->o;
 
 	switch (c) {
@@ -305,37 +256,14 @@ static int check_addresses(struct pstate *ps, char *err, size_t errlen)
 int light_opts_parse(int argc, char **argv, struct light_opts *o, char *err, size_t errlen)
 {
 	struct pstate ps = { .o = o, .port = LIGHT_DEFAULT_PORT };
-	int c;
+	int host;
 
 	defaults(o);
-	optind = 0;  /* GNU: full re-initialisation, so this can run twice */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":p:c:i:s:m:k:t:S:h", long_opts, NULL)) != -1) {
-		if (c == 'h') {
-			o->help = true;
-			return 0;
-		}
-		if (c == '?' || c == ':') {
-			const char *what = c == '?' ? "unknown option" : "missing value for option";
-
-			if (optopt > 0 && optopt < 0x100)
-				snprintf(err, errlen, "%s '-%c'", what, optopt);
-			else
-				snprintf(err, errlen, "%s '%s'", what, argv[optind - 1]);
-			return -1;
-		}
-		if (take_opt(&ps, c, optarg, err, errlen))
-			return -1;
-	}
-	if (optind >= argc) {
-		snprintf(err, errlen, "missing HOST (an IPv4 or IPv6 address)");
-		return -1;
-	}
-	if (optind != argc - 1) {
-		snprintf(err, errlen, "unexpected argument '%s' after HOST", argv[argc - 1]);
-		return -1;
-	}
-	o->host = argv[optind];
+	host = opts_run(argc, argv, ":p:c:i:s:m:k:t:S:h", long_opts, take_opt, &ps,
+			"an IPv4 or IPv6 address", &o->help, err, errlen);
+	if (host <= 0)
+		return host;
+	o->host = argv[host];
 	if (check_addresses(&ps, err, errlen) || check_mode(&ps, err, errlen))
 		return -1;
 	return 0;

@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "light_sender.h"
+#include "opts.h"
 
 #define LIGHT_DEFAULT_PORT 862
 #define LIGHT_DEFAULT_COUNT 100
@@ -30,11 +31,5 @@ struct light_opts {
 int light_opts_parse(int argc, char **argv, struct light_opts *o, char *err, size_t errlen);
 
 void light_usage(FILE *f);
-
-/* Strict number parsers (exposed for tests): decimal digits only; seconds
- * may have up to 9 decimals. Return 0, or -1 if malformed or out of range. */
-int opts_parse_uint(const char *s, unsigned long long min, unsigned long long max,
-		    unsigned long long *out);
-int opts_parse_seconds(const char *s, unsigned max_s, uint64_t *ns);
 
 #endif

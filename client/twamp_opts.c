@@ -318,8 +318,9 @@ static int take_value(struct pstate *ps, int c, const char *arg)
 	}
 }
 
-static int take_opt(struct pstate *ps, int c, const char *arg, char *err, size_t errlen)
+static int take_opt(void *st, int c, const char *arg, char *err, size_t errlen)
 {
+	struct pstate *ps = st;
 	struct twamp_opts *o = ps->o;
 
 	switch (c) {
@@ -475,37 +476,15 @@ static int check_receiver(const struct twamp_opts *o, char *err, size_t errlen)
 int twamp_opts_parse(int argc, char **argv, struct twamp_opts *o, char *err, size_t errlen)
 {
 	struct pstate ps = { .o = o };
-	int c;
+	int host;
 
 	defaults(o);
-	optind = 0;  /* GNU: full re-initialisation, so this can run twice */
-	opterr = 0;
-	while ((c = getopt_long(argc, argv, ":m:n:c:i:s:t:h", long_opts, NULL)) != -1) {
-		if (c == 'h') {
-			o->help = true;
-			return 0;
-		}
-		if (c == '?' || c == ':') {
-			const char *what = c == '?' ? "unknown option" : "missing value for option";
-
-			if (optopt > 0 && optopt < 0x100)
-				snprintf(err, errlen, "%s '-%c'", what, optopt);
-			else
-				snprintf(err, errlen, "%s '%s'", what, argv[optind - 1]);
-			return -1;
-		}
-		if (take_opt(&ps, c, optarg, err, errlen))
-			return -1;
-	}
-	if (optind >= argc) {
-		snprintf(err, errlen, "missing HOST (a name or an IPv4 or IPv6 address, optionally :PORT)");
-		return -1;
-	}
-	if (optind != argc - 1) {
-		snprintf(err, errlen, "unexpected argument '%s' after HOST", argv[argc - 1]);
-		return -1;
-	}
-	if (twamp_parse_hostport(argv[optind], o->host, sizeof(o->host), &o->port, err, errlen) ||
+	host = opts_run(argc, argv, ":m:n:c:i:s:t:h", long_opts, take_opt, &ps,
+			"a name or an IPv4 or IPv6 address, optionally :PORT", &o->help, err,
+			errlen);
+	if (host <= 0)
+		return host;
+	if (twamp_parse_hostport(argv[host], o->host, sizeof(o->host), &o->port, err, errlen) ||
 	    check_ikev2(&ps, err, errlen) || check_keys(o, err, errlen) ||
 	    check_test(&ps, err, errlen) || check_receiver(o, err, errlen))
 		return -1;
