@@ -181,6 +181,15 @@ void ctl_conn_server_start(struct ctl_conn *c, uint8_t accept, const uint8_t cli
 /* a Set-Up-Response whose Mode has IKEv2Derived (ctl_conn_ike.c) */
 void ctl_conn_setup_ike(struct ctl_conn *c, const struct twc_setup *s);
 void ctl_conn_auth_result(struct ctl_conn *c, bool ok);
+/* The outcome of a token check (twc_token_check into c->aes, c->hmac), for
+ * the passphrase and the IKEv2 set-up alike. Accepted: counted, Server-Start
+ * Accept 0. Refused: the session keys wiped; an OpenSSL failure answers
+ * Accept 2 and fails the connection (returns false); otherwise the failed
+ * authentication is counted and true returned: the caller logs why, then
+ * calls ctl_conn_auth_refused (Accept 1, close). */
+void ctl_conn_auth_accepted(struct ctl_conn *c, const uint8_t client_iv[16]);
+bool ctl_conn_token_refused(struct ctl_conn *c, enum twc_err e);
+void ctl_conn_auth_refused(struct ctl_conn *c);
 bool ctl_conn_cmd_allowed(const struct ctl_conn *c, uint8_t cmd);
 void ctl_conn_command(struct ctl_conn *c);
 void ctl_conn_request(struct ctl_conn *c);

@@ -118,31 +118,20 @@ static void check_token(struct ctl_conn *c, const struct twc_setup *s, const str
 
 	snprintf(c->ike_remote_id, sizeof(c->ike_remote_id), "%s", rep->remote_id);
 	if (e == TWC_OK) {
-		c->env->ctr->v[CTL_C_AUTH_OK]++;
 		c->env->ctr->v[CTL_C_IKE_OK]++;
 		ctl_logf(c->env->log, LOG_NOTICE,
 			 "authentication ok: peer=%s ikev2 spi=%s ike-peer=%s ike-id=\"%s\" prf=%s mode=0x%x",
 			 c->name, spis, ka_addr_format(&rep->remote, ip, sizeof(ip)), rep->remote_id,
 			 prf ? prf : "?", c->mode);
-		ctl_conn_auth_result(c, true);
-		ctl_conn_server_start(c, TWC_ACCEPT_OK, s->client_iv);
+		ctl_conn_auth_accepted(c, s->client_iv);
 		return;
 	}
-	wipe(c->aes, sizeof(c->aes));
-	wipe(c->hmac, sizeof(c->hmac));
-	if (e == TWC_E_CRYPTO) {
-		ctl_conn_server_start(c, TWC_ACCEPT_INTERNAL, NULL);
-		ctl_conn_fail(c, CTL_C_MALFORMED, LOG_ERR, "token check: %s (Accept 2)",
-			      twc_strerror(e));
+	if (!ctl_conn_token_refused(c, e))
 		return;
-	}
-	c->env->ctr->v[CTL_C_AUTH_FAILED]++;
 	ctl_logf(c->env->log, LOG_WARNING,
 		 "authentication failed: peer=%s ikev2 spi=%s mode=0x%x: token does not carry the "
 		 "challenge under the SA's key (Accept 1)", c->name, spis, c->mode);
-	ctl_conn_server_start(c, TWC_ACCEPT_FAILURE, NULL);
-	ctl_conn_auth_result(c, false);
-	ctl_conn_close_quiet(c);
+	ctl_conn_auth_refused(c);
 }
 
 void ctl_conn_setup_ike(struct ctl_conn *c, const struct twc_setup *s)

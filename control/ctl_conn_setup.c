@@ -84,6 +84,34 @@ void ctl_conn_auth_result(struct ctl_conn *c, bool ok)
 		c->env->auth_result(c->env->arg, &c->peer, ok);
 }
 
+void ctl_conn_auth_accepted(struct ctl_conn *c, const uint8_t client_iv[16])
+{
+	c->env->ctr->v[CTL_C_AUTH_OK]++;
+	ctl_conn_auth_result(c, true);
+	ctl_conn_server_start(c, TWC_ACCEPT_OK, client_iv);
+}
+
+bool ctl_conn_token_refused(struct ctl_conn *c, enum twc_err e)
+{
+	wipe(c->aes, sizeof(c->aes));
+	wipe(c->hmac, sizeof(c->hmac));
+	if (e == TWC_E_CRYPTO) {
+		ctl_conn_server_start(c, TWC_ACCEPT_INTERNAL, NULL);
+		ctl_conn_fail(c, CTL_C_MALFORMED, LOG_ERR, "token check: %s (Accept 2)",
+			      twc_strerror(e));
+		return false;
+	}
+	c->env->ctr->v[CTL_C_AUTH_FAILED]++;
+	return true;
+}
+
+void ctl_conn_auth_refused(struct ctl_conn *c)
+{
+	ctl_conn_server_start(c, TWC_ACCEPT_FAILURE, NULL);
+	ctl_conn_auth_result(c, false);
+	ctl_conn_close_quiet(c);
+}
+
 /* Secured modes: the Token must decrypt, under the KeyID's secret, to our
  * Challenge. An unknown KeyID runs the same PBKDF2 and decryption with a
  * dummy secret, so it costs the same time and ends the same way (Accept
@@ -97,30 +125,19 @@ static void authenticate(struct ctl_conn *c, const struct twc_setup *s)
 					 s->token, c->challenge, c->aes, c->hmac);
 
 	if (e == TWC_OK && key) {
-		c->env->ctr->v[CTL_C_AUTH_OK]++;
 		ctl_logf(c->env->log, LOG_NOTICE, "authentication ok: peer=%s key-id=\"%s\" mode=0x%x",
 			 c->name, c->keyid, c->mode);
-		ctl_conn_auth_result(c, true);
-		ctl_conn_server_start(c, TWC_ACCEPT_OK, s->client_iv);
+		ctl_conn_auth_accepted(c, s->client_iv);
 		return;
 	}
-	wipe(c->aes, sizeof(c->aes));
-	wipe(c->hmac, sizeof(c->hmac));
-	if (e == TWC_E_CRYPTO) {
-		ctl_conn_server_start(c, TWC_ACCEPT_INTERNAL, NULL);
-		ctl_conn_fail(c, CTL_C_MALFORMED, LOG_ERR, "token check: %s (Accept 2)",
-			      twc_strerror(e));
+	if (!ctl_conn_token_refused(c, e))
 		return;
-	}
-	c->env->ctr->v[CTL_C_AUTH_FAILED]++;
 	if (!key)
 		c->env->ctr->v[CTL_C_AUTH_UNKNOWN_KEY]++;
 	ctl_logf(c->env->log, LOG_WARNING,
 		 "authentication failed: peer=%s key-id=\"%s\" mode=0x%x: %s (Accept 1)", c->name,
 		 c->keyid, c->mode, key ? "token does not carry the challenge" : "unknown KeyID");
-	ctl_conn_server_start(c, TWC_ACCEPT_FAILURE, NULL);
-	ctl_conn_auth_result(c, false);
-	ctl_conn_close_quiet(c);
+	ctl_conn_auth_refused(c);
 }
 
 void ctl_conn_setup(struct ctl_conn *c)
