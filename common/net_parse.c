@@ -358,26 +358,27 @@ static inline uint64_t word_delta(uint16_t o, uint16_t n)
 
 /* The reply's IPv4 header: TOS, total length and TTL change; swapping the
  * addresses leaves the sum alone. The request's header checksum is valid
- * (np_parse checked it), so an incremental update is exact. */
+ * (np_parse checked it), so an incremental update is exact. The new words
+ * are formed in registers, not read back from the octets just stored (a
+ * 16-bit load over two byte stores stalls store forwarding). */
 static void reply_ipv4(uint8_t *ip, uint8_t tos, uint16_t total_len)
 {
-	uint16_t o0, o1, o4, n0, n1, n4, hc;
+	uint16_t o0, o1, o4, hc;
 	uint64_t acc;
 
 	memcpy(&o0, ip, 2);
 	memcpy(&o1, ip + 2, 2);
 	memcpy(&o4, ip + 8, 2);
+	memcpy(&hc, ip + 10, 2);
+	acc = (uint16_t)~hc + word_delta(o0, native16((uint16_t)(ip[0] << 8 | tos))) +
+	      word_delta(o1, native16(total_len)) +
+	      word_delta(o4, native16((uint16_t)(255 << 8 | ip[9])));
+	hc = (uint16_t)~fold_native(acc);
 	ip[1] = tos;
 	put16(ip + 2, total_len);
 	ip[8] = 255;
-	swap_bytes(ip + 12, ip + 16, 4);
-	memcpy(&n0, ip, 2);
-	memcpy(&n1, ip + 2, 2);
-	memcpy(&n4, ip + 8, 2);
-	memcpy(&hc, ip + 10, 2);
-	acc = (uint16_t)~hc + word_delta(o0, n0) + word_delta(o1, n1) + word_delta(o4, n4);
-	hc = (uint16_t)~fold_native(acc);
 	memcpy(ip + 10, &hc, 2);
+	swap_bytes(ip + 12, ip + 16, 4);
 }
 
 size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_payload_len, int dscp)
@@ -441,6 +442,34 @@ void np_udp_csum_from_carry(uint8_t *frame, const struct np_info *info, uint16_t
 	if (c == 0)
 		c = 0xffff;
 	memcpy(frame + info->l4_off + 6, &c, 2);
+}
+
+uint64_t np_csum_delta(const uint8_t *old, const uint8_t *new_, size_t n)
+{
+	uint64_t acc = 0;
+
+	for (size_t i = 0; i + 1 < n; i += 2) {
+		uint16_t m, m2;
+
+		memcpy(&m, old + i, 2);
+		memcpy(&m2, new_ + i, 2);
+		acc += word_delta(m, m2);
+	}
+	return acc;
+}
+
+void np_udp_csum_apply(uint8_t *frame, const struct np_info *info, uint64_t delta)
+{
+	uint8_t *field = frame + info->l4_off + 6;
+	uint16_t hc, c;
+
+	memcpy(&hc, field, 2);
+	if (hc == 0 && info->ipver == 4)
+		return; /* no checksum in use */
+	c = (uint16_t)~fold_native((uint16_t)~hc + delta);
+	if (c == 0)
+		c = 0xffff;
+	memcpy(field, &c, 2);
 }
 
 /* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), summed over the changed words,

@@ -92,4 +92,10 @@ void np_udp_csum_from_carry(uint8_t *frame, const struct np_info *info, uint16_t
 void np_udp_csum_update(uint8_t *frame, const struct np_info *info,
 			const uint8_t *old, const uint8_t *new_, size_t n);
 
+/* The same in two steps, for one change applied to many packets (the
+ * transmit timestamp of a burst): the change's delta (n even, a native
+ * accumulator), then its application to a packet's stored checksum. */
+uint64_t np_csum_delta(const uint8_t *old, const uint8_t *new_, size_t n);
+void np_udp_csum_apply(uint8_t *frame, const struct np_info *info, uint64_t delta);
+
 #endif

@@ -163,11 +163,12 @@ static void sign(struct dp_worker *w, struct tp *tps, unsigned n)
 }
 
 /* Checksums, then the transmit timestamp of open and authenticated replies,
- * patched into the checksum incrementally (RFC 1624). */
+ * patched into the checksum incrementally (RFC 1624): the timestamp and its
+ * checksum delta are the same for the whole burst. */
 static void stamp(struct tp *tps, unsigned n)
 {
 	static const uint8_t zero_ts[8];
-	uint64_t tx_ntp;
+	uint64_t ts_be, delta;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct tp *t = &tps[i];
@@ -179,14 +180,15 @@ static void stamp(struct tp *tps, unsigned n)
 		else
 			np_udp_csum_set(t->frame, &t->info);
 	}
-	tx_ntp = dp_clock_now();
+	ts_be = rte_cpu_to_be_64(dp_clock_now()); /* the wire form of the NTP timestamp */
+	delta = np_csum_delta(zero_ts, (const uint8_t *)&ts_be, sizeof(ts_be));
 	for (unsigned i = 0; i < n; i++) {
 		struct tp *t = &tps[i];
 
 		if (t->m == NULL || t->sec == TW_SEC_ENC)
 			continue;
-		tw_put_ts(t->payload, t->refl_l, tx_ntp);
-		np_udp_csum_update(t->frame, &t->info, zero_ts, t->payload + t->refl_l->ts_off, 8);
+		memcpy(t->payload + t->refl_l->ts_off, &ts_be, sizeof(ts_be));
+		np_udp_csum_apply(t->frame, &t->info, delta);
 	}
 }
 

@@ -763,6 +763,46 @@ static void test_csum_carry(void **state)
 	}
 }
 
+/* np_csum_delta + np_udp_csum_apply == np_udp_csum_update == recomputation,
+ * one delta applied to several frames (a burst's transmit timestamp) */
+static void test_csum_delta_apply(void **state)
+{
+	static const uint8_t zero[8];
+	struct fspec s;
+	struct np_info i[3];
+	uint8_t f[3][512], g[512];
+	uint64_t x = 0x51ed270b27a3c3f1ull;
+
+	(void)state;
+	for (int t = 0; t < 2000; t++) {
+		uint8_t ts[8];
+		uint64_t delta;
+		size_t n[3];
+
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		memcpy(ts, &x, 8);
+		for (int k = 0; k < 3; k++) {
+			spec_init(&s, k == 1 ? 6 : 4);
+			s.plen = 41 + (size_t)k * 40 + (x >> (8 * k)) % 50;
+			for (size_t j = 0; j < s.plen; j++)
+				s.payload[j] = (uint8_t)(j * 7 + (unsigned)t);
+			memset(s.payload + 4, 0, 8); /* the timestamp field, zero before */
+			n[k] = build(f[k], &s);
+			assert_int_equal(parse_exact(f[k], n[k], &i[k]), NP_UDP);
+			np_udp_csum_set(f[k], &i[k]);
+		}
+		delta = np_csum_delta(zero, ts, 8);
+		for (int k = 0; k < 3; k++) {
+			memcpy(f[k] + i[k].payload_off + 4, ts, 8);
+			np_udp_csum_apply(f[k], &i[k], delta);
+			memcpy(g, f[k], n[k]);
+			np_udp_csum_set(g, &i[k]);
+			assert_int_equal(rd16(f[k] + i[k].l4_off + 6), rd16(g + i[k].l4_off + 6));
+			assert_true(np_udp_csum_ok(f[k], &i[k]));
+		}
+	}
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -782,6 +822,7 @@ int main(void)
 		cmocka_unit_test(test_make_reply),
 		cmocka_unit_test(test_csum_update),
 		cmocka_unit_test(test_csum_carry),
+		cmocka_unit_test(test_csum_delta_apply),
 		cmocka_unit_test(test_csum_update_zero),
 	};
 
