@@ -122,7 +122,7 @@ static enum verdict classify_udp(struct dp_worker *w, struct tp *t, uint64_t now
 		return V_EXCEPTION;
 	l = light_for_port(in->dport);
 	if (l != NULL) {
-		if (!light_sender_allowed(l, in->ipver, in->src)) {
+		if (!l->any_sender && !light_sender_allowed(l, in->ipver, in->src)) {
 			w->gc->unknown_sender++;
 			return V_DROP;
 		}
@@ -131,8 +131,8 @@ static enum verdict classify_udp(struct dp_worker *w, struct tp *t, uint64_t now
 		t->keys = &l->keys;
 		t->sc = NULL;
 		t->light = l;
-		t->sec = l->cfg->sec;
-		t->dscp = (int8_t)l->cfg->dscp;
+		t->sec = l->sec;
+		t->dscp = l->dscp;
 		t->reflect_len = 0;
 		return V_TEST;
 	}

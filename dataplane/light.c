@@ -21,6 +21,10 @@ int light_init(const struct dp_config *cfg, IMB_MGR *mb, char *err, size_t errle
 			return -1;
 		}
 		l->cfg = c;
+		l->sec = (uint8_t)c->sec;
+		l->dscp = (int8_t)c->dscp;
+		l->stateless = c->state == DP_LIGHT_STATELESS;
+		l->any_sender = c->nallowed == 0;
 		l->snd_l = tw_sender_layout(c->sec, c->symmetrical);
 		l->refl_l = tw_reflector_layout(c->sec);
 		l->refwait_tsc = (uint64_t)c->refwait_s * rte_get_tsc_hz();
@@ -55,7 +59,7 @@ bool light_sender_allowed(const struct dp_light *l, uint8_t ipver, const uint8_t
 {
 	const struct dp_light_cfg *c = l->cfg;
 
-	if (c->nallowed == 0)
+	if (l->any_sender)
 		return true;
 	for (size_t i = 0; i < c->nallowed; i++)
 		if (c->allowed[i].ipver == ipver && prefix_match(&c->allowed[i], addr))

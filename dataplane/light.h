@@ -16,6 +16,12 @@
 
 struct dp_light {
 	const struct dp_light_cfg *cfg;
+	/* what the fast path reads of cfg, beside the layouts, so that a packet
+	 * costs no extra pointer chase into the configuration */
+	uint8_t sec;                 /* enum tw_sec */
+	int8_t dscp;                 /* -1: reflect */
+	bool stateless;
+	bool any_sender;             /* no allowed-sender prefixes */
 	const struct tw_layout *snd_l;
 	const struct tw_layout *refl_l;
 	struct mb_keys keys;

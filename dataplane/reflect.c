@@ -74,7 +74,7 @@ static bool next_seq(struct dp_worker *w, struct tp *t, struct tw_reply_opts *o,
 		h->seq = t->sc->seq++;
 		return true;
 	}
-	if (t->light->cfg->state == DP_LIGHT_STATELESS) {
+	if (t->light->stateless) {
 		o->seq_from_sender = true;
 		return true;
 	}
