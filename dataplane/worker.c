@@ -31,27 +31,38 @@ int worker_main(void *arg)
 	dp_log(DP_INFO, "worker %u on lcore %u: port %u queue %u, crypto %s", w->idx, w->lcore,
 	       w->port->port_id, w->queue, mb_arch_name(w->mb));
 
+	/* t0: when this poll began, i.e. when the previous iteration ended (one
+	 * TSC read fewer per poll; a busy burst counts from its poll's start) */
+	uint64_t t0 = rte_rdtsc();
+
 	while (!dp_quit) {
-		uint64_t t0 = rte_rdtsc(), now;
+		uint64_t now;
 		uint16_t n;
 
 		rte_rcu_qsbr_quiescent(dp_sess.rcu, w->idx);
 		n = rte_eth_rx_burst(w->port->port_id, w->queue, pkts, w->burst);
 		now = rte_rdtsc();
 		if (n > 0) {
+			uint64_t end;
+
 			process(w, pkts, n, now);
-			w->busy_cycles += rte_rdtsc() - t0;
+			end = rte_rdtsc();
+			w->busy_cycles += end - t0;
 			w->busy_packets += n;
 			w->busy_bursts++;
-			w->busy_bursts++;
+			t0 = end;
+		} else {
+			t0 = now;
 		}
 		if (now >= w->next_tap_poll) {
 			exception_from_kernel(w);
 			w->next_tap_poll = now + w->tap_poll_tsc;
+			t0 = rte_rdtsc();
 		}
 		if (dp_light.nstateful > 0 && now >= w->next_sweep) {
 			light_sweep(&w->light, now);
 			w->next_sweep = now + hz / 1000;
+			t0 = rte_rdtsc();
 		}
 	}
 	rte_rcu_qsbr_thread_offline(dp_sess.rcu, w->idx);

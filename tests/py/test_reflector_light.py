@@ -248,6 +248,8 @@ def test_dpdk_telemetry_script_shows_counters(env):
     assert light["auth"]["mode"] == "authenticated" and light["auth"]["udp_port"] == 863
     workers = r.telemetry("/twamp/workers")
     assert workers["0"]["busy_packets"] > 0
+    # every busy burst held at least one packet
+    assert 0 < workers["0"]["busy_bursts"] <= workers["0"]["busy_packets"], workers["0"]
 
 
 def test_reflector_survived(env):
