@@ -66,7 +66,8 @@ static inline uint64_t add_carry(uint64_t a, uint64_t b)
  * swapped once at the end, if at all): 64-bit words with end-around carry,
  * the bulk in SSE2 lanes, then the tail. Returns an unfolded accumulator
  * (at most 34 bits) to chain more data onto at an even offset. */
-static uint64_t raw_sum(const uint8_t *p, size_t len, uint64_t acc)
+static inline __attribute__((always_inline)) uint64_t raw_sum(const uint8_t *p, size_t len,
+							    uint64_t acc)
 {
 	uint64_t acc2 = 0, a, b, c, d;
 	uint32_t w32;
