@@ -11,7 +11,7 @@
 static uint32_t offer(const struct ctl_conn *c)
 {
 	const struct ctl_conn_env *env = c->env;
-	uint32_t m = env->cfg->server.modes & CTL_MODES_IMPLEMENTED;
+	uint32_t m = env->cfg->server.modes & CTL_MODES_SUPPORTED;
 
 	if ((m & TWC_MODE_IKEV2) && !(env->ike_offer && env->ike_lookup && env->ike_offer(env->arg)))
 		m &= ~TWC_MODE_IKEV2;

@@ -187,10 +187,10 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 	s->state_lis.fd = -1;
 	if (ctl_log_open(&s->log, cfg, err, errlen) != 0)
 		return -1;
-	if (cfg->server.modes & ~CTL_MODES_IMPLEMENTED)
+	if (cfg->server.modes & ~CTL_MODES_SUPPORTED)
 		ctl_logf(&s->log, LOG_WARNING,
-			 "modes 0x%x are configured but not implemented: not offered",
-			 cfg->server.modes & ~CTL_MODES_IMPLEMENTED);
+			 "modes 0x%x are configured but this server does not support them: not offered",
+			 cfg->server.modes & ~CTL_MODES_SUPPORTED);
 	s->ports = calloc(1, sizeof(*s->ports));
 	if (!s->ports || ctl_guard_init(&s->guard, cfg) != 0) {
 		snprintf(err, errlen, "out of memory");

@@ -206,7 +206,7 @@ void tenv_init(struct tenv *t)
 	sv->servwait_s = 900;
 	sv->count = 10;
 	sv->max_count_exponent = 20;
-	sv->modes = CTL_MODES_IMPLEMENTED;
+	sv->modes = CTL_MODES_SUPPORTED;
 	sv->test_port_min = 49152;
 	sv->test_port_max = 65535;
 	sv->test_timeout_ms = 2000;

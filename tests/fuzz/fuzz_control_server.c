@@ -162,7 +162,7 @@ static void make_cfg(struct ctl_config *cfg, uint8_t sel)
 {
 	memset(cfg, 0, sizeof(*cfg));
 	cfg->server.count = 10;
-	cfg->server.modes = CTL_MODES_IMPLEMENTED;
+	cfg->server.modes = CTL_MODES_SUPPORTED;
 	cfg->server.test_port_min = 50000;
 	cfg->server.test_port_max = 50007;
 	cfg->server.test_timeout_ms = 2000;
