@@ -44,9 +44,9 @@
 #include "keyagent_proto.h"
 
 /* Modes this server supports (DSCP-ECN, RFC 7750, and PTP, RFC 8186, are
- * outside its scope): a configured
- * mode outside it is not offered. IKEv2Derived (RFC 7717) is offered only
- * while env->ike_offer says the key agent answers. */
+ * outside its scope): a configured mode outside them is not offered.
+ * IKEv2Derived (RFC 7717) is offered only while env->ike_offer says the
+ * key agent answers. */
 #define CTL_MODES_SUPPORTED                                                     \
 	(TWC_MODE_UNAUTH | TWC_MODE_AUTH | TWC_MODE_ENC | TWC_MODE_MIXED | TWC_MODE_ISC | \
 	 TWC_MODE_REFLECT_OCTETS | TWC_MODE_SYMMETRICAL | TWC_MODE_IKEV2)
