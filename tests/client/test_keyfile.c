@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "keyfile.h"
+#include "tmp_files.h"
 
 /* AES 00..0f, HMAC 10..2f, with whitespace of every kind */
 static const char good_text[] =
@@ -22,48 +23,20 @@ static const char good_text[] =
 	"\t101112131415161718191A1B1C1D1E1F\r\n"
 	"   202122232425262728292a2b2c2d2e2f   \n";
 
-static char dir[64];
-
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/twc-keyfile-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static char *path_of(const char *name)
-{
-	static char p[128];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
+	return tmpf_setup("keyfile");
 }
 
 static int teardown(void **state)
 {
-	static const char *names[] = { "key", "link", "big", "sub" };
+	static const char *const names[] = { "key", "link", "big", "sub" };
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		unlink(path_of(names[i]));
-		rmdir(path_of(names[i]));
-	}
-	return rmdir(dir);
+	return tmpf_teardown(names, sizeof(names) / sizeof(names[0]));
 }
 
-static const char *write_key(const char *name, const char *text, size_t len, mode_t mode)
-{
-	const char *p = path_of(name);
-	int fd;
-
-	unlink(p);
-	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, text, len), (ssize_t)len);
-	close(fd);
-	assert_int_equal(chmod(p, mode), 0);
-	return p;
-}
 
 static void expect_refused(const char *path, uid_t owner, const char *reason)
 {
@@ -121,7 +94,7 @@ static void test_parse_bad(void **state)
 
 static void test_read_valid(void **state)
 {
-	const char *p = write_key("key", good_text, strlen(good_text), 0600);
+	const char *p = tmpf_write("key", good_text, strlen(good_text), 0600);
 	struct tw_keys k;
 	char err[256];
 
@@ -137,22 +110,22 @@ static void test_read_valid(void **state)
 static void test_read_bad_content(void **state)
 {
 	(void)state;
-	expect_refused(write_key("key", "00zz", 4, 0600), getuid(), "invalid character");
-	expect_refused(write_key("key", good_text, 20, 0600), getuid(), "expected 96 hex digits");
+	expect_refused(tmpf_write("key", "00zz", 4, 0600), getuid(), "invalid character");
+	expect_refused(tmpf_write("key", good_text, 20, 0600), getuid(), "expected 96 hex digits");
 }
 
 static void test_insecure_mode(void **state)
 {
 	(void)state;
-	expect_refused(write_key("key", good_text, strlen(good_text), 0644), getuid(), "mode 0644");
-	expect_refused(write_key("key", good_text, strlen(good_text), 0640), getuid(), "group or others");
-	expect_refused(write_key("key", good_text, strlen(good_text), 0602), getuid(), "group or others");
-	expect_refused(write_key("key", good_text, strlen(good_text), 0610), getuid(), "group or others");
+	expect_refused(tmpf_write("key", good_text, strlen(good_text), 0644), getuid(), "mode 0644");
+	expect_refused(tmpf_write("key", good_text, strlen(good_text), 0640), getuid(), "group or others");
+	expect_refused(tmpf_write("key", good_text, strlen(good_text), 0602), getuid(), "group or others");
+	expect_refused(tmpf_write("key", good_text, strlen(good_text), 0610), getuid(), "group or others");
 }
 
 static void test_other_owner(void **state)
 {
-	const char *p = write_key("key", good_text, strlen(good_text), 0600);
+	const char *p = tmpf_write("key", good_text, strlen(good_text), 0600);
 
 	(void)state;
 	/* the file is ours; expecting someone else must refuse it */
@@ -166,11 +139,11 @@ static void test_other_owner(void **state)
 
 static void test_symlink(void **state)
 {
-	const char *target = write_key("key", good_text, strlen(good_text), 0600);
+	const char *target = tmpf_write("key", good_text, strlen(good_text), 0600);
 	char link_path[128];
 
 	(void)state;
-	snprintf(link_path, sizeof(link_path), "%s", path_of("link"));
+	snprintf(link_path, sizeof(link_path), "%s", tmpf_path("link"));
 	unlink(link_path);
 	assert_int_equal(symlink(target, link_path), 0);
 	expect_refused(link_path, getuid(), "symbolic link");
@@ -181,10 +154,10 @@ static void test_not_regular_or_missing(void **state)
 	char sub[128];
 
 	(void)state;
-	snprintf(sub, sizeof(sub), "%s", path_of("sub"));
+	snprintf(sub, sizeof(sub), "%s", tmpf_path("sub"));
 	assert_int_equal(mkdir(sub, 0700), 0);
 	expect_refused(sub, getuid(), "not a regular file");
-	expect_refused(path_of("does-not-exist"), getuid(), "cannot open");
+	expect_refused(tmpf_path("does-not-exist"), getuid(), "cannot open");
 }
 
 static void test_too_big(void **state)
@@ -194,7 +167,7 @@ static void test_too_big(void **state)
 	(void)state;
 	memset(big, ' ', sizeof(big));
 	memcpy(big, good_text, strlen(good_text));
-	expect_refused(write_key("big", big, sizeof(big), 0600), getuid(), "larger than");
+	expect_refused(tmpf_write("big", big, sizeof(big), 0600), getuid(), "larger than");
 }
 
 int main(void)

@@ -16,49 +16,22 @@
 #include <unistd.h>
 
 #include "secret.h"
-
-static char dir[64];
+#include "tmp_files.h"
 
 static int setup(void **state)
 {
 	(void)state;
-	snprintf(dir, sizeof(dir), "/tmp/twc-secret-XXXXXX");
-	return mkdtemp(dir) ? 0 : -1;
-}
-
-static char *path_of(const char *name)
-{
-	static char p[128];
-
-	snprintf(p, sizeof(p), "%s/%s", dir, name);
-	return p;
+	return tmpf_setup("secret");
 }
 
 static int teardown(void **state)
 {
-	static const char *names[] = { "s", "link", "sub" };
+	static const char *const names[] = { "s", "link", "sub" };
 
 	(void)state;
-	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
-		unlink(path_of(names[i]));
-		rmdir(path_of(names[i]));
-	}
-	return rmdir(dir);
+	return tmpf_teardown(names, sizeof(names) / sizeof(names[0]));
 }
 
-static const char *write_file(const char *name, const void *data, size_t len, mode_t mode)
-{
-	const char *p = path_of(name);
-	int fd;
-
-	unlink(p);
-	fd = open(p, O_WRONLY | O_CREAT | O_EXCL, 0600);
-	assert_true(fd >= 0);
-	assert_int_equal(write(fd, data, len), (ssize_t)len);
-	close(fd);
-	assert_int_equal(chmod(p, mode), 0);
-	return p;
-}
 
 static void expect_text(const char *text, size_t len, const char *want, size_t want_len)
 {
@@ -125,13 +98,13 @@ static void test_file_ok(void **state)
 	char err[200];
 
 	(void)state;
-	write_file("s", "hunter2\n", 8, 0600);
-	assert_int_equal(secret_from_file(path_of("s"), getuid(), &s, err, sizeof(err)), 0);
+	tmpf_write("s", "hunter2\n", 8, 0600);
+	assert_int_equal(secret_from_file(tmpf_path("s"), getuid(), &s, err, sizeof(err)), 0);
 	assert_int_equal(s.len, 7);
 	assert_memory_equal(s.buf, "hunter2", 7);
 	secret_wipe(&s);
-	write_file("s", "hunter2", 7, 0400);   /* read-only for the owner is fine */
-	assert_int_equal(secret_from_file(path_of("s"), getuid(), &s, err, sizeof(err)), 0);
+	tmpf_write("s", "hunter2", 7, 0400);   /* read-only for the owner is fine */
+	assert_int_equal(secret_from_file(tmpf_path("s"), getuid(), &s, err, sizeof(err)), 0);
 	assert_int_equal(s.len, 7);
 	secret_wipe(&s);
 }
@@ -142,7 +115,7 @@ static void test_file_mode(void **state)
 
 	(void)state;
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		const char *p = write_file("s", "hunter2\n", 8, bad[i]);
+		const char *p = tmpf_write("s", "hunter2\n", 8, bad[i]);
 		char want[32];
 
 		snprintf(want, sizeof(want), "mode %04o", (unsigned)bad[i]);
@@ -155,7 +128,7 @@ static void test_file_owner(void **state)
 	const char *p;
 
 	(void)state;
-	p = write_file("s", "hunter2\n", 8, 0600);
+	p = tmpf_write("s", "hunter2\n", 8, 0600);
 	expect_refused_file(p, getuid() + 1, "owned by uid");
 	if (geteuid() == 0) {     /* root can give the file away */
 		assert_int_equal(chown(p, 4242, (gid_t)-1), 0);
@@ -168,13 +141,13 @@ static void test_file_kind(void **state)
 	const char *target;
 
 	(void)state;
-	target = write_file("s", "hunter2\n", 8, 0600);
-	unlink(path_of("link"));
-	assert_int_equal(symlink(target, path_of("link")), 0);
-	expect_refused_file(path_of("link"), getuid(), "symbolic link");
-	assert_int_equal(mkdir(path_of("sub"), 0700), 0);
-	expect_refused_file(path_of("sub"), getuid(), "not a regular file");
-	expect_refused_file(path_of("missing"), getuid(), "cannot open");
+	target = tmpf_write("s", "hunter2\n", 8, 0600);
+	unlink(tmpf_path("link"));
+	assert_int_equal(symlink(target, tmpf_path("link")), 0);
+	expect_refused_file(tmpf_path("link"), getuid(), "symbolic link");
+	assert_int_equal(mkdir(tmpf_path("sub"), 0700), 0);
+	expect_refused_file(tmpf_path("sub"), getuid(), "not a regular file");
+	expect_refused_file(tmpf_path("missing"), getuid(), "cannot open");
 }
 
 static void test_file_size(void **state)
@@ -183,9 +156,9 @@ static void test_file_size(void **state)
 
 	(void)state;
 	memset(big, 'x', sizeof(big));
-	expect_refused_file(write_file("s", big, sizeof(big), 0600), getuid(), "larger than");
-	write_file("s", "\n", 1, 0600);
-	expect_refused_file(path_of("s"), getuid(), "empty");
+	expect_refused_file(tmpf_write("s", big, sizeof(big), 0600), getuid(), "larger than");
+	tmpf_write("s", "\n", 1, 0600);
+	expect_refused_file(tmpf_path("s"), getuid(), "empty");
 }
 
 int main(void)
