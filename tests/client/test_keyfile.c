@@ -37,7 +37,6 @@ static int teardown(void **state)
 	return tmpf_teardown(names, sizeof(names) / sizeof(names[0]));
 }
 
-
 static void expect_refused(const char *path, uid_t owner, const char *reason)
 {
 	struct tw_keys k;

@@ -32,7 +32,6 @@ static int teardown(void **state)
 	return tmpf_teardown(names, sizeof(names) / sizeof(names[0]));
 }
 
-
 static void expect_text(const char *text, size_t len, const char *want, size_t want_len)
 {
 	struct secret s;
