@@ -122,7 +122,7 @@ static enum verdict classify_udp(struct dp_worker *w, struct tp *t, uint64_t now
 		return V_EXCEPTION;
 	l = light_for_port(in->dport);
 	if (l != NULL) {
-		if (!l->any_sender && !light_sender_allowed(l, in->ipver, in->src)) {
+		if (!light_sender_allowed(l, in->ipver, in->src)) {
 			w->gc->unknown_sender++;
 			return V_DROP;
 		}
@@ -143,7 +143,6 @@ static enum verdict classify_udp(struct dp_worker *w, struct tp *t, uint64_t now
 	return V_EXCEPTION;
 }
 
-/* Length checks once the packet is known to be a test packet. */
 /* Length and checksum checks once the packet is known to be a test packet. */
 static enum verdict check_test(struct dp_worker *w, struct rte_mbuf *m, struct tp *t)
 {
