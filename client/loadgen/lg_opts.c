@@ -30,6 +30,8 @@ static void usage(const char *prog)
 		"  --peer twamp|echo        what answers: a TWAMP reflector, or a MAC swapper (testpmd)\n"
 		"  --port ID                DPDK port (default 0)\n"
 		"  --link-wait S            wait this long for the link (default 10)\n"
+		"  --linger S               after the results, stop polling and wait up to S s for the\n"
+		"                           peer to take the link down before closing (default 0)\n"
 		"  --json FILE              results as JSON (default stdout)\n",
 		prog, LG_MAX_FLOWS);
 }
@@ -86,7 +88,7 @@ static int read_keys(const char *path, struct lg_opts *o)
 
 enum {
 	O_MODE = 256, O_KEY, O_SIZE, O_SRC_IP, O_DST_IP, O_SRC_MAC, O_DST_MAC, O_SRC_PORT,
-	O_DST_PORT, O_FLOWS, O_DURATION, O_WARMUP, O_VERIFY, O_PEER, O_PORT, O_LINK, O_JSON,
+	O_DST_PORT, O_FLOWS, O_DURATION, O_WARMUP, O_VERIFY, O_PEER, O_PORT, O_LINK, O_LINGER, O_JSON,
 };
 
 static const struct option long_opts[] = {
@@ -106,6 +108,7 @@ static const struct option long_opts[] = {
 	{ "peer", required_argument, NULL, O_PEER },
 	{ "port", required_argument, NULL, O_PORT },
 	{ "link-wait", required_argument, NULL, O_LINK },
+	{ "linger", required_argument, NULL, O_LINGER },
 	{ "json", required_argument, NULL, O_JSON },
 	{ "help", no_argument, NULL, 'h' },
 	{ NULL, 0, NULL, 0 },
@@ -140,6 +143,7 @@ static int apply(int c, const char *arg, struct lg_opts *o, uint32_t *size, bool
 	case O_PEER: rc = parse_peer(arg, &o->peer); break;
 	case O_PORT: rc = parse_u32(arg, 0, RTE_MAX_ETHPORTS - 1, &v); o->port_id = (uint16_t)v; break;
 	case O_LINK: rc = parse_u32(arg, 0, 600, &o->link_wait_s); break;
+	case O_LINGER: rc = parse_u32(arg, 0, 600, &o->linger_s); break;
 	case O_JSON: o->json = arg; break;
 	default: return -1;
 	}

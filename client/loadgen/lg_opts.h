@@ -36,6 +36,7 @@ struct lg_opts {
 	uint32_t verify_every;      /* verify one reply in this many */
 	uint16_t port_id;
 	uint32_t link_wait_s;
+	uint32_t linger_s;          /* wait for the peer to disconnect first */
 	const char *json;           /* NULL: stdout */
 };
 

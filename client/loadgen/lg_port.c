@@ -94,6 +94,21 @@ void lg_port_set_mac(uint16_t port, struct rte_ether_addr *src_mac)
 			port);
 }
 
+/* Wait until the peer takes the link down, a signal says stop (*stop set)
+ * or wait_s seconds pass. Returns true when the link went down. */
+bool lg_port_wait_down(uint16_t port, uint32_t wait_s, volatile const sig_atomic_t *stop)
+{
+	struct rte_eth_link link;
+
+	for (uint32_t ms = 0; ms <= wait_s * 1000 && !*stop; ms += 10) {
+		memset(&link, 0, sizeof(link));
+		if (rte_eth_link_get_nowait(port, &link) == 0 && link.link_status == RTE_ETH_LINK_DOWN)
+			return true;
+		usleep(10000);
+	}
+	return false;
+}
+
 void lg_port_close(uint16_t port)
 {
 	rte_eth_dev_stop(port);

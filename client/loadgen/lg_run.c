@@ -14,7 +14,6 @@ void lg_run_init(struct lg_run *r, const struct lg_opts *o, const struct lg_pool
 	r->pool = pool;
 	r->refl = tw_reflector_layout(o->sec);
 	r->reply_len = (uint16_t)tw_reply_len(o->size, r->refl);
-	r->clear_ts = o->sec != TW_SEC_ENC;
 	r->hz = rte_get_tsc_hz();
 }
 

@@ -4,9 +4,10 @@
  *   loop until warmup + duration:
  *     tx burst of 32 templates, by reference (lg_pool.h)
  *     rx bursts (up to LG_RX_ROUNDS):
- *       every reply:   quick header check; open/auth: residence T3 - T2 from the clear fields
- *       every Nth:     full check (parse, checksum, tw_unprotect, echoed sender fields);
- *                      enc: residence from the decrypted fields
+ *       every reply:   quick header check (the same work whatever answers, so that a
+ *                      generator-bound run costs a reflector and testpmd alike)
+ *       every Nth:     full check (parse, checksum, tw_unprotect, echoed sender fields)
+ *                      and, from a reflector, residence T3 - T2
  *   statistics are zeroed when the warmup ends: every figure covers the measured window */
 #ifndef TWR_LG_RUN_H
 #define TWR_LG_RUN_H
@@ -39,7 +40,6 @@ struct lg_run {
 	const struct lg_pool *pool;
 	const struct tw_layout *refl;
 	uint16_t reply_len;        /* expected reply UDP payload */
-	bool clear_ts;             /* timestamps readable without decryption */
 	uint32_t next;             /* next pool entry to send */
 	uint32_t verify_ctr;
 	uint64_t hz;

@@ -5,7 +5,8 @@
  *
  * The main lcore sets up the port and the packet pool, then sleeps while one
  * worker lcore sends and receives; it never spins, so it can share a CPU
- * with the peer under test. Exits after warmup + duration. */
+ * with the peer under test. Exits after warmup + duration, or with --linger
+ * once the peer has disconnected (see lg_port_wait_down). */
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -79,7 +80,15 @@ static int generate(void)
 		return -1;
 	}
 	lg_report_summary(&run);
-	return lg_report_json(&run, opts.json);
+	if (lg_report_json(&run, opts.json) != 0)
+		return -1;
+	if (opts.linger_s > 0) {
+		fprintf(stderr, "twamp-loadgen: done; idle until the peer disconnects (at most %u s)\n",
+			opts.linger_s);
+		if (!lg_port_wait_down(opts.port_id, opts.linger_s, &got_signal))
+			fprintf(stderr, "twamp-loadgen: the peer did not disconnect; closing the port\n");
+	}
+	return 0;
 }
 
 int main(int argc, char **argv)
