@@ -20,6 +20,12 @@ RUNS = int(os.environ["BENCH_RUNS"])
 CASES = ("macswap", "open", "auth", "enc")
 
 
+LINKS = {
+    "zero-copy": "memif, one core per side; the peer is the zero-copy client, the generator the server",
+    "copy": "memif, one core per side; the peer is the server, both sides copy",
+}
+
+
 def load(name):
     with open(os.path.join(RES, name), encoding="utf-8") as f:
         return json.load(f)
@@ -139,7 +145,7 @@ def main():
                     "ipsec_mb_arch": crypto["auth"][0].get("ipsec_mb_arch")},
         "setup": {"runs": RUNS, "seconds": int(os.environ["BENCH_SECONDS"]),
                   "warmup_s": int(os.environ["BENCH_WARMUP"]), "udp_payload": int(os.environ["BENCH_SIZE"]),
-                  "frame_len": lg["auth"][0]["frame_len"], "link": "memif, one core per side"},
+                  "frame_len": lg["auth"][0]["frame_len"], "link": LINKS[os.environ.get("BENCH_LINK", "zero-copy")]},
         "testpmd_macswap_mpps": med["testpmd_macswap_mpps"],
         "reflect_open_mpps": med["reflect_open_mpps"],
         "reflect_auth_mpps": med["reflect_auth_mpps"],

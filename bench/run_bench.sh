@@ -9,6 +9,12 @@
 #
 # Each process runs its worker on its own CPU and its main lcore on the other
 # one (the main lcores sleep). All ports are memif (--no-huge, --no-pci).
+# BENCH_LINK=zero-copy (default): the peer (testpmd, reflector) is the memif
+# client in zero-copy mode, receiving into and sending from its own mbufs,
+# which the generator (the memif server) copies into and out of, as a NIC's
+# DMA would; the peer then pays for its I/O what it would on a NIC, a
+# container under a vswitch's memif server (VPP), or a zero-copy port.
+# BENCH_LINK=copy: the peer is the memif server and both sides copy.
 # Every case runs BENCH_RUNS times (default 5) for BENCH_SECONDS (default 5)
 # after a BENCH_WARMUP (default 1) second warmup, interleaved run by run;
 # medians go to $TOP/build/bench.json (per-run figures alongside) and a table
@@ -26,6 +32,7 @@ RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-5}
 WARMUP=${BENCH_WARMUP:-1}
 SIZE=${BENCH_SIZE:-112}
+LINK=${BENCH_LINK:-zero-copy}
 GEN_CPU=${BENCH_CPU_GEN:-0}
 PEER_CPU=${BENCH_CPU_PEER:-1}
 
@@ -62,6 +69,7 @@ uint_in BENCH_WARMUP "$WARMUP" 0 60
 uint_in BENCH_SIZE "$SIZE" 112 1458
 uint_in BENCH_CPU_GEN "$GEN_CPU" 0 1023
 uint_in BENCH_CPU_PEER "$PEER_CPU" 0 1023
+case $LINK in zero-copy | copy) ;; *) die "BENCH_LINK=$LINK: must be zero-copy or copy" ;; esac
 ((GEN_CPU != PEER_CPU)) || die "the generator and the peer need different CPUs"
 
 [ "$(id -u)" -eq 0 ] || die "needs root: the reflector only accepts a key-holding config owned by root"
@@ -189,22 +197,68 @@ mkdir -p "$TMP/res"
 
 # ---- one case ----------------------------------------------------------------
 
-# start_loadgen CASE RUN MODE PEER SOCKET: the generator as memif client, in
-# the background (bounded by timeout; PID in LG_PID), results in
-# $TMP/res/CASE-RUN.json; finish_loadgen waits for it
+# The memif ends (see BENCH_LINK): the peer's EAL option and port, the
+# generator's role. A memif client needs its server's socket to exist, so
+# with zero-copy the generator starts first.
+peer_eal_extra() { if [ "$LINK" = zero-copy ]; then echo --single-file-segments; fi; }
+peer_vdev() { # SOCKET
+	if [ "$LINK" = zero-copy ]; then
+		echo "$(memif_vdev client "$1" "$PEER_MAC"),zero-copy=yes"
+	else
+		memif_vdev server "$1" "$PEER_MAC"
+	fi
+}
+gen_role() { if [ "$LINK" = zero-copy ]; then echo server; else echo client; fi; }
+
+wait_socket() { # PATH
+	local i
+	for ((i = 0; i < READY_WAIT * 10; i++)); do
+		[ -S "$1" ] && return 0
+		kill -0 "$LG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	tail -20 "$TMP/lg-$CASE_NAME.log" >&2
+	die "$1: the generator's memif socket did not appear"
+}
+
+# start_loadgen CASE RUN MODE PEER SOCKET: the generator in the background
+# (bounded by timeout; PID in LG_PID), results in $TMP/res/CASE-RUN.json.
+# It lingers idle after its results until the peer disconnects, so the peer
+# is stopped first (lg_port_wait_down: neither side polls when the link
+# goes); stop_peer_then_loadgen ends the pair.
 start_loadgen() {
 	local case=$1 run=$2 mode=$3 peer=$4 sock=$5
+	CASE_NAME="$case-$run"
 	new_prefix "lg-$case-$run"
 	# shellcheck disable=SC2046
-	timeout --kill-after=$STOP_WAIT $((WARMUP + SECS + 60)) \
+	timeout --kill-after=$STOP_WAIT $((WARMUP + SECS + 90)) \
 		"$LOADGEN" $(eal_common "$PREFIX" "0@$PEER_CPU,1@$GEN_CPU") --no-telemetry \
-		--vdev "$(memif_vdev client "$sock" "$GEN_MAC")" -- \
+		--vdev "$(memif_vdev "$(gen_role)" "$sock" "$GEN_MAC")" -- \
 		--mode "$mode" --key-file "$TMP/key.hex" --size "$SIZE" --peer "$peer" \
 		--src-ip "$GEN_IP" --dst-ip "$PEER_IP" --dst-mac "$PEER_MAC" --dst-port 862 \
-		--duration "$SECS" --warmup "$WARMUP" --link-wait 15 \
+		--duration "$SECS" --warmup "$WARMUP" --link-wait 15 --linger 20 \
 		--json "$TMP/res/$case-$run.json" >"$TMP/lg-$case-$run.log" 2>&1 &
 	LG_PID=$!
 	PIDS+=("$LG_PID")
+	if [ "$LINK" = zero-copy ]; then wait_socket "$sock"; fi
+}
+
+# The generator first if it is the memif server, the peer otherwise.
+start_loadgen_before_peer() { if [ "$LINK" = zero-copy ]; then start_loadgen "$@"; fi; }
+start_loadgen_after_peer() { if [ "$LINK" = copy ]; then start_loadgen "$@"; fi; }
+
+# stop_peer_then_loadgen CASE RUN PEER_PID: once the generator has its
+# results (or has exited), stop the peer, then collect the generator
+stop_peer_then_loadgen() {
+	local i
+	for ((i = 0; i < (WARMUP + SECS + 60) * 10; i++)); do
+		grep -q 'twamp-loadgen: done;' "$TMP/lg-$1-$2.log" 2>/dev/null && break
+		kill -0 "$LG_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	stop_pid "$3"
+	forget_pid "$3"
+	finish_loadgen "$1" "$2"
 }
 
 finish_loadgen() { # CASE RUN
@@ -220,20 +274,19 @@ finish_loadgen() { # CASE RUN
 
 case_macswap() { # RUN
 	local run=$1 sock="$TMP/tp-$1.sock" logf="$TMP/tp-$1.log" pid
+	start_loadgen_before_peer macswap "$run" open echo "$sock"
 	new_prefix "tp-$run"
 	# testpmd's stdout goes to a file: line-buffer it so readiness shows
 	# shellcheck disable=SC2046
-	stdbuf -oL "$TESTPMD" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") \
-		--vdev "$(memif_vdev server "$sock" "$PEER_MAC")" -- \
+	stdbuf -oL "$TESTPMD" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") $(peer_eal_extra) \
+		--vdev "$(peer_vdev "$sock")" -- \
 		--forward-mode=macswap --auto-start --nb-cores=1 --disable-link-check \
 		--total-num-mbufs=16384 --stats-period=3600 >"$logf" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	wait_ready "$pid" "$logf" "forwarding - ports="
-	start_loadgen macswap "$run" open echo "$sock"
-	finish_loadgen macswap "$run"
-	stop_pid "$pid"   # testpmd's own exit status is not a result
-	forget_pid "$pid"
+	start_loadgen_after_peer macswap "$run" open echo "$sock"
+	stop_peer_then_loadgen macswap "$run" "$pid"   # testpmd's exit status is not a result
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -256,14 +309,15 @@ case_reflector() { # MODE(open|auth|enc) RUN
 	local tel="$TMP/res/$mode-$run.tel"
 	new_prefix "rf-$mode-$run"
 	local rprefix=$PREFIX
+	start_loadgen_before_peer "$mode" "$run" "$mode" twamp "$sock"
 	# shellcheck disable=SC2046
-	"$REFLECTOR" $(eal_common "$rprefix" "0@$GEN_CPU,1@$PEER_CPU") \
-		--vdev "$(memif_vdev server "$sock" "$PEER_MAC")" -- -c "$TMP/$mode.json" >"$logf" 2>&1 &
+	"$REFLECTOR" $(eal_common "$rprefix" "0@$GEN_CPU,1@$PEER_CPU") $(peer_eal_extra) \
+		--vdev "$(peer_vdev "$sock")" -- -c "$TMP/$mode.json" >"$logf" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	wait_ready "$pid" "$logf" "running:"
 	local t0
-	start_loadgen "$mode" "$run" "$mode" twamp "$sock"
+	start_loadgen_after_peer "$mode" "$run" "$mode" twamp "$sock"
 	wait_ready "$LG_PID" "$TMP/lg-$mode-$run.log" "sending"
 	t0=$(now_ms)
 	# the worker's cycles per packet over (most of) the measured window:
@@ -272,9 +326,7 @@ case_reflector() { # MODE(open|auth|enc) RUN
 	telemetry "$rprefix" "$tel.0"
 	sleep_until $((t0 + (WARMUP + SECS) * 1000 - 400))
 	telemetry "$rprefix" "$tel.1"
-	finish_loadgen "$mode" "$run"
-	stop_pid "$pid"
-	forget_pid "$pid"
+	stop_peer_then_loadgen "$mode" "$run" "$pid"
 	grep -E 'stopping:|error|refus' "$logf" >&2 || true
 }
 
@@ -325,7 +377,7 @@ case_control() {
 
 # ---- the runs ----------------------------------------------------------------
 
-log "bench: $RUNS run(s) of ${SECS} s (+${WARMUP} s warmup), UDP payload $SIZE, CPUs $GEN_CPU (generator) / $PEER_CPU (peer)"
+log "bench: $RUNS run(s) of ${SECS} s (+${WARMUP} s warmup), UDP payload $SIZE, memif $LINK, CPUs $GEN_CPU (generator) / $PEER_CPU (peer)"
 for ((r = 1; r <= RUNS; r++)); do
 	log "run $r/$RUNS: testpmd macswap"
 	case_macswap "$r"
@@ -348,5 +400,5 @@ BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 BENCH_KERNEL=$(uname -r)
 BENCH_DPDK=$(pkg-config --modversion libdpdk 2>/dev/null || echo unknown)
 export BENCH_OUT="$BUILD/bench.json" BENCH_RES="$TMP/res" BENCH_RUNS="$RUNS" BENCH_SECONDS="$SECS"
-export BENCH_WARMUP="$WARMUP" BENCH_SIZE="$SIZE" BENCH_MODEL BENCH_NPROC BENCH_DATE BENCH_KERNEL BENCH_DPDK
+export BENCH_WARMUP="$WARMUP" BENCH_SIZE="$SIZE" BENCH_LINK="$LINK" BENCH_MODEL BENCH_NPROC BENCH_DATE BENCH_KERNEL BENCH_DPDK
 "$PY" "$TOP/bench/bench_report.py"
