@@ -4,6 +4,7 @@
  * 16-octet blocks; the HMAC is HMAC-SHA1 truncated to 16 octets. The packet
  * layouts (which octets are encrypted and MACed) come from test_pkt.c.
  */
+#include <pthread.h>
 #include <string.h>
 
 #include <openssl/core_names.h>
@@ -14,34 +15,51 @@
 #include "secure_mem.h"
 #include "test_crypto.h"
 
-int tw_hmac16(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
-	      uint8_t out[TW_HMAC_LEN])
+/* HMAC-SHA1 as a context with its digest already set, fetched once per
+ * process: fetching the algorithms by name on every call costs more than
+ * the MAC of a test packet. Each call works on its own copy. */
+static EVP_MAC_CTX *hmac_sha1_template;
+static pthread_once_t hmac_once = PTHREAD_ONCE_INIT;
+
+static void hmac_sha1_fetch(void)
 {
-	static const uint8_t empty[1];
 	char digest[] = "SHA1";
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
 		OSSL_PARAM_construct_end(),
 	};
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+
+	if (mac == NULL)
+		return;
+	hmac_sha1_template = EVP_MAC_CTX_new(mac);
+	EVP_MAC_free(mac); /* the context holds its own reference */
+	if (hmac_sha1_template != NULL && EVP_MAC_CTX_set_params(hmac_sha1_template, params) != 1) {
+		EVP_MAC_CTX_free(hmac_sha1_template);
+		hmac_sha1_template = NULL;
+	}
+}
+
+int tw_hmac16(const uint8_t *key, size_t key_len, const uint8_t *data, size_t len,
+	      uint8_t out[TW_HMAC_LEN])
+{
+	static const uint8_t empty[1];
 	uint8_t md[EVP_MAX_MD_SIZE];
 	size_t mdlen = 0;
-	EVP_MAC *mac;
 	EVP_MAC_CTX *ctx = NULL;
 	int ok = 0;
 
-	mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-	if (mac)
-		ctx = EVP_MAC_CTX_new(mac);
+	if (pthread_once(&hmac_once, hmac_sha1_fetch) == 0 && hmac_sha1_template != NULL)
+		ctx = EVP_MAC_CTX_dup(hmac_sha1_template);
 	if (ctx)
-		ok = EVP_MAC_init(ctx, key_len ? key : empty, key_len, params) == 1 &&
+		ok = EVP_MAC_init(ctx, key_len ? key : empty, key_len, NULL) == 1 &&
 		     EVP_MAC_update(ctx, len ? data : empty, len) == 1 &&
 		     EVP_MAC_final(ctx, md, &mdlen, sizeof(md)) == 1 &&
 		     mdlen >= TW_HMAC_LEN;
 	if (ok)
 		memcpy(out, md, TW_HMAC_LEN);
 	wipe(md, sizeof(md));
-	EVP_MAC_CTX_free(ctx);
-	EVP_MAC_free(mac);
+	EVP_MAC_CTX_free(ctx); /* also clears the key */
 	return ok ? 0 : -1;
 }
 
