@@ -65,9 +65,14 @@ void mb_keys_wipe(struct mb_keys *k)
 	wipe(k, sizeof(*k));
 }
 
+/* The burst API reads only the fields set below (and writes its own);
+ * each thread keeps its jobs, zeroed once when the thread starts, instead
+ * of clearing 200 octets per job per packet. Cipher and hash jobs are kept
+ * apart so that neither sees the other's fields. */
+static __thread IMB_JOB cipher_jobs[MB_MAX_BURST], hash_jobs[MB_MAX_BURST];
+
 static void cipher_job(IMB_JOB *j, const struct mb_op *op)
 {
-	memset(j, 0, sizeof(*j));
 	j->enc_keys = op->k->enc_exp;
 	j->dec_keys = op->k->dec_exp;
 	j->key_len_in_bytes = IMB_KEY_128_BYTES;
@@ -81,7 +86,6 @@ static void cipher_job(IMB_JOB *j, const struct mb_op *op)
 
 static void hash_job(IMB_JOB *j, const struct mb_op *op, uint8_t *tag)
 {
-	memset(j, 0, sizeof(*j));
 	j->src = op->p;
 	j->hash_start_src_offset_in_bytes = 0;
 	j->msg_len_to_hash_in_bytes = op->l->mac_len;
@@ -90,6 +94,18 @@ static void hash_job(IMB_JOB *j, const struct mb_op *op, uint8_t *tag)
 	j->auth_tag_output_len_in_bytes = IMB_SHA1_DIGEST_SIZE_IN_BYTES;
 	j->u.HMAC._hashed_auth_key_xor_ipad = op->k->ipad_state;
 	j->u.HMAC._hashed_auth_key_xor_opad = op->k->opad_state;
+}
+
+_Static_assert(TW_HMAC_LEN == 16, "tag_equal compares 16 octets");
+
+/* Constant time (no early exit) for the 16-octet tag, inline. */
+static inline bool tag_equal(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return ((x[0] ^ y[0]) | (x[1] ^ y[1])) == 0;
 }
 
 static int run_cipher(IMB_MGR *m, IMB_JOB *jobs, unsigned n, IMB_CIPHER_DIRECTION dir)
@@ -118,20 +134,19 @@ static int run_hash(IMB_MGR *m, IMB_JOB *jobs, unsigned n)
 
 unsigned mb_unprotect_burst(IMB_MGR *m, const struct mb_op *ops, unsigned n, bool *ok)
 {
-	IMB_JOB jobs[MB_MAX_BURST];
 	uint8_t tags[MB_MAX_BURST][IMB_SHA1_DIGEST_SIZE_IN_BYTES];
 	unsigned good = 0;
 
 	for (unsigned i = 0; i < n; i++)
-		cipher_job(&jobs[i], &ops[i]);
-	if (n == 0 || run_cipher(m, jobs, n, IMB_DIR_DECRYPT) != 0)
+		cipher_job(&cipher_jobs[i], &ops[i]);
+	if (n == 0 || run_cipher(m, cipher_jobs, n, IMB_DIR_DECRYPT) != 0)
 		goto fail;
 	for (unsigned i = 0; i < n; i++)
-		hash_job(&jobs[i], &ops[i], tags[i]);
-	if (run_hash(m, jobs, n) != 0)
+		hash_job(&hash_jobs[i], &ops[i], tags[i]);
+	if (run_hash(m, hash_jobs, n) != 0)
 		goto fail;
 	for (unsigned i = 0; i < n; i++) {
-		ok[i] = ct_equal(tags[i], ops[i].p + ops[i].l->hmac_off, TW_HMAC_LEN);
+		ok[i] = tag_equal(tags[i], ops[i].p + ops[i].l->hmac_off);
 		good += ok[i];
 	}
 	return good;
@@ -143,18 +158,17 @@ fail:
 
 int mb_protect_burst(IMB_MGR *m, const struct mb_op *ops, unsigned n)
 {
-	IMB_JOB jobs[MB_MAX_BURST];
 	uint8_t tags[MB_MAX_BURST][IMB_SHA1_DIGEST_SIZE_IN_BYTES];
 
 	if (n == 0)
 		return 0;
 	for (unsigned i = 0; i < n; i++)
-		hash_job(&jobs[i], &ops[i], tags[i]);
-	if (run_hash(m, jobs, n) != 0)
+		hash_job(&hash_jobs[i], &ops[i], tags[i]);
+	if (run_hash(m, hash_jobs, n) != 0)
 		return -1;
 	for (unsigned i = 0; i < n; i++) {
 		memcpy(ops[i].p + ops[i].l->hmac_off, tags[i], TW_HMAC_LEN);
-		cipher_job(&jobs[i], &ops[i]);
+		cipher_job(&cipher_jobs[i], &ops[i]);
 	}
-	return run_cipher(m, jobs, n, IMB_DIR_ENCRYPT);
+	return run_cipher(m, cipher_jobs, n, IMB_DIR_ENCRYPT);
 }
