@@ -31,6 +31,16 @@ def load(name):
         return json.load(f)
 
 
+def load_optional(name):
+    """A small JSON result that may be missing or empty: {} then."""
+    try:
+        with open(os.path.join(RES, name), encoding="utf-8") as f:
+            text = f.read().strip()
+        return json.loads(text) if text else {}
+    except (OSError, ValueError):
+        return {}
+
+
 def telemetry(name):
     """The /twamp/workers and /twamp/stats replies in a telemetry capture."""
     out = {}
@@ -118,6 +128,12 @@ def main():
         per_run[f"residence_ns_p50_{m}"] = [x["residence_ns_p50"] for x in lg[m]]
         per_run[f"residence_ns_p99_{m}"] = [x["residence_ns_p99"] for x in lg[m]]
         per_run[f"residence_ns_max_{m}"] = [x["residence_ns_max"] for x in lg[m]]
+    # testpmd's busy cycles per packet (--record-core-cycles), like the
+    # reflector's: a comparison of cost per packet whoever set the pace
+    per_run["testpmd_cycles_per_packet"] = [load_optional(f"macswap-{r}.cycles.json").get("cycles_per_packet")
+                                            for r in range(1, RUNS + 1)]
+    per_run["cycles_ratio_open_vs_macswap"] = [
+        ratio(a, b) for a, b in zip(per_run["testpmd_cycles_per_packet"], per_run["cycles_per_packet_open"])]
     per_run["ratio_open_vs_macswap"] = [ratio(a, b) for a, b in
                                         zip(per_run["reflect_open_mpps"], per_run["testpmd_macswap_mpps"])]
     per_run["ratio_auth_vs_crypto_bound"] = [ratio(a, b) for a, b in
@@ -165,6 +181,10 @@ def main():
         "io_and_crypto_auth_bound_mpps": series(med["reflect_open_mpps"], med["crypto_auth_bound_mpps"]),
         "ratio_auth_vs_io_and_crypto_bound": ratio(
             med["reflect_auth_mpps"], series(med["reflect_open_mpps"], med["crypto_auth_bound_mpps"])),
+        "testpmd_cycles_per_packet": med["testpmd_cycles_per_packet"],
+        # testpmd's cycles per packet over the open reflector's: the share of
+        # the open path's cost that the I/O ceiling also pays
+        "cycles_ratio_open_vs_macswap": med["cycles_ratio_open_vs_macswap"],
         "cycles_per_packet_auth": med["cycles_per_packet_auth"],
         "cycles_per_packet_open": med["cycles_per_packet_open"],
         "cycles_per_packet_enc": med["cycles_per_packet_enc"],
@@ -215,7 +235,7 @@ def print_table(r, med):
     print(f"{s['runs']} run(s) x {s['seconds']} s, UDP payload {s['udp_payload']} "
           f"(frame {s['frame_len']}), medians\n")
     print(f"{'case':<28}{'Mpps':>8}{'offered':>9}{'tx full':>9}{'busy':>7}{'cyc/pkt':>9}{'p50 ns':>9}{'p99 ns':>9}")
-    rows = [("testpmd macswap (I/O)", "testpmd_macswap_mpps", "macswap", None),
+    rows = [("testpmd macswap (I/O)", "testpmd_macswap_mpps", "macswap", "macswap"),
             ("reflector open", "reflect_open_mpps", "open", "open"),
             ("reflector auth", "reflect_auth_mpps", "auth", "auth"),
             ("reflector enc", "reflect_enc_mpps", "enc", "enc")]
@@ -223,14 +243,15 @@ def print_table(r, med):
         res = r["residence_ns"].get(mode, {}) if mode else {}
         print(f"{label:<28}{fmt(med[key], '.3f'):>8}{fmt(r['offered_tx_mpps'][case], '.3f'):>9}"
               f"{fmt(r['tx_short_ratio'][case], '.2f'):>9}"
-              f"{fmt(r['reflector_busy'].get(mode) if mode else None, '.2f'):>7}"
-              f"{fmt(med.get(f'cycles_per_packet_{mode}') if mode else None, '.0f'):>9}"
+              f"{fmt(r['reflector_busy'].get(mode), '.2f'):>7}"
+              f"{fmt(med.get('testpmd_cycles_per_packet' if mode == 'macswap' else f'cycles_per_packet_{mode}'), '.0f'):>9}"
               f"{fmt(res.get('p50'), '.0f'):>9}{fmt(res.get('p99'), '.0f'):>9}")
     for m in ("auth", "enc"):
         print(f"{'crypto bound ' + m:<28}{fmt(med[f'crypto_{m}_bound_mpps'], '.3f'):>8}{'':>9}{'':>9}{'':>7}"
               f"{fmt(med[f'crypto_{m}_cycles_per_packet'], '.0f'):>9}")
     print(f"\nratio open / macswap        {fmt(r['ratio_open_vs_macswap'], '.3f')}"
           f"   (median of the per-run ratios {fmt(r['ratio_open_vs_macswap_paired'], '.3f')})")
+    print(f"cycles per packet, testpmd / reflector open   {fmt(r['cycles_ratio_open_vs_macswap'], '.3f')}")
     print(f"ratio auth / crypto bound   {fmt(r['ratio_auth_vs_crypto_bound'], '.3f')}"
           f"   (median of the per-run ratios {fmt(r['ratio_auth_vs_crypto_bound_paired'], '.3f')})")
     print(f"ratio enc  / crypto bound   {fmt(r['ratio_enc_vs_crypto_bound'], '.3f')}")
