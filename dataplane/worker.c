@@ -31,38 +31,41 @@ int worker_main(void *arg)
 	dp_log(DP_INFO, "worker %u on lcore %u: port %u queue %u, crypto %s", w->idx, w->lcore,
 	       w->port->port_id, w->queue, mb_arch_name(w->mb));
 
-	/* One TSC read per poll, before the rx burst: it stamps the burst's
-	 * packets (they were all in the ring when the burst read its head, just
-	 * after) and ends the previous poll for the busy-cycle figures. A read
-	 * after the burst would add the burst's own copying to every receive
-	 * timestamp and waits there for the ring's loads. */
-	uint64_t prev = rte_rdtsc();
-	uint16_t prev_n = 0;
+	/* t0: when this poll began, i.e. when the previous iteration ended (one
+	 * TSC read fewer per poll; a busy burst counts from its poll's start) */
+	uint64_t t0 = rte_rdtsc();
 
 	while (!dp_quit) {
-		uint64_t now = rte_rdtsc();
+		uint64_t now;
 		uint16_t n;
 
-		if (prev_n > 0) {
-			w->busy_cycles += now - prev;
-			w->busy_packets += prev_n;
-			w->busy_bursts++;
-		}
-		prev = now;
 		rte_rcu_qsbr_quiescent(dp_sess.rcu, w->idx);
 		n = rte_eth_rx_burst(w->port->port_id, w->queue, pkts, w->burst);
-		prev_n = n;
-		if (n > 0)
+		/* the receive timestamp: read after the burst, so that it never
+		 * precedes a packet's arrival (a read before it would, for packets
+		 * that came while the worker was preempted between the two) */
+		now = rte_rdtsc();
+		if (n > 0) {
+			uint64_t end;
+
 			process(w, pkts, n, now);
+			end = rte_rdtsc();
+			w->busy_cycles += end - t0;
+			w->busy_packets += n;
+			w->busy_bursts++;
+			t0 = end;
+		} else {
+			t0 = now;
+		}
 		if (now >= w->next_tap_poll) {
 			exception_from_kernel(w);
 			w->next_tap_poll = now + w->tap_poll_tsc;
-			prev_n = 0; /* not a test burst's time */
+			t0 = rte_rdtsc();
 		}
 		if (dp_light.nstateful > 0 && now >= w->next_sweep) {
 			light_sweep(&w->light, now);
 			w->next_sweep = now + hz / 1000;
-			prev_n = 0;
+			t0 = rte_rdtsc();
 		}
 	}
 	rte_rcu_qsbr_thread_offline(dp_sess.rcu, w->idx);
