@@ -17,7 +17,7 @@ import sys
 RES = os.environ["BENCH_RES"]
 OUT = os.environ["BENCH_OUT"]
 RUNS = int(os.environ["BENCH_RUNS"])
-CASES = ("macswap", "open", "auth", "enc")
+CASES = ("macswap", "csum", "open", "auth", "enc")
 
 
 LINKS = {
@@ -110,7 +110,7 @@ def main():
                for r in range(1, RUNS + 1)] for m in ("open", "auth", "enc")}
 
     per_run = {}
-    names = {"macswap": "testpmd_macswap_mpps", "open": "reflect_open_mpps",
+    names = {"macswap": "testpmd_macswap_mpps", "csum": "testpmd_csum_mpps", "open": "reflect_open_mpps",
              "auth": "reflect_auth_mpps", "enc": "reflect_enc_mpps"}
     for c in CASES:
         per_run[names[c]] = [x["rx_pps"] / 1e6 for x in lg[c]]
@@ -132,10 +132,14 @@ def main():
     # reflector's: a comparison of cost per packet whoever set the pace
     per_run["testpmd_cycles_per_packet"] = [load_optional(f"macswap-{r}.cycles.json").get("cycles_per_packet")
                                             for r in range(1, RUNS + 1)]
+    per_run["testpmd_csum_cycles_per_packet"] = [
+        load_optional(f"csum-{r}.cycles.json").get("cycles_per_packet") for r in range(1, RUNS + 1)]
     per_run["cycles_ratio_open_vs_macswap"] = [
         ratio(a, b) for a, b in zip(per_run["testpmd_cycles_per_packet"], per_run["cycles_per_packet_open"])]
     per_run["ratio_open_vs_macswap"] = [ratio(a, b) for a, b in
                                         zip(per_run["reflect_open_mpps"], per_run["testpmd_macswap_mpps"])]
+    per_run["ratio_open_vs_csum"] = [ratio(a, b) for a, b in
+                                     zip(per_run["reflect_open_mpps"], per_run["testpmd_csum_mpps"])]
     per_run["ratio_auth_vs_crypto_bound"] = [ratio(a, b) for a, b in
                                              zip(per_run["reflect_auth_mpps"], per_run["crypto_auth_bound_mpps"])]
     ctl = {m: [load(f"control_{m}-{r}.json") for r in range(1, RUNS + 1)]
@@ -185,6 +189,13 @@ def main():
         # testpmd's cycles per packet over the open reflector's: the share of
         # the open path's cost that the I/O ceiling also pays
         "cycles_ratio_open_vs_macswap": med["cycles_ratio_open_vs_macswap"],
+        # testpmd recomputing the IPv4 and UDP checksums in software: the I/O
+        # plus reading the whole frame, which a checksum-checking reflector
+        # cannot avoid on a port without checksum offload (memif)
+        "testpmd_csum_mpps": med["testpmd_csum_mpps"],
+        "testpmd_csum_cycles_per_packet": med["testpmd_csum_cycles_per_packet"],
+        "ratio_open_vs_csum": ratio(med["reflect_open_mpps"], med["testpmd_csum_mpps"]),
+        "ratio_open_vs_csum_paired": med["ratio_open_vs_csum"],
         "cycles_per_packet_auth": med["cycles_per_packet_auth"],
         "cycles_per_packet_open": med["cycles_per_packet_open"],
         "cycles_per_packet_enc": med["cycles_per_packet_enc"],
@@ -224,6 +235,9 @@ def main():
     return 0
 
 
+CYCLES = {"macswap": "testpmd_cycles_per_packet", "csum": "testpmd_csum_cycles_per_packet"}
+
+
 def fmt(x, spec):
     return "-" if x is None else format(x, spec)
 
@@ -236,6 +250,7 @@ def print_table(r, med):
           f"(frame {s['frame_len']}), medians\n")
     print(f"{'case':<28}{'Mpps':>8}{'offered':>9}{'tx full':>9}{'busy':>7}{'cyc/pkt':>9}{'p50 ns':>9}{'p99 ns':>9}")
     rows = [("testpmd macswap (I/O)", "testpmd_macswap_mpps", "macswap", "macswap"),
+            ("testpmd csum (I/O+sums)", "testpmd_csum_mpps", "csum", "csum"),
             ("reflector open", "reflect_open_mpps", "open", "open"),
             ("reflector auth", "reflect_auth_mpps", "auth", "auth"),
             ("reflector enc", "reflect_enc_mpps", "enc", "enc")]
@@ -244,7 +259,7 @@ def print_table(r, med):
         print(f"{label:<28}{fmt(med[key], '.3f'):>8}{fmt(r['offered_tx_mpps'][case], '.3f'):>9}"
               f"{fmt(r['tx_short_ratio'][case], '.2f'):>9}"
               f"{fmt(r['reflector_busy'].get(mode), '.2f'):>7}"
-              f"{fmt(med.get('testpmd_cycles_per_packet' if mode == 'macswap' else f'cycles_per_packet_{mode}'), '.0f'):>9}"
+              f"{fmt(med.get(CYCLES.get(mode, f'cycles_per_packet_{mode}')), '.0f'):>9}"
               f"{fmt(res.get('p50'), '.0f'):>9}{fmt(res.get('p99'), '.0f'):>9}")
     for m in ("auth", "enc"):
         print(f"{'crypto bound ' + m:<28}{fmt(med[f'crypto_{m}_bound_mpps'], '.3f'):>8}{'':>9}{'':>9}{'':>7}"
@@ -252,6 +267,8 @@ def print_table(r, med):
     print(f"\nratio open / macswap        {fmt(r['ratio_open_vs_macswap'], '.3f')}"
           f"   (median of the per-run ratios {fmt(r['ratio_open_vs_macswap_paired'], '.3f')})")
     print(f"cycles per packet, testpmd / reflector open   {fmt(r['cycles_ratio_open_vs_macswap'], '.3f')}")
+    print(f"ratio open / testpmd csum   {fmt(r['ratio_open_vs_csum'], '.3f')}"
+          f"   (median of the per-run ratios {fmt(r['ratio_open_vs_csum_paired'], '.3f')})")
     print(f"ratio auth / crypto bound   {fmt(r['ratio_auth_vs_crypto_bound'], '.3f')}"
           f"   (median of the per-run ratios {fmt(r['ratio_auth_vs_crypto_bound_paired'], '.3f')})")
     print(f"ratio enc  / crypto bound   {fmt(r['ratio_enc_vs_crypto_bound'], '.3f')}")

@@ -4,6 +4,7 @@
 # after ./run build.
 #
 #   twamp-loadgen (CPU 0) ──memif──▶ dpdk-testpmd macswap        (I/O ceiling)
+#   twamp-loadgen (CPU 0) ──memif──▶ dpdk-testpmd csum           (I/O + software checksums)
 #   twamp-loadgen (CPU 0) ──memif──▶ twamp-reflector open/auth/enc (CPU 1)
 #   twamp-crypto-bound (CPU 1)                                    (crypto ceiling)
 #
@@ -272,25 +273,32 @@ finish_loadgen() { # CASE RUN
 	fi
 }
 
-case_macswap() { # RUN
-	local run=$1 sock="$TMP/tp-$1.sock" logf="$TMP/tp-$1.log" pid
-	start_loadgen_before_peer macswap "$run" open echo "$sock"
-	new_prefix "tp-$run"
+# case_testpmd FWD RUN: dpdk-testpmd as the peer, forward mode FWD:
+#   macswap  swaps the MAC addresses: the I/O ceiling
+#   csum     also recomputes the IPv4 and UDP checksums in software (memif
+#            has no offload), so it reads the whole frame as a reflector
+#            that checks the UDP checksum must; --eth-peer makes its MAC
+#            rewrite a swap, so the generator's echo check holds
+case_testpmd() {
+	local fwd=$1 run=$2 sock="$TMP/tp-$1-$2.sock" logf="$TMP/tp-$1-$2.log" pid
+	start_loadgen_before_peer "$fwd" "$run" open echo "$sock"
+	new_prefix "tp-$fwd-$run"
 	# testpmd's stdout goes to a file: line-buffer it so readiness shows
 	# shellcheck disable=SC2046
 	stdbuf -oL "$TESTPMD" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") $(peer_eal_extra) \
 		--vdev "$(peer_vdev "$sock")" -- \
-		--forward-mode=macswap --auto-start --nb-cores=1 --disable-link-check \
-		--total-num-mbufs=16384 --stats-period=3600 --record-core-cycles >"$logf" 2>&1 &
+		--forward-mode="$fwd" --eth-peer="0,$GEN_MAC" --auto-start --nb-cores=1 \
+		--disable-link-check --total-num-mbufs=16384 --stats-period=3600 \
+		--record-core-cycles >"$logf" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	wait_ready "$pid" "$logf" "forwarding - ports="
-	start_loadgen_after_peer macswap "$run" open echo "$sock"
-	stop_peer_then_loadgen macswap "$run" "$pid"   # testpmd's exit status is not a result
+	start_loadgen_after_peer "$fwd" "$run" open echo "$sock"
+	stop_peer_then_loadgen "$fwd" "$run" "$pid"   # testpmd's exit status is not a result
 	# its busy cycles per forwarded packet over the whole run, printed when
 	# it stops: "CPU cycles/packet=278.29 (total cycles=... / total macswap packets=...)"
 	sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/{"cycles_per_packet": \1}/p' "$logf" |
-		tail -1 >"$TMP/res/macswap-$run.cycles.json"
+		tail -1 >"$TMP/res/$fwd-$run.cycles.json"
 }
 
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
@@ -383,8 +391,10 @@ case_control() {
 
 log "bench: $RUNS run(s) of ${SECS} s (+${WARMUP} s warmup), UDP payload $SIZE, memif $LINK, CPUs $GEN_CPU (generator) / $PEER_CPU (peer)"
 for ((r = 1; r <= RUNS; r++)); do
-	log "run $r/$RUNS: testpmd macswap"
-	case_macswap "$r"
+	for f in macswap csum; do
+		log "run $r/$RUNS: testpmd $f"
+		case_testpmd "$f" "$r"
+	done
 	for m in open auth enc; do
 		log "run $r/$RUNS: twamp-reflector $m"
 		case_reflector "$m" "$r"
