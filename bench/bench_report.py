@@ -1,7 +1,10 @@
 """Gather the per-run results of bench/run_bench.sh into bench.json and a table.
 
 Inputs (directory BENCH_RES), for run r = 1..BENCH_RUNS:
-  macswap-r.json, open-r.json, auth-r.json, enc-r.json   twamp-loadgen results
+  macswap-r.json, csum-r.json, open-r.json, auth-r.json, enc-r.json
+                                                          twamp-loadgen results
+  macswap-r.cycles.json, csum-r.cycles.json               testpmd's cycles per packet
+                                                          (may be missing or empty)
   open-r.tel.0/.1, auth-r.tel.*, enc-r.tel.*              reflector telemetry, after the
                                                           warmup and near the end
   crypto_auth-r.json, crypto_enc-r.json                   twamp-crypto-bound results

@@ -1,0 +1,112 @@
+"""bench/bench_report.py on made-up per-run results: the medians, the ratios
+of medians and of back-to-back pairs, the cycle figures from telemetry and
+testpmd, and the exit status when a reply failed its check. The benchmark
+itself is not run here (it measures; tests do not)."""
+
+import json
+import os
+import statistics
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPORT = Path(__file__).resolve().parents[2] / "bench" / "bench_report.py"
+RUNS = 3
+TSC_MHZ = 2000.0
+# Mpps per run for each case: chosen so that medians and paired ratios differ
+MPPS = {"macswap": [5.0, 4.0, 6.0], "csum": [4.0, 3.0, 5.0], "open": [4.5, 2.0, 4.0],
+        "auth": [3.0, 2.5, 2.0], "enc": [2.0, 1.5, 1.0]}
+CRYPTO = {"auth": [5.0, 4.0, 6.0], "enc": [4.0, 3.0, 5.0]}
+TESTPMD_CYC = {"macswap": [200.0, 250.0, None], "csum": [400.0, None, 300.0]}
+# reflector worker: (busy cycles, busy packets) at the two captures, 1 s apart
+TEL = {"open": [(0, 0, 1_500_000_000, 3_000_000), (100, 1, 2_000_000_100, 2_000_001),
+                (0, 0, 1_800_000_000, 4_000_000)],
+       "auth": [(0, 0, 2_000_000_000, 2_000_000)] * RUNS,
+       "enc": [(0, 0, 2_000_000_000, 1_000_000)] * RUNS}
+
+
+def write(d: Path, name: str, obj):
+    (d / name).write_text(json.dumps(obj) if not isinstance(obj, str) else obj)
+
+
+def loadgen(mpps: float, bad: int = 0) -> dict:
+    return {"rx_pps": mpps * 1e6, "tx_pps": mpps * 1e6, "tx_short_ratio": 0.5, "frame_len": 154,
+            "verified_ok": 1000, "verified_bad": bad, "rx_other": 0,
+            "residence_ns_p50": 1000, "residence_ns_p99": 2000, "residence_ns_max": 3000}
+
+
+def fixtures(d: Path, bad_case: str | None = None):
+    for r in range(1, RUNS + 1):
+        i = r - 1
+        for case, xs in MPPS.items():
+            write(d, f"{case}-{r}.json", loadgen(xs[i], bad=1 if case == bad_case else 0))
+        for case, xs in TESTPMD_CYC.items():   # None: testpmd printed nothing
+            write(d, f"{case}-{r}.cycles.json",
+                  "" if xs[i] is None else json.dumps({"cycles_per_packet": xs[i]}))
+        for m, xs in CRYPTO.items():
+            write(d, f"crypto_{m}-{r}.json", {"mpps": xs[i], "cycles_per_packet": TSC_MHZ / xs[i],
+                                               "tsc_mhz": TSC_MHZ, "ipsec_mb_arch": "SSE"})
+        for m, runs in TEL.items():
+            c0, p0, c1, p1 = runs[i]
+            for k, (t, c, p) in enumerate(((0, c0, p0), (1000, c1, p1))):
+                w = {"/twamp/workers": {"0": {"busy_cycles": c, "busy_packets": p}},
+                     "/twamp/stats": {"auth_failures": 0}}
+                write(d, f"{m}-{r}.tel.{k}", json.dumps({"t_ms": t}) + "\n" + json.dumps(w) + "\n")
+        for m, v in (("setups", 30.0), ("sessions", 8000.0), ("api", 24000.0), ("pbkdf2", 60.0)):
+            write(d, f"control_{m}-{r}.json", {"per_s": v + r})
+
+
+def run_report(tmp_path, bad_case=None):
+    res = tmp_path / "res"
+    res.mkdir()
+    fixtures(res, bad_case)
+    out = tmp_path / "bench.json"
+    env = {**os.environ, "BENCH_RES": str(res), "BENCH_OUT": str(out), "BENCH_RUNS": str(RUNS),
+           "BENCH_SECONDS": "5", "BENCH_WARMUP": "1", "BENCH_SIZE": "112", "BENCH_LINK": "zero-copy",
+           "BENCH_NPROC": "2", "BENCH_MODEL": "test", "BENCH_DATE": "2026-01-01T00:00:00Z"}
+    p = subprocess.run([sys.executable, str(REPORT)], env=env, capture_output=True, text=True,
+                       timeout=60)
+    return p, (json.loads(out.read_text()) if out.exists() else None)
+
+
+def med(xs):
+    return statistics.median([x for x in xs if x is not None])
+
+
+def test_medians_and_ratios(tmp_path):
+    p, r = run_report(tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert r["testpmd_macswap_mpps"] == pytest.approx(5.0)
+    assert r["reflect_open_mpps"] == pytest.approx(4.0)
+    assert r["testpmd_csum_mpps"] == pytest.approx(4.0)
+    # ratio of the medians, and the median of the back-to-back ratios
+    assert r["ratio_open_vs_macswap"] == pytest.approx(4.0 / 5.0)
+    assert r["ratio_open_vs_macswap_paired"] == pytest.approx(med([4.5 / 5.0, 2.0 / 4.0, 4.0 / 6.0]))
+    assert r["ratio_auth_vs_crypto_bound"] == pytest.approx(2.5 / 5.0)
+    assert r["ratio_auth_vs_crypto_bound_paired"] == pytest.approx(med([3 / 5, 2.5 / 4, 2 / 6]))
+    assert r["ratio_open_vs_csum"] == pytest.approx(4.0 / 4.0)
+    assert r["setup"]["link"].startswith("memif, one core per side; the peer is the zero-copy client")
+
+
+def test_cycle_figures(tmp_path):
+    p, r = run_report(tmp_path)
+    assert p.returncode == 0, p.stderr
+    # open: (cycles, packets) deltas per run: 500, 1000, 450 cycles per packet
+    assert r["cycles_per_packet_open"] == pytest.approx(500.0)
+    assert r["runs"]["cycles_per_packet_open"] == pytest.approx([500.0, 1000.0, 450.0])
+    # busy: busy cycles over 1 s at the crypto tool's TSC rate
+    assert r["runs"]["reflector_busy_open"] == pytest.approx([0.75, 1.0, 0.9])
+    # testpmd's printed figure; a run where it printed nothing is left out
+    assert r["testpmd_cycles_per_packet"] == pytest.approx(225.0)
+    assert r["testpmd_csum_cycles_per_packet"] == pytest.approx(350.0)
+    assert r["runs"]["cycles_ratio_open_vs_macswap"][2] is None
+    assert r["cycles_ratio_open_vs_macswap"] == pytest.approx(med([200 / 500, 250 / 1000]))
+
+
+def test_a_failed_check_fails_the_report(tmp_path):
+    p, r = run_report(tmp_path, bad_case="csum")
+    assert p.returncode == 1
+    assert "verification failed for: csum" in p.stderr
+    assert r["verification"]["csum"]["bad"] == RUNS
