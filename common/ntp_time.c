@@ -9,6 +9,7 @@
  */
 #include <stdbool.h>
 
+#include "byteorder.h"
 #include "ntp_time.h"
 
 #define NS_PER_S 1000000000ULL
@@ -95,17 +96,10 @@ uint64_t ntp_now(void)
 
 void ntp_put(uint8_t *p, uint64_t ntp)
 {
-	for (int i = 7; i >= 0; i--) {
-		p[i] = (uint8_t)ntp;
-		ntp >>= 8;
-	}
+	be64_put(p, ntp);
 }
 
 uint64_t ntp_get(const uint8_t *p)
 {
-	uint64_t v = 0;
-
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | p[i];
-	return v;
+	return be64_get(p);
 }

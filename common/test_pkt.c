@@ -2,6 +2,7 @@
  * test_pkt.h; protocol.md §5.2-§5.5). Crypto is in test_crypto.c. */
 #include <string.h>
 
+#include "byteorder.h"
 #include "test_pkt.h"
 #include "ntp_time.h"
 
@@ -100,82 +101,74 @@ const struct tw_layout *tw_reflector_layout(enum tw_sec sec)
 	}
 }
 
-/* ---- big-endian helpers ----------------------------------------------- */
-static inline void put32(uint8_t *p, uint32_t v)
-{
-	p[0] = (uint8_t)(v >> 24);
-	p[1] = (uint8_t)(v >> 16);
-	p[2] = (uint8_t)(v >> 8);
-	p[3] = (uint8_t)v;
-}
-
-static inline uint32_t get32(const uint8_t *p)
-{
-	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-static inline void put16(uint8_t *p, uint16_t v)
-{
-	p[0] = (uint8_t)(v >> 8);
-	p[1] = (uint8_t)v;
-}
-
-static inline uint16_t get16(const uint8_t *p)
-{
-	return (uint16_t)(p[0] << 8 | p[1]);
-}
-
 /* ---- field access ------------------------------------------------------ */
 void tw_sender_read(const uint8_t *p, const struct tw_layout *l, struct tw_sender_fields *f)
 {
-	f->seq = get32(p + SEQ_OFF);
+	f->seq = be32_get(p + SEQ_OFF);
 	f->ts = ntp_get(p + l->ts_off);
-	f->errest = get16(p + l->errest_off);
+	f->errest = be16_get(p + l->errest_off);
 }
 
 void tw_sender_write(uint8_t *p, const struct tw_layout *l, const struct tw_sender_fields *f)
 {
 	memset(p, 0, l->base_len); /* MBZ and the HMAC field */
-	put32(p + SEQ_OFF, f->seq);
+	be32_put(p + SEQ_OFF, f->seq);
 	ntp_put(p + l->ts_off, f->ts);
-	put16(p + l->errest_off, f->errest);
+	be16_put(p + l->errest_off, f->errest);
 }
 
 void tw_reflector_read(const uint8_t *p, const struct tw_layout *l, struct tw_reflector_fields *f)
 {
-	f->seq = get32(p + SEQ_OFF);
+	f->seq = be32_get(p + SEQ_OFF);
 	f->ts = ntp_get(p + l->ts_off);
-	f->errest = get16(p + l->errest_off);
+	f->errest = be16_get(p + l->errest_off);
 	f->rx_ts = ntp_get(p + l->rx_ts_off);
-	f->snd.seq = get32(p + l->snd_seq_off);
+	f->snd.seq = be32_get(p + l->snd_seq_off);
 	f->snd.ts = ntp_get(p + l->snd_ts_off);
-	f->snd.errest = get16(p + l->snd_errest_off);
+	f->snd.errest = be16_get(p + l->snd_errest_off);
 	f->sender_ttl = p[l->ttl_off];
 }
 
+static inline void zero16(uint8_t *p)
+{
+	static const uint8_t z[16];
+
+	memcpy(p, z, sizeof(z));
+}
+
 /* MBZ and the HMAC field of a reflector header: the two sizes there are
- * (open, and authenticated / encrypted) as constants, so that the compiler
- * writes the zeros inline instead of calling memset per packet. */
+ * (open, and authenticated / encrypted) as constants. The 112 octets are
+ * written as seven 16-octet stores in a row: as a memset, the compiler
+ * emits `rep stos`, whose start-up costs more than the stores. */
 static void reflector_zero(uint8_t *p, uint16_t len)
 {
-	if (len == TW_MAX_REFLECTOR_BASE)
-		memset(p, 0, TW_MAX_REFLECTOR_BASE);
-	else if (len == 41)
+	_Static_assert(TW_MAX_REFLECTOR_BASE == 7 * 16, "seven 16-octet stores");
+
+	if (len == TW_MAX_REFLECTOR_BASE) {
+		zero16(p);
+		zero16(p + 16);
+		zero16(p + 32);
+		zero16(p + 48);
+		zero16(p + 64);
+		zero16(p + 80);
+		zero16(p + 96);
+	} else if (len == 41) {
 		memset(p, 0, 41);
-	else
+	} else {
 		memset(p, 0, len);
+	}
 }
 
 void tw_reflector_write(uint8_t *p, const struct tw_layout *l, const struct tw_reflector_fields *f)
 {
 	reflector_zero(p, l->base_len);
-	put32(p + SEQ_OFF, f->seq);
+	be32_put(p + SEQ_OFF, f->seq);
 	ntp_put(p + l->ts_off, f->ts);
-	put16(p + l->errest_off, f->errest);
+	be16_put(p + l->errest_off, f->errest);
 	ntp_put(p + l->rx_ts_off, f->rx_ts);
-	put32(p + l->snd_seq_off, f->snd.seq);
+	be32_put(p + l->snd_seq_off, f->snd.seq);
 	ntp_put(p + l->snd_ts_off, f->snd.ts);
-	put16(p + l->snd_errest_off, f->snd.errest);
+	be16_put(p + l->snd_errest_off, f->snd.errest);
 	p[l->ttl_off] = f->sender_ttl;
 }
 
