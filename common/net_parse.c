@@ -11,10 +11,8 @@
  * the last.
  */
 #include <string.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
+#include "inet_csum.h"
 #include "net_parse.h"
 
 #define ETH_ADDR_LEN 6
@@ -53,98 +51,6 @@ static inline void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
 
 /* ---- checksums (RFC 1071) ---------------------------------------------- */
 
-/* One's complement add of 64-bit words: the carry out goes back in. */
-static inline uint64_t add_carry(uint64_t a, uint64_t b)
-{
-	uint64_t r;
-
-	return __builtin_add_overflow(a, b, &r) ? r + 1 : r;
-}
-
-/* The one's complement sum in native word order (RFC 1071 §2(B): the sum is
- * byte-order independent, so words are added as loaded and the result is
- * swapped once at the end, if at all): 64-bit words with end-around carry,
- * the bulk in SSE2 lanes, then the tail. Returns an unfolded accumulator
- * (at most 34 bits) to chain more data onto at an even offset. */
-static inline __attribute__((always_inline)) uint64_t raw_sum(const uint8_t *p, size_t len,
-							    uint64_t acc)
-{
-	uint64_t acc2 = 0, a, b, c, d;
-	uint32_t w32;
-	uint16_t w16;
-
-#ifdef __SSE2__
-	/* 16-bit words into eight 32-bit lanes, 32 octets a step: a lane gains
-	 * at most 2 * 0xffff a step, so it cannot overflow below 2 MiB */
-	if (len >= 64) {
-		__m128i zero = _mm_setzero_si128(), s0 = zero, s1 = zero;
-		uint32_t lanes[8];
-
-		for (; len >= 32; p += 32, len -= 32) {
-			__m128i a0 = _mm_loadu_si128((const __m128i *)(const void *)p);
-			__m128i a1 = _mm_loadu_si128((const __m128i *)(const void *)(p + 16));
-
-			s0 = _mm_add_epi32(s0, _mm_unpacklo_epi16(a0, zero));
-			s1 = _mm_add_epi32(s1, _mm_unpackhi_epi16(a0, zero));
-			s0 = _mm_add_epi32(s0, _mm_unpacklo_epi16(a1, zero));
-			s1 = _mm_add_epi32(s1, _mm_unpackhi_epi16(a1, zero));
-		}
-		_mm_storeu_si128((__m128i *)(void *)lanes, s0);
-		_mm_storeu_si128((__m128i *)(void *)(lanes + 4), s1);
-		for (int i = 0; i < 8; i++)
-			acc2 += lanes[i];
-	}
-#endif
-	/* two carry chains side by side, so the adds do not wait on each other */
-	for (; len >= 32; p += 32, len -= 32) {
-		memcpy(&a, p, 8);
-		memcpy(&b, p + 8, 8);
-		memcpy(&c, p + 16, 8);
-		memcpy(&d, p + 24, 8);
-		acc = add_carry(acc, a);
-		acc2 = add_carry(acc2, b);
-		acc = add_carry(acc, c);
-		acc2 = add_carry(acc2, d);
-	}
-	for (; len >= 8; p += 8, len -= 8) {
-		memcpy(&a, p, 8);
-		acc = add_carry(acc, a);
-	}
-	acc = add_carry(acc, acc2);
-	/* 64 -> 33 bits, so the 32-bit tail words below cannot overflow it */
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	if (len >= 4) {
-		memcpy(&w32, p, 4);
-		acc += w32;
-		p += 4;
-		len -= 4;
-	}
-	if (len >= 2) {
-		memcpy(&w16, p, 2);
-		acc += w16;
-		p += 2;
-		len -= 2;
-	}
-	if (len) {
-		uint8_t last[2] = { p[0], 0 }; /* high octet of a final word */
-
-		memcpy(&w16, last, 2);
-		acc += w16;
-	}
-	return acc;
-}
-
-/* Fold a native accumulator to 16 bits (still in native word order). */
-static inline uint16_t fold_native(uint64_t acc)
-{
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffffffu) + (acc >> 32);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	acc = (acc & 0xffffu) + (acc >> 16);
-	return (uint16_t)acc;
-}
-
 /* a host-order 16-bit value as it would load natively from the wire */
 static inline uint16_t native16(uint16_t v)
 {
@@ -157,7 +63,7 @@ static inline uint16_t native16(uint16_t v)
 
 uint32_t np_csum_partial(const void *data, size_t len, uint32_t sum)
 {
-	uint16_t w16 = native16(fold_native(raw_sum(data, len, 0)));
+	uint16_t w16 = native16(csum_fold_native(csum_raw(data, len, 0)));
 	uint64_t t = (uint64_t)sum + w16;
 
 	return (uint32_t)((t & 0xffffffffu) + (t >> 32)); /* 2^32 = 1 mod 0xffff */
@@ -181,8 +87,8 @@ static inline uint64_t pseudo_native(const uint8_t *frame, const struct np_info 
 	uint64_t acc = (uint64_t)native16(PROTO_UDP) + native16(ulen);
 
 	if (info->ipver == 4)
-		return raw_sum(ip + 12, 8, acc);
-	return raw_sum(ip + 8, 32, acc);
+		return csum_raw(ip + 12, 8, acc);
+	return csum_raw(ip + 8, 32, acc);
 }
 
 /* UDP header and payload plus the pseudo-header, in one pass */
@@ -191,7 +97,7 @@ static inline uint16_t udp_sum_native(const uint8_t *frame, const struct np_info
 	const uint8_t *udp = frame + info->l4_off;
 	uint16_t ulen = get16(udp + 4);
 
-	return fold_native(raw_sum(udp, ulen, pseudo_native(frame, info, ulen)));
+	return csum_fold_native(csum_raw(udp, ulen, pseudo_native(frame, info, ulen)));
 }
 
 bool np_udp_csum_ok(const uint8_t *frame, const struct np_info *info)
@@ -249,7 +155,7 @@ static enum np_result parse_ipv4(const uint8_t *frame, size_t len, size_t l3,
 	tl = get16(ip + 2);
 	if (hl < IPV4_MIN_HDR || tl < hl || tl > len - l3)
 		return NP_MALFORMED;
-	if (fold_native(raw_sum(ip, hl, 0)) != 0xffff)
+	if (csum_fold_native(csum_raw(ip, hl, 0)) != 0xffff)
 		return NP_MALFORMED;
 
 	info->tos = ip[1];
@@ -374,7 +280,7 @@ static void reply_ipv4(uint8_t *ip, uint8_t tos, uint16_t total_len)
 	acc = (uint16_t)~hc + word_delta(o0, native16((uint16_t)(ip[0] << 8 | tos))) +
 	      word_delta(o1, native16(total_len)) +
 	      word_delta(o4, native16((uint16_t)(255 << 8 | ip[9])));
-	hc = (uint16_t)~fold_native(acc);
+	hc = (uint16_t)~csum_fold_native(acc);
 	ip[1] = tos;
 	put16(ip + 2, total_len);
 	ip[8] = 255;
@@ -426,19 +332,19 @@ bool np_udp_csum_verify_carry(const uint8_t *frame, const struct np_info *info, 
 	uint64_t acc;
 
 	/* ports and length (6 octets), then the payload after [0, pre) */
-	acc = raw_sum(udp, 6, pseudo_native(frame, info, ulen));
-	acc = raw_sum(pl + pre, (size_t)info->payload_len - pre, acc);
+	acc = csum_raw(udp, 6, pseudo_native(frame, info, ulen));
+	acc = csum_raw(pl + pre, (size_t)info->payload_len - pre, acc);
 	*carry = acc;
 	if (info->udp_csum == 0)
 		return info->ipver == 4;
 	memcpy(&field, udp + 6, 2);
-	return fold_native(raw_sum(pl, pre, acc) + field) == 0xffff;
+	return csum_fold_native(csum_add(csum_raw(pl, pre, acc), field)) == 0xffff;
 }
 
 void np_udp_csum_from_carry(uint8_t *frame, const struct np_info *info, uint16_t pre,
 			    uint64_t carry)
 {
-	uint16_t c = (uint16_t)~fold_native(raw_sum(frame + info->payload_off, pre, carry));
+	uint16_t c = (uint16_t)~csum_fold_native(csum_raw(frame + info->payload_off, pre, carry));
 
 	if (c == 0)
 		c = 0xffff;
@@ -467,7 +373,7 @@ void np_udp_csum_apply(uint8_t *frame, const struct np_info *info, uint64_t delt
 	memcpy(&hc, field, 2);
 	if (hc == 0 && info->ipver == 4)
 		return; /* no checksum in use */
-	c = (uint16_t)~fold_native((uint16_t)~hc + delta);
+	c = (uint16_t)~csum_fold_native((uint16_t)~hc + delta);
 	if (c == 0)
 		c = 0xffff;
 	memcpy(field, &c, 2);
@@ -494,7 +400,7 @@ void np_udp_csum_update(uint8_t *frame, const struct np_info *info,
 		acc += (uint16_t)~m;
 		acc += m2;
 	}
-	c = (uint16_t)~fold_native(acc);
+	c = (uint16_t)~csum_fold_native(acc);
 	if (c == 0)
 		c = 0xffff;
 	memcpy(field, &c, 2);
