@@ -9,6 +9,8 @@ Inputs (directory BENCH_RES), for run r = 1..BENCH_RUNS:
                                                           warmup and near the end
   crypto_auth-r.json, crypto_enc-r.json                   twamp-crypto-bound results
   control_{setups,sessions,api,pbkdf2}-r.json             twamp-control-rate results
+  replay_macswap-r.cycles.json, replay_{open,auth,enc}-r.tel.0/.1
+                                                          the replay cases (optional)
 Output: BENCH_OUT (JSON) and a table on stdout. Exit status 1 if any reply
 failed verification or a case received nothing.
 """
@@ -154,6 +156,8 @@ def main():
         ratio(a, b / 2) for a, b in zip(per_run["control_setups_per_s"], per_run["control_pbkdf2_per_s"])]
     per_run["ratio_sessions_vs_api"] = [
         ratio(a, b) for a, b in zip(per_run["control_sessions_per_s"], per_run["control_api_per_s"])]
+    replay = replay_runs(crypto)
+    per_run.update(replay)
     med = {k: median(v) for k, v in per_run.items()}
 
     verification = {c: {"ok": sum(x["verified_ok"] for x in lg[c]),
@@ -220,6 +224,15 @@ def main():
         "offered_tx_mpps": {c: med[f"offered_{c}_mpps"] for c in CASES},
         "tx_short_ratio": {c: med[f"tx_short_ratio_{c}"] for c in CASES},
         "reflector_busy": {m: med[f"reflector_busy_{m}"] for m in ("open", "auth", "enc")},
+        # one process on a pcap replay, no link: cost per packet without
+        # the host's cross-core traffic (crypto bound cycles over the
+        # reflector's: the share of an authenticated reflection that is crypto)
+        "replay": {"testpmd_macswap_cycles_per_packet": med.get("replay_testpmd_cycles_per_packet"),
+                   **{f"cycles_per_packet_{m}": med.get(f"replay_cycles_per_packet_{m}")
+                      for m in ("open", "auth", "enc")},
+                   "cycles_ratio_open_vs_macswap": med.get("replay_cycles_ratio_open_vs_macswap"),
+                   "cycles_ratio_auth_vs_crypto_bound": med.get("replay_cycles_ratio_auth_vs_crypto_bound"),
+                   "cycles_ratio_enc_vs_crypto_bound": med.get("replay_cycles_ratio_enc_vs_crypto_bound")},
         "verification": verification,
         "reflector_counters_last_run": counters,
         "runs": per_run,
@@ -232,10 +245,48 @@ def main():
 
     failed = [c for c, v in verification.items() if v["bad"] or not v["ok"]]
     failed += [f"{m} (reflector auth failures)" for m, c in counters.items() if c.get("auth_failures")]
+    failed += replay_failures()
     if failed:
         print("run_bench: verification failed for: " + ", ".join(failed), file=sys.stderr)
         return 1
     return 0
+
+
+def replay_runs(crypto):
+    """Per-run figures of the replay cases; empty lists if they did not run."""
+    out = {"replay_testpmd_cycles_per_packet": [], "replay_cycles_ratio_open_vs_macswap": [],
+           "replay_cycles_ratio_auth_vs_crypto_bound": [], "replay_cycles_ratio_enc_vs_crypto_bound": []}
+    for m in ("open", "auth", "enc"):
+        out[f"replay_cycles_per_packet_{m}"] = []
+    for r in range(1, RUNS + 1):
+        if not os.path.exists(os.path.join(RES, f"replay_auth-{r}.tel.1")):
+            continue
+        tp = load_optional(f"replay_macswap-{r}.cycles.json").get("cycles_per_packet")
+        cyc = {m: worker_cycles(telemetry(f"replay_{m}-{r}.tel.0"), telemetry(f"replay_{m}-{r}.tel.1"))
+               for m in ("open", "auth", "enc")}
+        out["replay_testpmd_cycles_per_packet"].append(tp)
+        for m in ("open", "auth", "enc"):
+            out[f"replay_cycles_per_packet_{m}"].append(cyc[m])
+        out["replay_cycles_ratio_open_vs_macswap"].append(ratio(tp, cyc["open"]))
+        for m in ("auth", "enc"):
+            out[f"replay_cycles_ratio_{m}_vs_crypto_bound"].append(
+                ratio(crypto[m][r - 1]["cycles_per_packet"], cyc[m]))
+    return out
+
+
+def replay_failures():
+    """Replay cases whose reflector reflected nothing or dropped a request."""
+    failed = []
+    for r in range(1, RUNS + 1):
+        for m in ("open", "auth", "enc"):
+            name = f"replay_{m}-{r}.tel.1"
+            if not os.path.exists(os.path.join(RES, name)):
+                continue
+            st = telemetry(name).get("/twamp/stats", {})
+            if not st.get("reflected") or st.get("auth_failures") or st.get("malformed") \
+                    or st.get("bad_checksum") or st.get("not_for_us"):
+                failed.append(f"replay {m} run {r} (reflected {st.get('reflected')}, counters {st})")
+    return failed
 
 
 CYCLES = {"macswap": "testpmd_cycles_per_packet", "csum": "testpmd_csum_cycles_per_packet"}
@@ -278,6 +329,15 @@ def print_table(r, med):
     print(f"ratio auth / (open I/O + crypto in series, "
           f"{fmt(r['io_and_crypto_auth_bound_mpps'], '.3f')} Mpps)   "
           f"{fmt(r['ratio_auth_vs_io_and_crypto_bound'], '.3f')}")
+    rp = r["replay"]
+    if rp["cycles_per_packet_auth"] is not None:
+        print(f"\nreplay (one process, no link), cycles per packet: testpmd macswap "
+              f"{fmt(rp['testpmd_macswap_cycles_per_packet'], '.0f')}, reflector open "
+              f"{fmt(rp['cycles_per_packet_open'], '.0f')} / auth {fmt(rp['cycles_per_packet_auth'], '.0f')}"
+              f" / enc {fmt(rp['cycles_per_packet_enc'], '.0f')}")
+        print(f"  testpmd / open {fmt(rp['cycles_ratio_open_vs_macswap'], '.3f')}   crypto bound / auth "
+              f"{fmt(rp['cycles_ratio_auth_vs_crypto_bound'], '.3f')}   crypto bound / enc "
+              f"{fmt(rp['cycles_ratio_enc_vs_crypto_bound'], '.3f')}")
     c = r["control"]
     print(f"\nTWAMP-Control, authenticated, PBKDF2 Count 2^15, client and server on one CPU:")
     print(f"  set-ups/s  {fmt(r['control_setups_per_s'], '.1f'):>8}   PBKDF2 alone {fmt(c['pbkdf2_per_s'], '.1f')}/s "

@@ -7,6 +7,7 @@
 #   twamp-loadgen (CPU 0) ──memif──▶ dpdk-testpmd csum           (I/O + software checksums)
 #   twamp-loadgen (CPU 0) ──memif──▶ twamp-reflector open/auth/enc (CPU 1)
 #   twamp-crypto-bound (CPU 1)                                    (crypto ceiling)
+#   pcap replay ──▶ dpdk-testpmd macswap / twamp-reflector (CPU 1)  (cost per packet)
 #
 # Each process runs its worker on its own CPU and its main lcore on the other
 # one (the main lcores sleep). All ports are memif (--no-huge, --no-pci).
@@ -21,6 +22,12 @@
 # medians go to $TOP/build/bench.json (per-run figures alongside) and a table
 # to stdout. UDP payload: BENCH_SIZE (default 112, the authenticated minimum)
 # for every case, so all cases move the same frames.
+#
+# The replay cases take the link away: DPDK's pcap driver hands one process
+# the same 256 requests over and over from memory (bench/replay_pcap.py), so
+# the cycles per packet of testpmd and of the reflector show their own work
+# without the host's cross-core traffic, which moves the memif figures by
+# tens of percent from run to run.
 #
 # Needs root (the reflector refuses a key-holding config not owned by root)
 # and at least two CPUs.
@@ -153,7 +160,7 @@ wait_ready() {
 KEY_B64=$(base64 -w0 "$TMP/key.bin")
 rm -f "$TMP/key.bin"
 
-write_config() { # MODE(unauthenticated|authenticated|encrypted) FILE
+write_config() { # MODE(unauthenticated|authenticated|encrypted) FILE [PORT]
 	install -m 600 -o root -g root /dev/null "$2"
 	cat >>"$2" <<EOF
 {
@@ -164,7 +171,7 @@ write_config() { # MODE(unauthenticated|authenticated|encrypted) FILE
     "dataplane": {
       "session-socket": "$TMP/session.sock",
       "worker-lcore": [1],
-      "port": [ { "name": "net_memif0", "rx-queues": 1, "address": [ "$PEER_IP/24" ] } ]
+      "port": [ { "name": "${3:-net_memif0}", "rx-queues": 1, "address": [ "$PEER_IP/24" ] } ]
     }
   }
 }
@@ -173,6 +180,17 @@ EOF
 write_config unauthenticated "$TMP/open.json"
 write_config authenticated "$TMP/auth.json"
 write_config encrypted "$TMP/enc.json"
+write_config unauthenticated "$TMP/replay-open.json" net_pcap0
+write_config authenticated "$TMP/replay-auth.json" net_pcap0
+write_config encrypted "$TMP/replay-enc.json" net_pcap0
+
+# The replayed requests. DPDK's pcap driver gives its first port the address
+# 02:70:63:61:70:00 ("\x02pcap", then the port's index).
+REPLAY_MAC=02:70:63:61:70:00
+for m in open auth enc; do
+	"$PY" "$TOP/bench/replay_pcap.py" "$m" "$TMP/key.hex" "$SIZE" "$REPLAY_MAC" "$TMP/replay-$m.pcap" ||
+		die "bench/replay_pcap.py $m failed"
+done
 
 # TWAMP-Control: the server with its default PBKDF2 Count (2^15) and limits,
 # on loopback, installing sessions in a reflector whose data port (memif,
@@ -387,6 +405,48 @@ case_control() {
 	cat "$TMP/res/control_api-$run.json" "$TMP/res/control_pbkdf2-$run.json" >&2
 }
 
+# ---- replay: one process, no link -------------------------------------------
+
+replay_vdev() { echo "net_pcap0,rx_pcap=$TMP/replay-$1.pcap,infinite_rx=1"; }
+
+# case_replay_testpmd RUN: testpmd macswap on the authenticated requests
+case_replay_testpmd() {
+	local run=$1 logf="$TMP/rp-tp-$1.log" pid
+	new_prefix "rp-tp-$run"
+	# shellcheck disable=SC2046
+	stdbuf -oL "$TESTPMD" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") \
+		--vdev "$(replay_vdev auth)" -- \
+		--forward-mode=macswap --auto-start --nb-cores=1 --disable-link-check \
+		--total-num-mbufs=16384 --stats-period=3600 --record-core-cycles >"$logf" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	wait_ready "$pid" "$logf" "forwarding - ports="
+	sleep "$((WARMUP + SECS))"
+	stop_pid "$pid"
+	forget_pid "$pid"
+	sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/{"cycles_per_packet": \1}/p' "$logf" |
+		tail -1 >"$TMP/res/replay_macswap-$run.cycles.json"
+}
+
+# case_replay MODE(open|auth|enc) RUN: the reflector on the same replay
+case_replay() {
+	local mode=$1 run=$2 logf="$TMP/rp-$1-$2.log" pid tel="$TMP/res/replay_$1-$2.tel"
+	new_prefix "rp-$mode-$run"
+	# shellcheck disable=SC2046
+	"$REFLECTOR" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") \
+		--vdev "$(replay_vdev "$mode")" -- -c "$TMP/replay-$mode.json" >"$logf" 2>&1 &
+	pid=$!
+	PIDS+=("$pid")
+	wait_ready "$pid" "$logf" "running:"
+	sleep "$WARMUP"
+	telemetry "$PREFIX" "$tel.0"
+	sleep "$SECS"
+	telemetry "$PREFIX" "$tel.1"
+	stop_pid "$pid"
+	forget_pid "$pid"
+	grep -E 'stopping:|error|refus' "$logf" >&2 || true
+}
+
 # ---- the runs ----------------------------------------------------------------
 
 log "bench: $RUNS run(s) of ${SECS} s (+${WARMUP} s warmup), UDP payload $SIZE, memif $LINK, CPUs $GEN_CPU (generator) / $PEER_CPU (peer)"
@@ -404,6 +464,9 @@ for ((r = 1; r <= RUNS; r++)); do
 	case_crypto enc "$r"
 	log "run $r/$RUNS: TWAMP-Control (authenticated, Count 2^15)"
 	case_control "$r"
+	log "run $r/$RUNS: replay (testpmd macswap, twamp-reflector open/auth/enc)"
+	case_replay_testpmd "$r"
+	for m in open auth enc; do case_replay "$m" "$r"; done
 done
 
 # ---- results -----------------------------------------------------------------

@@ -27,6 +27,13 @@ TEL = {"open": [(0, 0, 1_500_000_000, 3_000_000), (100, 1, 2_000_000_100, 2_000_
        "enc": [(0, 0, 2_000_000_000, 1_000_000)] * RUNS}
 
 
+# replay cases: testpmd's cycles per packet and the reflector's (cycles,
+# packets) deltas per run; reflected 0 in REPLAY_DEAD makes a failed run
+REPLAY_TP = [150.0, 140.0, 160.0]
+REPLAY = {"open": [(300, 1), (320, 1), (280, 1)], "auth": [(600, 1), (660, 1), (640, 1)],
+          "enc": [(900, 1), (880, 1), (920, 1)]}
+
+
 def write(d: Path, name: str, obj):
     (d / name).write_text(json.dumps(obj) if not isinstance(obj, str) else obj)
 
@@ -35,6 +42,20 @@ def loadgen(mpps: float, bad: int = 0) -> dict:
     return {"rx_pps": mpps * 1e6, "tx_pps": mpps * 1e6, "tx_short_ratio": 0.5, "frame_len": 154,
             "verified_ok": 1000, "verified_bad": bad, "rx_other": 0,
             "residence_ns_p50": 1000, "residence_ns_p99": 2000, "residence_ns_max": 3000}
+
+
+def replay_fixtures(d: Path, dead: str | None = None):
+    for r in range(1, RUNS + 1):
+        i = r - 1
+        write(d, f"replay_macswap-{r}.cycles.json", {"cycles_per_packet": REPLAY_TP[i]})
+        for m, runs in REPLAY.items():
+            cyc, pkts = runs[i]
+            for k in (0, 1):
+                st = {"reflected": 0 if (m == dead and k == 1) else 1000 * (k + 1), "auth_failures": 0}
+                w = {"/twamp/workers": {"0": {"busy_cycles": cyc * 10_000 * (k + 1),
+                                               "busy_packets": pkts * 10_000 * (k + 1)}},
+                     "/twamp/stats": st}
+                write(d, f"replay_{m}-{r}.tel.{k}", json.dumps({"t_ms": k * 1000}) + "\n" + json.dumps(w) + "\n")
 
 
 def fixtures(d: Path, bad_case: str | None = None):
@@ -58,10 +79,12 @@ def fixtures(d: Path, bad_case: str | None = None):
             write(d, f"control_{m}-{r}.json", {"per_s": v + r})
 
 
-def run_report(tmp_path, bad_case=None):
+def run_report(tmp_path, bad_case=None, replay=False, replay_dead=None):
     res = tmp_path / "res"
     res.mkdir()
     fixtures(res, bad_case)
+    if replay:
+        replay_fixtures(res, replay_dead)
     out = tmp_path / "bench.json"
     env = {**os.environ, "BENCH_RES": str(res), "BENCH_OUT": str(out), "BENCH_RUNS": str(RUNS),
            "BENCH_SECONDS": "5", "BENCH_WARMUP": "1", "BENCH_SIZE": "112", "BENCH_LINK": "zero-copy",
@@ -110,3 +133,24 @@ def test_a_failed_check_fails_the_report(tmp_path):
     assert p.returncode == 1
     assert "verification failed for: csum" in p.stderr
     assert r["verification"]["csum"]["bad"] == RUNS
+
+
+def test_replay_figures(tmp_path):
+    p, r = run_report(tmp_path, replay=True)
+    assert p.returncode == 0, p.stderr
+    rp = r["replay"]
+    assert rp["testpmd_macswap_cycles_per_packet"] == pytest.approx(150.0)
+    assert rp["cycles_per_packet_auth"] == pytest.approx(640.0)
+    assert rp["cycles_ratio_open_vs_macswap"] == pytest.approx(med([150 / 300, 140 / 320, 160 / 280]))
+    # crypto bound cycles (TSC_MHZ / Mpps) over the reflector's, run by run
+    assert rp["cycles_ratio_auth_vs_crypto_bound"] == pytest.approx(med([400 / 600, 500 / 660, 2000 / 6 / 640]))
+    assert "replay (one process, no link)" in p.stdout
+
+
+def test_replay_absent_or_dead(tmp_path):
+    p, r = run_report(tmp_path)
+    assert p.returncode == 0 and r["replay"]["cycles_per_packet_auth"] is None
+    (tmp_path / "dead").mkdir()
+    p, r = run_report(tmp_path / "dead", replay=True, replay_dead="enc")
+    assert p.returncode == 1
+    assert "replay enc run 1" in p.stderr
