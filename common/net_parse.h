@@ -48,6 +48,12 @@ struct np_info {
 /* Classify a frame. Fills *info as far as it could parse. */
 enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info);
 
+/* The common shape alone (untagged IPv4 without options, not a fragment, a
+ * valid header checksum, UDP filling the IP payload), at fixed offsets:
+ * true with *info filled exactly as np_parse fills it (and np_parse would
+ * return NP_UDP), false for anything else, which np_parse then classifies. */
+bool np_parse_plain_ipv4(const uint8_t *frame, size_t len, struct np_info *info);
+
 /* RFC 1071 checksum helpers */
 uint32_t np_csum_partial(const void *data, size_t len, uint32_t sum);
 uint16_t np_csum_fold(uint32_t sum);
@@ -79,7 +85,8 @@ void np_udp_csum_set(uint8_t *frame, const struct np_info *info);
  *   valid request:  fold(carry + sum(req[0, pre)) + field) == 0xffff
  *   reply field  =  ~fold(carry + sum(reply[0, pre)))
  *
- * pre must be even and at most the payload length. np_udp_csum_verify_carry
+ * pre must be even and at most the payload length, or the whole payload
+ * (which may be odd: nothing follows it). np_udp_csum_verify_carry
  * returns whether the request's checksum is valid (or absent on IPv4) and
  * sets *carry either way; np_udp_csum_from_carry stores the reply's. */
 bool np_udp_csum_verify_carry(const uint8_t *frame, const struct np_info *info, uint16_t pre,

@@ -229,3 +229,21 @@ int tw_build_reply(uint8_t *p, size_t req_len, size_t cap,
 	*reply_len = len;
 	return 0;
 }
+
+void tw_reflect_light(uint8_t *p, const struct tw_layout *snd, const struct tw_layout *refl,
+		      const uint8_t *seq_be, uint16_t errest, uint64_t rx_ts_be, uint8_t sender_ttl)
+{
+	uint8_t sseq[4], sts[8], serr[2];
+
+	memcpy(sseq, p + SEQ_OFF, sizeof(sseq));
+	memcpy(sts, p + snd->ts_off, sizeof(sts));
+	memcpy(serr, p + snd->errest_off, sizeof(serr));
+	reflector_zero(p, refl->base_len);
+	memcpy(p + SEQ_OFF, seq_be != NULL ? seq_be : sseq, 4);
+	be16_put(p + refl->errest_off, errest);
+	memcpy(p + refl->rx_ts_off, &rx_ts_be, sizeof(rx_ts_be));
+	memcpy(p + refl->snd_seq_off, sseq, sizeof(sseq));
+	memcpy(p + refl->snd_ts_off, sts, sizeof(sts));
+	memcpy(p + refl->snd_errest_off, serr, sizeof(serr));
+	p[refl->ttl_off] = sender_ttl;
+}

@@ -1,4 +1,5 @@
-/* The worker loop: poll, classify, reflect; the TAP now and then. */
+/* The worker loop: poll, the Light lane, classify and reflect the rest; the
+ * TAP now and then. */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_rcu_qsbr.h>
@@ -11,10 +12,13 @@ volatile bool dp_quit;
 static void process(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, uint64_t now)
 {
 	struct tp tps[DP_MAX_BURST];
-	struct rte_mbuf *exc[DP_MAX_BURST];
+	struct rte_mbuf *rest[DP_MAX_BURST], *exc[DP_MAX_BURST];
 	unsigned nt, nexc;
 
-	nt = classify_burst(w, pkts, n, tps, exc, &nexc, now);
+	n = lane_burst(w, pkts, n, rest, now);
+	if (n == 0)
+		return;
+	nt = classify_burst(w, rest, n, tps, exc, &nexc, now);
 	exception_to_kernel(w, exc, nexc);
 	reflect_burst(w, tps, nt, now);
 }

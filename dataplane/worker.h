@@ -1,8 +1,10 @@
 /* A worker lcore: polls one RX queue of one data port and reflects.
  *
- *   rx burst ─▶ classify ─┬─▶ test packets ─▶ verify ─▶ build reply ─▶ sign ─▶ stamp ─▶ tx burst
- *                         ├─▶ exception ─▶ TAP queue (kernel)
- *                         └─▶ drop (counted)
+ *   rx burst ─▶ Light lane (lane.c): untagged IPv4 Light requests ─▶ verify, build, stamp ─▶ tx burst
+ *      │
+ *      └─ the rest ─▶ classify ─┬─▶ test packets ─▶ verify ─▶ build reply ─▶ sign ─▶ stamp ─▶ tx burst
+ *                               ├─▶ exception ─▶ TAP queue (kernel)
+ *                               └─▶ drop (counted)
  *   TAP queue ─▶ data port (every TAP_POLL_US)
  */
 #ifndef TWR_DP_WORKER_H
@@ -89,6 +91,11 @@ int worker_main(void *arg);
  * Returns the number of test packets in tps; exception frames in exc. */
 unsigned classify_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, struct tp *tps,
 			struct rte_mbuf **exc, unsigned *nexc, uint64_t now);
+
+/* lane.c: reflect the common-shape TWAMP Light requests of a burst; the
+ * others go to rest for classify_burst. Returns how many are in rest. */
+unsigned lane_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, struct rte_mbuf **rest,
+		    uint64_t now);
 
 /* reflect.c: verify, build, sign, stamp and send the test packets. */
 void reflect_burst(struct dp_worker *w, struct tp *tps, unsigned n, uint64_t rx_tsc);

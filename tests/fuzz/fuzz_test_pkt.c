@@ -4,7 +4,8 @@
  * UDP payload is then turned into a reply for every sender layout and
  * security, protected and checked to unprotect again, fed to tw_unprotect
  * as a sender packet, and the frame is rewritten into a reply that must
- * parse back as valid UDP. Buffers are heap-allocated at their exact size
+ * parse back as valid UDP. np_parse_plain_ipv4 must agree with np_parse,
+ * and the Light lane's tw_reflect_light with tw_build_reply. Buffers are heap-allocated at their exact size
  * so that ASan catches any access past them. Property violations abort.
  */
 #include <stdint.h>
@@ -91,13 +92,50 @@ static void reply_frame(const uint8_t *frame, const struct np_info *i, uint16_t 
 	free(f);
 }
 
+/* The Light lane's builder writes what tw_build_reply writes, whenever the
+ * request is long enough for both headers. */
+static void reflect_light(const uint8_t *pl, size_t len, enum tw_sec sec, bool stateless)
+{
+	const struct tw_layout *snd = tw_sender_layout(sec, false);
+	const struct tw_layout *refl = tw_reflector_layout(sec);
+	struct tw_reflector_fields hdr = {
+		.seq = 0x01020304, .errest = 0x8001, .rx_ts = 0xe800000040000000ull, .sender_ttl = 9,
+	};
+	struct tw_reply_opts o = { .seq_from_sender = stateless };
+	const uint8_t seq_be[4] = { 1, 2, 3, 4 }, rx_be[8] = { 0xe8, 0, 0, 0, 0x40, 0, 0, 0 };
+	uint64_t rx;
+	size_t rlen;
+	uint8_t *a, *b;
+
+	if (len < snd->base_len || len < refl->base_len)
+		return;
+	a = malloc(len);
+	b = malloc(len);
+	CHECK(a && b);
+	memcpy(a, pl, len);
+	memcpy(b, pl, len);
+	CHECK(tw_build_reply(a, len, len, snd, refl, &hdr, &o, &rlen) == 0 && rlen == len);
+	memcpy(&rx, rx_be, sizeof(rx));
+	tw_reflect_light(b, snd, refl, stateless ? NULL : seq_be, hdr.errest, rx, hdr.sender_ttl);
+	CHECK(memcmp(a, b, len) == 0);
+	free(a);
+	free(b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct np_info info;
+	struct np_info info, plain;
 	struct tw_reply_opts o;
 	const uint8_t *pl;
+	enum np_result r;
 
-	if (size > MAX_FRAME || np_parse(data, size, &info) != NP_UDP)
+	if (size > MAX_FRAME)
+		return 0;
+	r = np_parse(data, size, &info);
+	/* the fixed-offset parse accepts only what np_parse accepts, alike */
+	if (np_parse_plain_ipv4(data, size, &plain))
+		CHECK(r == NP_UDP && memcmp(&plain, &info, sizeof(info)) == 0);
+	if (r != NP_UDP)
 		return 0;
 	check_info(&info, size);
 	{ /* the carried checksum gives the same verdict, whatever the split */
@@ -115,6 +153,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	for (int sec = TW_SEC_OPEN; sec <= TW_SEC_ENC; sec++)
 		for (int sym = 0; sym < 2; sym++)
 			reply_payload(pl, info.payload_len, (enum tw_sec)sec, sym, &o);
+	for (int sec = TW_SEC_OPEN; sec <= TW_SEC_ENC; sec++)
+		reflect_light(pl, info.payload_len, (enum tw_sec)sec, data[size - 1] & 1);
 
 	reply_frame(data, &info, (uint16_t)tw_reply_len(info.payload_len,
 							 tw_reflector_layout(TW_SEC_AUTH)),

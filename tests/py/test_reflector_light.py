@@ -152,6 +152,28 @@ def test_dscp_reflected_and_set(env):
             s.close()
 
 
+def test_light_lane_takes_the_common_shape(env):
+    """Untagged IPv4 requests at least as long as the reply, open or
+    authenticated, take the Light lane (lane.c); the replies were checked
+    octet by octet above and again here. IPv6, encrypted mode and requests
+    shorter than the reply go the general way."""
+    net, r = env
+    cases = [(dict(port=862, sec=tr.OPEN, padding=27), 5),       # 41 octets: the reply's length
+             (dict(port=863, sec=tr.AUTH, padding=64, keys=KEYS), 5),
+             (dict(port=870, sec=tr.AUTH, padding=64, keys=KEYS, stateful=True), 5),
+             (dict(port=862, sec=tr.OPEN, padding=26), 0),       # one octet short of the reply
+             (dict(port=862, sec=tr.OPEN, padding=30, v6=True), 0),
+             (dict(port=864, sec=tr.ENC, padding=64, keys=KEYS), 0)]
+    for kw, want in cases:
+        before = r.stats()
+        port, sec = kw.pop("port"), kw.pop("sec")
+        checks = run_session(net, port, sec, n=5, **kw)
+        assert len(checks) == 5
+        after = r.stats()
+        assert after["light_lane"] - before["light_lane"] == want, (port, sec, kw)
+        assert after["reflected"] - before["reflected"] == 5
+
+
 def test_restricted_sender_refused_and_counted(env):
     net, r = env
     before = r.stats()["unknown_sender"]

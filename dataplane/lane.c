@@ -1,0 +1,261 @@
+/* The Light lane: the requests nearly all traffic consists of, reflected
+ * with fixed offsets and fewer passes over the burst than the general path
+ * (classify.c, reflect.c) makes.
+ *
+ * A frame takes the lane when it is, all checked here:
+ *  - one segment, unicast to the port's MAC, Ethernet II without a tag;
+ *  - IPv4 without options, not a fragment, a valid header checksum, UDP,
+ *    to one of the port's addresses, the UDP length filling the IP payload;
+ *  - no controlled session installed (their lookup is the general path's),
+ *    and a TWAMP Light reflector in open or authenticated mode on the
+ *    destination port that allows the sender;
+ *  - a UDP checksum that verifies (and no NIC verdict against it), and a
+ *    request at least as long as the reflector's header, so that the reply
+ *    is as long as the request.
+ * Everything else (including whatever must be counted as an error) goes to
+ * the general path untouched, which decides and counts it there. A lane
+ * reply is byte for byte the one the general path would send. The frame's
+ * layout is np_parse_plain_ipv4's (common/net_parse.c).
+ *
+ * Passes: take (parse, classify, verify the checksum) -> authenticate the
+ * authenticated ones as one ipsec-mb burst -> build the replies (reusing or
+ * signing block 0) -> checksum, then stamp the transmit time (incremental
+ * checksum) -> transmit.
+ */
+#include <string.h>
+
+#include <rte_ethdev.h>
+#include <rte_prefetch.h>
+
+#include "byteorder.h"
+#include "dp_clock.h"
+#include "worker.h"
+
+#define PAYLOAD_OFF 42 /* np_parse_plain_ipv4's */
+#define LANE_AHEAD 4u
+
+struct lane_pkt {
+	struct rte_mbuf *m;
+	uint8_t *frame;
+	const struct dp_light *l;
+	struct np_info info;
+	uint16_t pre;            /* payload octets the reply rewrites */
+	uint64_t carry;          /* the checksum of everything else */
+	/* authenticated: block 0 of the request as received, and decrypted */
+	uint8_t blk0_ct[16];
+	uint8_t blk0_tag[TW_HMAC_LEN];
+	uint8_t blk0_pt[16];
+};
+
+/* Whether the lane reflects this frame; fills *p if so. */
+static bool take(const struct dp_worker *w, struct rte_mbuf *m, struct lane_pkt *p)
+{
+	const struct dp_light *l;
+	const struct tw_layout *rl;
+
+	p->frame = rte_pktmbuf_mtod(m, uint8_t *);
+	if (m->nb_segs != 1 ||
+	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
+	    !rte_is_same_ether_addr((const struct rte_ether_addr *)p->frame, &w->port->mac) ||
+	    !np_parse_plain_ipv4(p->frame, m->data_len, &p->info) || p->info.udp_csum == 0 ||
+	    !dp_port_is_local(w->port, 4, p->info.dst))
+		return false;
+	l = light_for_port(p->info.dport);
+	if (l == NULL || l->sec == TW_SEC_ENC || !light_sender_allowed(l, 4, p->info.src))
+		return false;
+	rl = l->refl_l;
+	if (p->info.payload_len < l->snd_l->base_len || p->info.payload_len < rl->base_len)
+		return false;
+	/* even, so that the rest starts on a word; or all of an odd payload
+	 * that ends inside the header's last word (nothing after it) */
+	p->pre = (uint16_t)RTE_MIN(RTE_ALIGN_CEIL(rl->base_len, 2), p->info.payload_len);
+	if (!np_udp_csum_verify_carry(p->frame, &p->info, p->pre, &p->carry))
+		return false;
+	p->m = m;
+	p->l = l;
+	return true;
+}
+
+static inline void prefetch_frame(const struct rte_mbuf *m)
+{
+	const uint8_t *f = rte_pktmbuf_mtod(m, const uint8_t *);
+
+	rte_prefetch0(f);
+	rte_prefetch0(f + RTE_CACHE_LINE_SIZE);
+	rte_prefetch0(f + 2 * RTE_CACHE_LINE_SIZE);
+}
+
+static void drop(struct lane_pkt *p)
+{
+	rte_pktmbuf_free(p->m);
+	p->m = NULL;
+}
+
+/* Decrypt and verify the authenticated requests; drop and count failures. */
+static void authenticate(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
+{
+	struct mb_op ops[DP_MAX_BURST];
+	unsigned idx[DP_MAX_BURST], nops = 0;
+	bool ok[DP_MAX_BURST];
+
+	for (unsigned i = 0; i < n; i++) {
+		struct lane_pkt *p = &ps[i];
+		uint8_t *pl = p->frame + PAYLOAD_OFF;
+
+		if (p->l->sec != TW_SEC_AUTH)
+			continue;
+		memcpy(p->blk0_ct, pl, 16);
+		memcpy(p->blk0_tag, pl + p->l->snd_l->hmac_off, TW_HMAC_LEN);
+		ops[nops] = (struct mb_op){ pl, p->l->snd_l, &p->l->keys };
+		idx[nops++] = i;
+	}
+	if (nops == 0)
+		return;
+	if (mb_unprotect_burst(w->mb, ops, nops, ok) == nops) {
+		for (unsigned j = 0; j < nops; j++)
+			memcpy(ps[idx[j]].blk0_pt, ps[idx[j]].frame + PAYLOAD_OFF, 16);
+		return;
+	}
+	for (unsigned j = 0; j < nops; j++) {
+		struct lane_pkt *p = &ps[idx[j]];
+
+		if (!ok[j]) {
+			w->gc->auth_failures++;
+			drop(p);
+		} else {
+			memcpy(p->blk0_pt, p->frame + PAYLOAD_OFF, 16);
+		}
+	}
+}
+
+/* The reflector's sequence number in network order: NULL for the sender's
+ * (stateless), else the per-sender counter (stateful) in *buf. Returns
+ * false to drop. */
+static bool lane_seq(struct dp_worker *w, const struct lane_pkt *p, uint64_t now, uint8_t *buf,
+		     const uint8_t **seq_be)
+{
+	int64_t seq;
+
+	*seq_be = NULL;
+	if (p->l->stateless)
+		return true;
+	seq = light_next_seq(&w->light, p->l, 4, p->info.src, p->info.sport,
+			     be32_get(p->frame + PAYLOAD_OFF), now);
+	if (seq < 0) {
+		w->gc->light_state_full++;
+		return false;
+	}
+	be32_put(buf, (uint32_t)seq);
+	*seq_be = buf;
+	return true;
+}
+
+/* Replies in place; authenticated ones get the request's block 0 back when
+ * theirs is the same (see reflect.c), else join the signing burst. */
+static void build(struct dp_worker *w, struct lane_pkt *ps, unsigned n, uint64_t now)
+{
+	uint64_t rx_be = rte_cpu_to_be_64(dp_clock_ntp(now));
+	struct mb_op ops[DP_MAX_BURST];
+	unsigned idx[DP_MAX_BURST], nops = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct lane_pkt *p = &ps[i];
+		uint8_t *pl = p->frame + PAYLOAD_OFF, buf[4];
+		const uint8_t *seq_be;
+
+		if (p->m == NULL)
+			continue;
+		if (!lane_seq(w, p, now, buf, &seq_be)) {
+			drop(p);
+			continue;
+		}
+		tw_reflect_light(pl, p->l->snd_l, p->l->refl_l, seq_be, w->errest, rx_be, p->info.ttl);
+		/* the frame ends where the IP packet does (no trailing octets) */
+		p->m->data_len = p->m->pkt_len =
+			(uint16_t)np_make_reply(p->frame, &p->info, p->info.payload_len, p->l->dscp);
+		if (p->l->sec != TW_SEC_AUTH)
+			continue;
+		if (memcmp(pl, p->blk0_pt, 16) == 0) {
+			memcpy(pl, p->blk0_ct, 16);
+			memcpy(pl + p->l->refl_l->hmac_off, p->blk0_tag, TW_HMAC_LEN);
+			continue;
+		}
+		ops[nops] = (struct mb_op){ pl, p->l->refl_l, &p->l->keys };
+		idx[nops++] = i;
+	}
+	if (nops == 0 || mb_protect_burst(w->mb, ops, nops) == 0)
+		return;
+	for (unsigned j = 0; j < nops; j++) { /* ipsec-mb refused: send nothing unsigned */
+		w->gc->tx_drops++;
+		drop(&ps[idx[j]]);
+	}
+}
+
+/* Checksums, then the transmit timestamp, patched in incrementally. */
+static void stamp(struct lane_pkt *ps, unsigned n)
+{
+	static const uint8_t zero_ts[8];
+	uint64_t ts_be, delta;
+
+	for (unsigned i = 0; i < n; i++)
+		if (ps[i].m != NULL)
+			np_udp_csum_from_carry(ps[i].frame, &ps[i].info, ps[i].pre, ps[i].carry);
+	ts_be = rte_cpu_to_be_64(dp_clock_now());
+	delta = np_csum_delta(zero_ts, (const uint8_t *)&ts_be, sizeof(ts_be));
+	for (unsigned i = 0; i < n; i++) {
+		struct lane_pkt *p = &ps[i];
+
+		if (p->m == NULL)
+			continue;
+		memcpy(p->frame + PAYLOAD_OFF + p->l->refl_l->ts_off, &ts_be, sizeof(ts_be));
+		np_udp_csum_apply(p->frame, &p->info, delta);
+	}
+}
+
+static void transmit(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
+{
+	struct rte_mbuf *out[DP_MAX_BURST];
+	unsigned nout = 0, sent = 0;
+
+	for (unsigned i = 0; i < n; i++)
+		if (ps[i].m != NULL)
+			out[nout++] = ps[i].m;
+	for (int tries = 0; sent < nout && tries < TX_RETRIES; tries++)
+		sent += rte_eth_tx_burst(w->port->port_id, w->queue, out + sent, (uint16_t)(nout - sent));
+	w->gc->reflected += sent;
+	if (sent == nout)
+		return;
+	w->gc->tx_drops += nout - sent;
+	rte_pktmbuf_free_bulk(out + sent, nout - sent);
+}
+
+unsigned lane_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, struct rte_mbuf **rest,
+		    uint64_t now)
+{
+	struct lane_pkt ps[DP_MAX_BURST];
+	unsigned np = 0, nrest = 0;
+
+	if (dp_sess.count != 0 || dp_light.n == 0) {
+		memcpy(rest, pkts, n * sizeof(*pkts));
+		return n;
+	}
+	for (unsigned i = 0; i < RTE_MIN(n, LANE_AHEAD); i++)
+		prefetch_frame(pkts[i]);
+	for (unsigned i = 0; i < n; i++) {
+		if (i + LANE_AHEAD < n)
+			prefetch_frame(pkts[i + LANE_AHEAD]);
+		if (take(w, pkts[i], &ps[np]))
+			np++;
+		else
+			rest[nrest++] = pkts[i];
+	}
+	if (np == 0)
+		return nrest;
+	w->gc->rx_packets += np;
+	w->gc->light_lane += np;
+	authenticate(w, ps, np);
+	build(w, ps, np, now);
+	stamp(ps, np);
+	transmit(w, ps, np);
+	return nrest;
+}
