@@ -112,7 +112,7 @@ static void test_tamper_detected(void **state)
 		assert_int_equal(tw_protect(base, PKT_LEN, l, &k), 0);
 		for (unsigned off = 0; off < span; off++) {
 			bool covered = off < l->enc_len || off < l->mac_len ||
-				       (off >= l->hmac_off && off < l->hmac_off + TW_HMAC_LEN);
+				       (off >= l->hmac_off && off < (unsigned)l->hmac_off + TW_HMAC_LEN);
 			uint8_t a[PKT_LEN], b[PKT_LEN];
 			struct mb_op ops[2] = { { a, l, &mk }, { b, l, &mk } };
 			bool ok[2];
