@@ -121,9 +121,9 @@ int tw_build_reply(uint8_t *p, size_t req_len, size_t cap,
 		   const struct tw_reflector_fields *hdr_in, /* seq, ts, errest, rx_ts, ttl */
 		   const struct tw_reply_opts *opts, size_t *reply_len);
 
-/* The reply of a TWAMP Light reflector in place, for a request of at least
+/* The reply in place with no reflected octets, for a request of at least
  * max(snd->base_len, refl->base_len) octets (the reply is then as long as
- * the request, with no reflected octets): the same octets tw_build_reply
+ * the request): the same octets tw_build_reply
  * writes, with the sender's fields moved as they are on the wire instead
  * of through host order. seq_be: the reflector's Sequence Number in
  * network order, or NULL for the sender's (a stateless reflector). The

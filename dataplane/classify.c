@@ -37,7 +37,7 @@ bool dp_port_is_local(const struct dp_port *p, uint8_t ipver, const uint8_t *add
 	return false;
 }
 
-static struct dp_session *session_lookup(const struct np_info *in)
+struct dp_session *session_lookup(const struct np_info *in)
 {
 	struct sess_key k;
 	void *data;

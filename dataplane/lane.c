@@ -1,14 +1,15 @@
-/* The Light lane: the requests nearly all traffic consists of, reflected
- * with fixed offsets and fewer passes over the burst than the general path
- * (classify.c, reflect.c) makes.
+/* The fast lane: the requests nearly all test traffic consists of,
+ * reflected with fixed offsets and fewer passes over the burst than the
+ * general path (classify.c, reflect.c) makes.
  *
  * A frame takes the lane when it is, all checked here:
  *  - one segment, unicast to the port's MAC, Ethernet II without a tag;
  *  - IPv4 without options, not a fragment, a valid header checksum, UDP,
  *    to one of the port's addresses, the UDP length filling the IP payload;
- *  - no controlled session installed (their lookup is the general path's),
- *    and a TWAMP Light reflector in open or authenticated mode on the
- *    destination port that allows the sender;
+ *  - a controlled session of its 5-tuple, installed and started, in open or
+ *    authenticated mode without reflected octets (RFC 6038); or, if no
+ *    session matches, a TWAMP Light reflector in open or authenticated mode
+ *    on the destination port that allows the sender;
  *  - a UDP checksum that verifies (and no NIC verdict against it), and a
  *    request at least as long as the reflector's header, so that the reply
  *    is as long as the request.
@@ -37,6 +38,10 @@
 struct lane_pkt {
 	struct rte_mbuf *m;
 	uint8_t *frame;
+	/* what reflects it: a session (s, and its counters sc) or a Light
+	 * reflector (l); pointers only, read where used */
+	const struct dp_session *s;
+	struct dp_scounters *sc;
 	const struct dp_light *l;
 	struct np_info info;
 	uint16_t pre;            /* payload octets the reply rewrites */
@@ -47,32 +52,95 @@ struct lane_pkt {
 	uint8_t blk0_pt[16];
 };
 
-/* Whether the lane reflects this frame; fills *p if so. */
-static bool take(const struct dp_worker *w, struct rte_mbuf *m, struct lane_pkt *p)
+/* The session of the 5-tuple, as classify_udp finds it, or none (*found).
+ * Returns false if the packet is the general path's: a session not started,
+ * encrypted, or reflecting octets. */
+static bool by_session(struct dp_worker *w, struct lane_pkt *p, bool *found)
 {
-	const struct dp_light *l;
+	struct dp_session *s = session_lookup(&p->info);
+
+	*found = s != NULL;
+	if (s == NULL)
+		return true;
+	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == TWR_SS_INSTALLED ||
+	    s->sec == TW_SEC_ENC || s->reflect_len != 0)
+		return false;
+	p->s = s;
+	p->sc = &w->sc[sessions_slot(s)];
+	return true;
+}
+
+static bool by_light(struct lane_pkt *p)
+{
+	const struct dp_light *l = light_for_port(p->info.dport);
+
+	if (l == NULL || l->sec == TW_SEC_ENC || !light_sender_allowed(l, 4, p->info.src))
+		return false;
+	p->l = l;
+	return true;
+}
+
+/* The reflector's parameters, from the session or the Light reflector */
+static inline const struct tw_layout *snd_l(const struct lane_pkt *p)
+{
+	return p->s != NULL ? p->s->snd_l : p->l->snd_l;
+}
+
+static inline const struct tw_layout *refl_l(const struct lane_pkt *p)
+{
+	return p->s != NULL ? p->s->refl_l : p->l->refl_l;
+}
+
+static inline const struct mb_keys *keys(const struct lane_pkt *p)
+{
+	return p->s != NULL ? &p->s->keys : &p->l->keys;
+}
+
+static inline uint8_t sec(const struct lane_pkt *p)
+{
+	return p->s != NULL ? p->s->sec : p->l->sec;
+}
+
+static inline int8_t dscp(const struct lane_pkt *p)
+{
+	return p->s != NULL ? p->s->dscp : p->l->dscp;
+}
+
+/* Whether the lane reflects this frame; fills *p if so. */
+static bool take(struct dp_worker *w, struct rte_mbuf *m, struct lane_pkt *p, uint64_t now)
+{
 	const struct tw_layout *rl;
+	bool session;
 
 	p->frame = rte_pktmbuf_mtod(m, uint8_t *);
 	if (m->nb_segs != 1 ||
 	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
 	    !rte_is_same_ether_addr((const struct rte_ether_addr *)p->frame, &w->port->mac) ||
-	    !np_parse_plain_ipv4(p->frame, m->data_len, &p->info) || p->info.udp_csum == 0 ||
-	    !dp_port_is_local(w->port, 4, p->info.dst))
+	    !np_parse_plain_ipv4(p->frame, m->data_len, &p->info) || p->info.udp_csum == 0)
 		return false;
-	l = light_for_port(p->info.dport);
-	if (l == NULL || l->sec == TW_SEC_ENC || !light_sender_allowed(l, 4, p->info.src))
+	/* sessions first, as classify_udp */
+	session = false;
+	p->s = NULL;
+	p->sc = NULL;
+	p->l = NULL;
+	if (dp_sess.count != 0 && !by_session(w, p, &session))
 		return false;
-	rl = l->refl_l;
-	if (p->info.payload_len < l->snd_l->base_len || p->info.payload_len < rl->base_len)
+	if (!session &&
+	    (!dp_port_is_local(w->port, 4, p->info.dst) || !by_light(p)))
+		return false;
+	rl = refl_l(p);
+	if (p->info.payload_len < snd_l(p)->base_len || p->info.payload_len < rl->base_len)
 		return false;
 	/* even, so that the rest starts on a word; or all of an odd payload
 	 * that ends inside the header's last word (nothing after it) */
 	p->pre = (uint16_t)RTE_MIN(RTE_ALIGN_CEIL(rl->base_len, 2), p->info.payload_len);
 	if (!np_udp_csum_verify_carry(p->frame, &p->info, p->pre, &p->carry))
 		return false;
+	if (p->sc != NULL) { /* counted here, once the lane has it */
+		p->sc->rx++;
+		p->sc->last_rx_tsc = now;
+	}
 	p->m = m;
-	p->l = l;
 	return true;
 }
 
@@ -102,11 +170,11 @@ static void authenticate(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
 		struct lane_pkt *p = &ps[i];
 		uint8_t *pl = p->frame + PAYLOAD_OFF;
 
-		if (p->l->sec != TW_SEC_AUTH)
+		if (sec(p) != TW_SEC_AUTH)
 			continue;
 		memcpy(p->blk0_ct, pl, 16);
-		memcpy(p->blk0_tag, pl + p->l->snd_l->hmac_off, TW_HMAC_LEN);
-		ops[nops] = (struct mb_op){ pl, p->l->snd_l, &p->l->keys };
+		memcpy(p->blk0_tag, pl + snd_l(p)->hmac_off, TW_HMAC_LEN);
+		ops[nops] = (struct mb_op){ pl, snd_l(p), keys(p) };
 		idx[nops++] = i;
 	}
 	if (nops == 0)
@@ -121,6 +189,8 @@ static void authenticate(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
 
 		if (!ok[j]) {
 			w->gc->auth_failures++;
+			if (p->sc != NULL)
+				p->sc->auth_fail++;
 			drop(p);
 		} else {
 			memcpy(p->blk0_pt, p->frame + PAYLOAD_OFF, 16);
@@ -128,14 +198,19 @@ static void authenticate(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
 	}
 }
 
-/* The reflector's sequence number in network order: NULL for the sender's
- * (stateless), else the per-sender counter (stateful) in *buf. Returns
- * false to drop. */
+/* The reflector's sequence number in network order: the session's own
+ * counter, the sender's (stateless Light: NULL), or the per-sender counter
+ * (stateful Light), in *buf. Returns false to drop. */
 static bool lane_seq(struct dp_worker *w, const struct lane_pkt *p, uint64_t now, uint8_t *buf,
 		     const uint8_t **seq_be)
 {
 	int64_t seq;
 
+	*seq_be = buf;
+	if (p->sc != NULL) {
+		be32_put(buf, p->sc->seq++);
+		return true;
+	}
 	*seq_be = NULL;
 	if (p->l->stateless)
 		return true;
@@ -169,18 +244,18 @@ static void build(struct dp_worker *w, struct lane_pkt *ps, unsigned n, uint64_t
 			drop(p);
 			continue;
 		}
-		tw_reflect_light(pl, p->l->snd_l, p->l->refl_l, seq_be, w->errest, rx_be, p->info.ttl);
+		tw_reflect_light(pl, snd_l(p), refl_l(p), seq_be, w->errest, rx_be, p->info.ttl);
 		/* the frame ends where the IP packet does (no trailing octets) */
 		p->m->data_len = p->m->pkt_len =
-			(uint16_t)np_make_reply(p->frame, &p->info, p->info.payload_len, p->l->dscp);
-		if (p->l->sec != TW_SEC_AUTH)
+			(uint16_t)np_make_reply(p->frame, &p->info, p->info.payload_len, dscp(p));
+		if (sec(p) != TW_SEC_AUTH)
 			continue;
 		if (memcmp(pl, p->blk0_pt, 16) == 0) {
 			memcpy(pl, p->blk0_ct, 16);
-			memcpy(pl + p->l->refl_l->hmac_off, p->blk0_tag, TW_HMAC_LEN);
+			memcpy(pl + refl_l(p)->hmac_off, p->blk0_tag, TW_HMAC_LEN);
 			continue;
 		}
-		ops[nops] = (struct mb_op){ pl, p->l->refl_l, &p->l->keys };
+		ops[nops] = (struct mb_op){ pl, refl_l(p), keys(p) };
 		idx[nops++] = i;
 	}
 	if (nops == 0 || mb_protect_burst(w->mb, ops, nops) == 0)
@@ -207,7 +282,7 @@ static void stamp(struct lane_pkt *ps, unsigned n)
 
 		if (p->m == NULL)
 			continue;
-		memcpy(p->frame + PAYLOAD_OFF + p->l->refl_l->ts_off, &ts_be, sizeof(ts_be));
+		memcpy(p->frame + PAYLOAD_OFF + refl_l(p)->ts_off, &ts_be, sizeof(ts_be));
 		np_udp_csum_apply(p->frame, &p->info, delta);
 	}
 }
@@ -215,18 +290,29 @@ static void stamp(struct lane_pkt *ps, unsigned n)
 static void transmit(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
 {
 	struct rte_mbuf *out[DP_MAX_BURST];
+	struct dp_scounters *sc[DP_MAX_BURST];
 	unsigned nout = 0, sent = 0;
 
-	for (unsigned i = 0; i < n; i++)
-		if (ps[i].m != NULL)
-			out[nout++] = ps[i].m;
+	for (unsigned i = 0; i < n; i++) {
+		if (ps[i].m == NULL)
+			continue;
+		sc[nout] = ps[i].sc;
+		out[nout++] = ps[i].m;
+	}
 	for (int tries = 0; sent < nout && tries < TX_RETRIES; tries++)
 		sent += rte_eth_tx_burst(w->port->port_id, w->queue, out + sent, (uint16_t)(nout - sent));
 	w->gc->reflected += sent;
-	if (sent == nout)
-		return;
 	w->gc->tx_drops += nout - sent;
-	rte_pktmbuf_free_bulk(out + sent, nout - sent);
+	for (unsigned i = 0; i < nout; i++) {
+		if (sc[i] == NULL)
+			continue;
+		if (i < sent)
+			sc[i]->reflected++;
+		else
+			sc[i]->tx_drop++;
+	}
+	if (sent < nout)
+		rte_pktmbuf_free_bulk(out + sent, nout - sent);
 }
 
 unsigned lane_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, struct rte_mbuf **rest,
@@ -235,7 +321,7 @@ unsigned lane_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, str
 	struct lane_pkt ps[DP_MAX_BURST];
 	unsigned np = 0, nrest = 0;
 
-	if (dp_sess.count != 0 || dp_light.n == 0) {
+	if (dp_sess.count == 0 && dp_light.n == 0) {
 		memcpy(rest, pkts, n * sizeof(*pkts));
 		return n;
 	}
@@ -244,7 +330,7 @@ unsigned lane_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, str
 	for (unsigned i = 0; i < n; i++) {
 		if (i + LANE_AHEAD < n)
 			prefetch_frame(pkts[i + LANE_AHEAD]);
-		if (take(w, pkts[i], &ps[np]))
+		if (take(w, pkts[i], &ps[np], now))
 			np++;
 		else
 			rest[nrest++] = pkts[i];
@@ -252,7 +338,7 @@ unsigned lane_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, str
 	if (np == 0)
 		return nrest;
 	w->gc->rx_packets += np;
-	w->gc->light_lane += np;
+	w->gc->fast_lane += np;
 	authenticate(w, ps, np);
 	build(w, ps, np, now);
 	stamp(ps, np);

@@ -1,4 +1,4 @@
-/* The worker loop: poll, the Light lane, classify and reflect the rest; the
+/* The worker loop: poll, the fast lane, classify and reflect the rest; the
  * TAP now and then. */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>

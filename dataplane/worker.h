@@ -1,6 +1,6 @@
 /* A worker lcore: polls one RX queue of one data port and reflects.
  *
- *   rx burst ─▶ Light lane (lane.c): untagged IPv4 Light requests ─▶ verify, build, stamp ─▶ tx burst
+ *   rx burst ─▶ fast lane (lane.c): the common shape (IPv4, open / auth) ─▶ verify, build, stamp ─▶ tx burst
  *      │
  *      └─ the rest ─▶ classify ─┬─▶ test packets ─▶ verify ─▶ build reply ─▶ sign ─▶ stamp ─▶ tx burst
  *                               ├─▶ exception ─▶ TAP queue (kernel)
@@ -91,6 +91,9 @@ int worker_main(void *arg);
  * Returns the number of test packets in tps; exception frames in exc. */
 unsigned classify_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, struct tp *tps,
 			struct rte_mbuf **exc, unsigned *nexc, uint64_t now);
+
+/* classify.c: the installed session a packet belongs to, or NULL */
+struct dp_session *session_lookup(const struct np_info *in);
 
 /* lane.c: reflect the common-shape TWAMP Light requests of a burst; the
  * others go to rest for classify_burst. Returns how many are in rest. */

@@ -5,8 +5,9 @@
  * security, protected and checked to unprotect again, fed to tw_unprotect
  * as a sender packet, and the frame is rewritten into a reply that must
  * parse back as valid UDP. np_parse_plain_ipv4 must agree with np_parse,
- * and the Light lane's tw_reflect_light with tw_build_reply. Buffers are heap-allocated at their exact size
- * so that ASan catches any access past them. Property violations abort.
+ * and the fast lane's tw_reflect_light with tw_build_reply. Buffers are
+ * heap-allocated at their exact size so that ASan catches any access past
+ * them. Property violations abort.
  */
 #include <stdint.h>
 #include <stdlib.h>
@@ -92,7 +93,7 @@ static void reply_frame(const uint8_t *frame, const struct np_info *i, uint16_t 
 	free(f);
 }
 
-/* The Light lane's builder writes what tw_build_reply writes, whenever the
+/* The fast lane's builder writes what tw_build_reply writes, whenever the
  * request is long enough for both headers. */
 static void reflect_light(const uint8_t *pl, size_t len, enum tw_sec sec, bool stateless)
 {

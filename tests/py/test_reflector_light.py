@@ -152,9 +152,9 @@ def test_dscp_reflected_and_set(env):
             s.close()
 
 
-def test_light_lane_takes_the_common_shape(env):
+def test_fast_lane_takes_the_common_shape(env):
     """Untagged IPv4 requests at least as long as the reply, open or
-    authenticated, take the Light lane (lane.c); the replies were checked
+    authenticated, take the fast lane (lane.c); the replies were checked
     octet by octet above and again here. IPv6, encrypted mode and requests
     shorter than the reply go the general way."""
     net, r = env
@@ -170,7 +170,7 @@ def test_light_lane_takes_the_common_shape(env):
         checks = run_session(net, port, sec, n=5, **kw)
         assert len(checks) == 5
         after = r.stats()
-        assert after["light_lane"] - before["light_lane"] == want, (port, sec, kw)
+        assert after["fast_lane"] - before["fast_lane"] == want, (port, sec, kw)
         assert after["reflected"] - before["reflected"] == 5
 
 
