@@ -25,7 +25,6 @@
  */
 #include <string.h>
 
-#include <rte_ethdev.h>
 #include <rte_prefetch.h>
 
 #include "byteorder.h"
@@ -269,14 +268,12 @@ static void build(struct dp_worker *w, struct lane_pkt *ps, unsigned n, uint64_t
 /* Checksums, then the transmit timestamp, patched in incrementally. */
 static void stamp(struct lane_pkt *ps, unsigned n)
 {
-	static const uint8_t zero_ts[8];
 	uint64_t ts_be, delta;
 
 	for (unsigned i = 0; i < n; i++)
 		if (ps[i].m != NULL)
 			np_udp_csum_from_carry(ps[i].frame, &ps[i].info, ps[i].pre, ps[i].carry);
-	ts_be = rte_cpu_to_be_64(dp_clock_now());
-	delta = np_csum_delta(zero_ts, (const uint8_t *)&ts_be, sizeof(ts_be));
+	ts_be = tx_stamp(&delta);
 	for (unsigned i = 0; i < n; i++) {
 		struct lane_pkt *p = &ps[i];
 
@@ -291,7 +288,7 @@ static void transmit(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
 {
 	struct rte_mbuf *out[DP_MAX_BURST];
 	struct dp_scounters *sc[DP_MAX_BURST];
-	unsigned nout = 0, sent = 0;
+	unsigned nout = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (ps[i].m == NULL)
@@ -299,20 +296,7 @@ static void transmit(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
 		sc[nout] = ps[i].sc;
 		out[nout++] = ps[i].m;
 	}
-	for (int tries = 0; sent < nout && tries < TX_RETRIES; tries++)
-		sent += rte_eth_tx_burst(w->port->port_id, w->queue, out + sent, (uint16_t)(nout - sent));
-	w->gc->reflected += sent;
-	w->gc->tx_drops += nout - sent;
-	for (unsigned i = 0; i < nout; i++) {
-		if (sc[i] == NULL)
-			continue;
-		if (i < sent)
-			sc[i]->reflected++;
-		else
-			sc[i]->tx_drop++;
-	}
-	if (sent < nout)
-		rte_pktmbuf_free_bulk(out + sent, nout - sent);
+	tx_replies(w, out, sc, nout);
 }
 
 unsigned lane_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, struct rte_mbuf **rest,

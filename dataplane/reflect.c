@@ -165,9 +165,17 @@ static void sign(struct dp_worker *w, struct tp *tps, unsigned n)
 /* Checksums, then the transmit timestamp of open and authenticated replies,
  * patched into the checksum incrementally (RFC 1624): the timestamp and its
  * checksum delta are the same for the whole burst. */
-static void stamp(struct tp *tps, unsigned n)
+uint64_t tx_stamp(uint64_t *delta)
 {
 	static const uint8_t zero_ts[8];
+	uint64_t ts_be = rte_cpu_to_be_64(dp_clock_now()); /* the NTP timestamp's wire form */
+
+	*delta = np_csum_delta(zero_ts, (const uint8_t *)&ts_be, sizeof(ts_be));
+	return ts_be;
+}
+
+static void stamp(struct tp *tps, unsigned n)
+{
 	uint64_t ts_be, delta;
 
 	for (unsigned i = 0; i < n; i++) {
@@ -180,8 +188,7 @@ static void stamp(struct tp *tps, unsigned n)
 		else
 			np_udp_csum_set(t->frame, &t->info);
 	}
-	ts_be = rte_cpu_to_be_64(dp_clock_now()); /* the wire form of the NTP timestamp */
-	delta = np_csum_delta(zero_ts, (const uint8_t *)&ts_be, sizeof(ts_be));
+	ts_be = tx_stamp(&delta);
 	for (unsigned i = 0; i < n; i++) {
 		struct tp *t = &tps[i];
 
@@ -192,11 +199,31 @@ static void stamp(struct tp *tps, unsigned n)
 	}
 }
 
+void tx_replies(struct dp_worker *w, struct rte_mbuf **out, struct dp_scounters **sc, unsigned n)
+{
+	unsigned sent = 0;
+
+	for (int tries = 0; sent < n && tries < TX_RETRIES; tries++)
+		sent += rte_eth_tx_burst(w->port->port_id, w->queue, out + sent, (uint16_t)(n - sent));
+	w->gc->reflected += sent;
+	w->gc->tx_drops += n - sent;
+	for (unsigned i = 0; i < n; i++) {
+		if (sc[i] == NULL)
+			continue;
+		if (i < sent)
+			sc[i]->reflected++;
+		else
+			sc[i]->tx_drop++;
+	}
+	if (sent < n)
+		rte_pktmbuf_free_bulk(out + sent, n - sent);
+}
+
 static void transmit(struct dp_worker *w, struct tp *tps, unsigned n)
 {
 	struct rte_mbuf *out[DP_MAX_BURST];
 	struct dp_scounters *sc[DP_MAX_BURST];
-	unsigned nout = 0, sent = 0;
+	unsigned nout = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		if (tps[i].m == NULL)
@@ -204,20 +231,7 @@ static void transmit(struct dp_worker *w, struct tp *tps, unsigned n)
 		sc[nout] = tps[i].sc;
 		out[nout++] = tps[i].m;
 	}
-	for (int tries = 0; sent < nout && tries < TX_RETRIES; tries++)
-		sent += rte_eth_tx_burst(w->port->port_id, w->queue, out + sent, (uint16_t)(nout - sent));
-	w->gc->reflected += sent;
-	for (unsigned i = 0; i < nout; i++) {
-		if (i < sent) {
-			if (sc[i] != NULL)
-				sc[i]->reflected++;
-			continue;
-		}
-		w->gc->tx_drops++;
-		if (sc[i] != NULL)
-			sc[i]->tx_drop++;
-		rte_pktmbuf_free(out[i]);
-	}
+	tx_replies(w, out, sc, nout);
 }
 
 void reflect_burst(struct dp_worker *w, struct tp *tps, unsigned n, uint64_t rx_tsc)

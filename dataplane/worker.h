@@ -101,6 +101,12 @@ unsigned lane_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, str
 		    uint64_t now);
 
 /* reflect.c: verify, build, sign, stamp and send the test packets. */
+/* Both paths: the burst's transmit timestamp in wire form, and its RFC 1624
+ * checksum delta against the zero the replies hold until then; */
+uint64_t tx_stamp(uint64_t *delta);
+/* send replies out[0, n) (sc[i]: out[i]'s session counters, or NULL) and
+ * count them; what the TX queue does not take is freed and counted. */
+void tx_replies(struct dp_worker *w, struct rte_mbuf **out, struct dp_scounters **sc, unsigned n);
 void reflect_burst(struct dp_worker *w, struct tp *tps, unsigned n, uint64_t rx_tsc);
 
 /* exception.c */
