@@ -300,7 +300,7 @@ static void transmit(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
 }
 
 unsigned lane_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, struct rte_mbuf **rest,
-		    uint64_t now)
+		    uint64_t now, uint64_t *t)
 {
 	struct lane_pkt ps[DP_MAX_BURST];
 	unsigned np = 0, nrest = 0;
@@ -319,13 +319,18 @@ unsigned lane_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, str
 		else
 			rest[nrest++] = pkts[i];
 	}
+	stage_mark(w, DP_ST_take, t);
 	if (np == 0)
 		return nrest;
 	w->gc->rx_packets += np;
 	w->gc->fast_lane += np;
 	authenticate(w, ps, np);
+	stage_mark(w, DP_ST_auth, t);
 	build(w, ps, np, now);
+	stage_mark(w, DP_ST_build, t);
 	stamp(ps, np);
+	stage_mark(w, DP_ST_stamp, t);
 	transmit(w, ps, np);
+	stage_mark(w, DP_ST_tx, t);
 	return nrest;
 }

@@ -149,6 +149,7 @@ static int setup_workers(char *err, size_t errlen)
 			wk->burst = app.cfg.burst > DP_MAX_BURST ? DP_MAX_BURST : app.cfg.burst;
 			wk->port = &app.ports[p];
 			wk->errest = errest;
+			wk->stages_on = app.cfg.stage_cycles;
 			wk->mb = mb_mgr_new();
 			wk->gc = rte_zmalloc("twr_gc", sizeof(*wk->gc), RTE_CACHE_LINE_SIZE);
 			wk->sc = dp_sess.ctr[w];

@@ -81,6 +81,11 @@ static int cmd_workers(const char *cmd, const char *params, struct rte_tel_data 
 		rte_tel_data_add_dict_u64(c, "busy_bursts", wk->busy_bursts);
 		rte_tel_data_add_dict_u64(c, "cycles_per_packet",
 					  wk->busy_packets ? wk->busy_cycles / wk->busy_packets : 0);
+		if (wk->stages_on) {
+#define DP_STAGE_ADD(n) rte_tel_data_add_dict_u64(c, "stage_" #n "_cycles", wk->stage_cycles[DP_ST_##n]);
+			DP_STAGES(DP_STAGE_ADD)
+#undef DP_STAGE_ADD
+		}
 		snprintf(name, sizeof(name), "%u", w);
 		tel_add_container(d, name, c);
 	}

@@ -14,13 +14,15 @@ static void process(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, uin
 	struct tp tps[DP_MAX_BURST];
 	struct rte_mbuf *rest[DP_MAX_BURST], *exc[DP_MAX_BURST];
 	unsigned nt, nexc;
+	uint64_t t = now;
 
-	n = lane_burst(w, pkts, n, rest, now);
+	n = lane_burst(w, pkts, n, rest, now, &t);
 	if (n == 0)
 		return;
 	nt = classify_burst(w, rest, n, tps, exc, &nexc, now);
 	exception_to_kernel(w, exc, nexc);
 	reflect_burst(w, tps, nt, now);
+	stage_mark(w, DP_ST_general, &t);
 }
 
 int worker_main(void *arg)
@@ -40,10 +42,12 @@ int worker_main(void *arg)
 	uint64_t t0 = rte_rdtsc();
 
 	while (!dp_quit) {
-		uint64_t now;
+		uint64_t now, r0 = 0;
 		uint16_t n;
 
 		rte_rcu_qsbr_quiescent(dp_sess.rcu, w->idx);
+		if (w->stages_on)
+			r0 = rte_rdtsc();
 		n = rte_eth_rx_burst(w->port->port_id, w->queue, pkts, w->burst);
 		/* the receive timestamp: read after the burst, so that it never
 		 * precedes a packet's arrival (a read before it would, for packets
@@ -52,6 +56,8 @@ int worker_main(void *arg)
 		if (n > 0) {
 			uint64_t end;
 
+			if (w->stages_on)
+				w->stage_cycles[DP_ST_rx] += now - r0;
 			process(w, pkts, n, now);
 			end = rte_rdtsc();
 			w->busy_cycles += end - t0;

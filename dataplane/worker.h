@@ -13,6 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include <rte_cycles.h>
 #include <rte_ether.h>
 #include <rte_mbuf.h>
 
@@ -26,6 +27,17 @@
 #define DP_MAX_BURST MB_MAX_BURST
 #define TAP_POLL_US 100
 #define TX_RETRIES 8
+
+/* Where a worker's busy cycles go, when dataplane/stage-cycles is on: the
+ * receive call, the fast lane's passes, and the general path (classify,
+ * reflect, exception) as one. One TSC read per stage per burst. */
+#define DP_STAGES(X) X(rx) X(take) X(auth) X(build) X(stamp) X(tx) X(general)
+enum dp_stage {
+#define DP_STAGE_ENUM(n) DP_ST_##n,
+	DP_STAGES(DP_STAGE_ENUM)
+#undef DP_STAGE_ENUM
+	DP_ST_COUNT
+};
 
 /* A data port as the workers see it. */
 struct dp_port {
@@ -53,7 +65,21 @@ struct dp_worker {
 	uint64_t busy_cycles;
 	uint64_t busy_packets;
 	uint64_t busy_bursts;
+	bool stages_on;              /* dataplane/stage-cycles */
+	uint64_t stage_cycles[DP_ST_COUNT];
 } __rte_cache_aligned;
+
+/* Add the cycles since *t to stage s and move *t on; nothing when off. */
+static inline void stage_mark(struct dp_worker *w, enum dp_stage s, uint64_t *t)
+{
+	uint64_t now;
+
+	if (!w->stages_on)
+		return;
+	now = rte_rdtsc();
+	w->stage_cycles[s] += now - *t;
+	*t = now;
+}
 
 /* One test packet on its way through the burst. */
 struct tp {
@@ -96,9 +122,10 @@ unsigned classify_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n,
 struct dp_session *session_lookup(const struct np_info *in);
 
 /* lane.c: reflect the common-shape TWAMP Light requests of a burst; the
- * others go to rest for classify_burst. Returns how many are in rest. */
+ * others go to rest for classify_burst. Returns how many are in rest.
+ * *t: the stage clock (stage_mark). */
 unsigned lane_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, struct rte_mbuf **rest,
-		    uint64_t now);
+		    uint64_t now, uint64_t *t);
 
 /* reflect.c: verify, build, sign, stamp and send the test packets. */
 /* Both paths: the burst's transmit timestamp in wire form, and its RFC 1624

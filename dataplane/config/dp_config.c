@@ -129,6 +129,7 @@ static int dataplane_scalars(const struct lyd_node *top, struct dp_config *cfg,
 	if (dpc_uint(top, "dataplane/mbufs", UINT32_MAX, &v, e, "dataplane") != 0)
 		return -1;
 	cfg->mbufs = (uint32_t)v;
+	cfg->stage_cycles = dpc_bool(top, "dataplane/stage-cycles");
 	if (dpc_uint(top, "session-reflector/refwait", UINT32_MAX, &v, e, "session-reflector") != 0)
 		return -1;
 	cfg->refwait_s = (uint32_t)v;

@@ -177,6 +177,7 @@ static void test_out_of_range(void **state)
 		{ "\"dataplane\":{\"burst-size\":65}", "/dataplane/burst-size" },
 		{ "\"dataplane\":{\"max-sessions\":1048577}", "/dataplane/max-sessions" },
 		{ "\"dataplane\":{\"mbufs\":100}", "/dataplane/mbufs" },
+		{ "\"dataplane\":{\"stage-cycles\":\"yes\"}", "/dataplane/stage-cycles" },
 		{ "\"dataplane\":{\"session-socket\":\"relative.sock\"}", "/dataplane/session-socket" },
 		{ "\"dataplane\":{\"worker-lcore\":[70000]}", "/dataplane/worker-lcore" },
 		{ "\"dataplane\":{\"clock\":{\"error-estimate\":\"-1\"}}", "/dataplane/clock/error-estimate" },

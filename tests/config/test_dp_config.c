@@ -75,6 +75,7 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.max_sessions, 65536);
 	assert_int_equal(cfg.burst, 32);
 	assert_int_equal(cfg.mbufs, 8191);
+	assert_false(cfg.stage_cycles);
 	assert_string_equal(cfg.session_socket, "/run/twamp-reflector/session.sock");
 	assert_int_equal(cfg.refwait_s, 900);
 	assert_false(cfg.clock_synced);
@@ -105,6 +106,7 @@ static void check_full_dataplane(void)
 	assert_int_equal(cfg.max_sessions, 1024);
 	assert_int_equal(cfg.burst, 64);
 	assert_int_equal(cfg.mbufs, 16383);
+	assert_true(cfg.stage_cycles);
 	assert_int_equal(cfg.nworkers, 2);
 	assert_int_equal(cfg.worker_lcores[0], 3); /* ordered-by user */
 	assert_int_equal(cfg.worker_lcores[1], 1);

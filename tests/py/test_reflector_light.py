@@ -41,7 +41,7 @@ def env(tmp_path_factory):
     if reason:
         pytest.skip(reason)
     with running_reflector(tmp_path_factory.mktemp("light"), 1, light=LIGHT,
-                           keys={"k1": KEY}) as (net, r):
+                           keys={"k1": KEY}, dataplane={"stage-cycles": True}) as (net, r):
         yield net, r
 
 
@@ -172,6 +172,36 @@ def test_fast_lane_takes_the_common_shape(env):
         after = r.stats()
         assert after["fast_lane"] - before["fast_lane"] == want, (port, sec, kw)
         assert after["reflected"] - before["reflected"] == 5
+
+
+STAGES = ("rx", "take", "auth", "build", "stamp", "tx", "general")
+
+
+def stage_cycles(r) -> dict:
+    w = r.telemetry("/twamp/workers")["0"]
+    return {s: w[f"stage_{s}_cycles"] for s in STAGES} | {"busy": w["busy_cycles"]}
+
+
+def test_stage_cycles_follow_the_path(env):
+    """dataplane/stage-cycles: authenticated requests in the fast lane move
+    the receive and every lane stage; encrypted ones move the general path's
+    and none of the lane's passes after take (frames that are not test
+    packets, such as ARP, may move take and general at any time). The stages
+    never add up to more than the busy cycles."""
+    net, r = env
+    cases = [(dict(port=863, sec=tr.AUTH, padding=64, keys=KEYS),
+              {"rx", "take", "auth", "build", "stamp", "tx"}, set()),
+             (dict(port=864, sec=tr.ENC, padding=64, keys=KEYS),
+              {"rx", "take", "general"}, {"auth", "build", "stamp", "tx"})]
+    for kw, moved, still in cases:
+        before = stage_cycles(r)
+        port, sec = kw.pop("port"), kw.pop("sec")
+        run_session(net, port, sec, n=5, **kw)
+        after = stage_cycles(r)
+        d = {k: after[k] - before[k] for k in after}
+        assert all(d[s] > 0 for s in moved), (port, d)
+        assert all(d[s] == 0 for s in still), (port, d)
+        assert sum(after[s] for s in STAGES) <= after["busy"], after
 
 
 def test_restricted_sender_refused_and_counted(env):
