@@ -233,6 +233,9 @@ def main():
                    "cycles_ratio_open_vs_macswap": med.get("replay_cycles_ratio_open_vs_macswap"),
                    "cycles_ratio_auth_vs_crypto_bound": med.get("replay_cycles_ratio_auth_vs_crypto_bound"),
                    "cycles_ratio_enc_vs_crypto_bound": med.get("replay_cycles_ratio_enc_vs_crypto_bound")},
+        # separate runs with dataplane/stage-cycles on: where a worker's
+        # busy cycles per packet go, on memif and on the replay
+        "stages": stage_figures(),
         "verification": verification,
         "reflector_counters_last_run": counters,
         "runs": per_run,
@@ -246,6 +249,7 @@ def main():
     failed = [c for c, v in verification.items() if v["bad"] or not v["ok"]]
     failed += [f"{m} (reflector auth failures)" for m, c in counters.items() if c.get("auth_failures")]
     failed += replay_failures()
+    failed += stage_failures()
     if failed:
         print("run_bench: verification failed for: " + ", ".join(failed), file=sys.stderr)
         return 1
@@ -274,19 +278,68 @@ def replay_runs(crypto):
     return out
 
 
-def replay_failures():
-    """Replay cases whose reflector reflected nothing or dropped a request."""
+def replay_failures(tag=""):
+    """Replay cases (tag: of the stage runs) whose reflector reflected
+    nothing or dropped a request."""
     failed = []
     for r in range(1, RUNS + 1):
         for m in ("open", "auth", "enc"):
-            name = f"replay_{m}-{r}.tel.1"
+            name = f"replay_{m}{tag}-{r}.tel.1"
             if not os.path.exists(os.path.join(RES, name)):
                 continue
             st = telemetry(name).get("/twamp/stats", {})
             if not st.get("reflected") or st.get("auth_failures") or st.get("malformed") \
                     or st.get("bad_checksum") or st.get("not_for_us"):
-                failed.append(f"replay {m} run {r} (reflected {st.get('reflected')}, counters {st})")
+                failed.append(f"replay {m}{tag} run {r} (reflected {st.get('reflected')}, counters {st})")
     return failed
+
+
+# dataplane/stage-cycles: the worker's busy cycles by stage (worker.h)
+STAGES = ("rx", "take", "auth", "build", "stamp", "tx", "general")
+STAGE_FILES = {"memif": "{m}-stages-{r}.tel", "replay": "replay_{m}-stages-{r}.tel"}
+
+
+def stage_split(before, after):
+    """Cycles per packet of worker 0 by stage between two captures, or None."""
+    w0 = before.get("/twamp/workers", {}).get("0")
+    w1 = after.get("/twamp/workers", {}).get("0")
+    if not (w0 and w1) or any(f"stage_{s}_cycles" not in w for w in (w0, w1) for s in STAGES):
+        return None
+    dp = w1["busy_packets"] - w0["busy_packets"]
+    if dp <= 0:
+        return None
+    out = {s: (w1[f"stage_{s}_cycles"] - w0[f"stage_{s}_cycles"]) / dp for s in STAGES}
+    out["busy"] = (w1["busy_cycles"] - w0["busy_cycles"]) / dp
+    return out
+
+
+def stage_figures():
+    """Per link and mode, the median over the stage runs of each stage's
+    cycles per packet (and the busy cycles per packet of the same runs)."""
+    out = {}
+    for link, pattern in STAGE_FILES.items():
+        for m in ("open", "auth"):
+            splits = []
+            for r in range(1, RUNS + 1):
+                name = pattern.format(m=m, r=r)
+                x = stage_split(telemetry(name + ".0"), telemetry(name + ".1"))
+                if x is not None:
+                    splits.append(x)
+            if splits:
+                out.setdefault(link, {})[m] = {k: median([x[k] for x in splits]) for k in splits[0]}
+                out[link][m]["runs"] = len(splits)
+    return out
+
+
+def stage_failures():
+    """Stage runs whose generator found a bad reply, and dead stage replays."""
+    failed = []
+    for r in range(1, RUNS + 1):
+        for m in ("open", "auth"):
+            lgr = load_optional(f"{m}-stages-{r}.json")
+            if lgr and (lgr.get("verified_bad") or not lgr.get("verified_ok")):
+                failed.append(f"{m}-stages run {r}")
+    return failed + replay_failures("-stages")
 
 
 CYCLES = {"macswap": "testpmd_cycles_per_packet", "csum": "testpmd_csum_cycles_per_packet"}
@@ -338,6 +391,13 @@ def print_table(r, med):
         print(f"  testpmd / open {fmt(rp['cycles_ratio_open_vs_macswap'], '.3f')}   crypto bound / auth "
               f"{fmt(rp['cycles_ratio_auth_vs_crypto_bound'], '.3f')}   crypto bound / enc "
               f"{fmt(rp['cycles_ratio_enc_vs_crypto_bound'], '.3f')}")
+    if r["stages"]:
+        print("\ncycles per packet by stage (separate runs, dataplane/stage-cycles on):")
+        print(f"{'':<14}" + "".join(f"{s:>8}" for s in STAGES) + f"{'sum':>8}{'busy':>8}")
+        for link, modes in r["stages"].items():
+            for m, st in modes.items():
+                print(f"{link + ' ' + m:<14}" + "".join(f"{fmt(st[s], '.0f'):>8}" for s in STAGES)
+                      + f"{fmt(sum(st[s] for s in STAGES), '.0f'):>8}{fmt(st['busy'], '.0f'):>8}")
     c = r["control"]
     print(f"\nTWAMP-Control, authenticated, PBKDF2 Count 2^15, client and server on one CPU:")
     print(f"  set-ups/s  {fmt(r['control_setups_per_s'], '.1f'):>8}   PBKDF2 alone {fmt(c['pbkdf2_per_s'], '.1f')}/s "

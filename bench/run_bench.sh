@@ -160,7 +160,7 @@ wait_ready() {
 KEY_B64=$(base64 -w0 "$TMP/key.bin")
 rm -f "$TMP/key.bin"
 
-write_config() { # MODE(unauthenticated|authenticated|encrypted) FILE [PORT]
+write_config() { # MODE(unauthenticated|authenticated|encrypted) FILE [PORT [STAGES(true|false)]]
 	install -m 600 -o root -g root /dev/null "$2"
 	cat >>"$2" <<EOF
 {
@@ -171,6 +171,7 @@ write_config() { # MODE(unauthenticated|authenticated|encrypted) FILE [PORT]
     "dataplane": {
       "session-socket": "$TMP/session.sock",
       "worker-lcore": [1],
+      "stage-cycles": ${4:-false},
       "port": [ { "name": "${3:-net_memif0}", "rx-queues": 1, "address": [ "$PEER_IP/24" ] } ]
     }
   }
@@ -183,6 +184,11 @@ write_config encrypted "$TMP/enc.json"
 write_config unauthenticated "$TMP/replay-open.json" net_pcap0
 write_config authenticated "$TMP/replay-auth.json" net_pcap0
 write_config encrypted "$TMP/replay-enc.json" net_pcap0
+# the stage runs: the same with dataplane/stage-cycles on
+write_config unauthenticated "$TMP/open-stages.json" net_memif0 true
+write_config authenticated "$TMP/auth-stages.json" net_memif0 true
+write_config unauthenticated "$TMP/replay-open-stages.json" net_pcap0 true
+write_config authenticated "$TMP/replay-auth-stages.json" net_pcap0 true
 
 # The replayed requests. DPDK's pcap driver gives its first port the address
 # 02:70:63:61:70:00 ("\x02pcap", then the port's index).
@@ -334,21 +340,24 @@ telemetry() {
 		>>"$2" 2>&1 || true
 }
 
-case_reflector() { # MODE(open|auth|enc) RUN
-	local mode=$1 run=$2 sock="$TMP/rf-$1-$2.sock" logf="$TMP/rf-$1-$2.log" pid
-	local tel="$TMP/res/$mode-$run.tel"
-	new_prefix "rf-$mode-$run"
+# case_reflector MODE(open|auth|enc) RUN [TAG]: TAG -stages runs the
+# configuration with dataplane/stage-cycles on, under the case name MODE-stages
+case_reflector() {
+	local mode=$1 run=$2 case=$1${3:-}
+	local sock="$TMP/rf-$case-$2.sock" logf="$TMP/rf-$case-$2.log" pid
+	local tel="$TMP/res/$case-$run.tel"
+	new_prefix "rf-$case-$run"
 	local rprefix=$PREFIX
-	start_loadgen_before_peer "$mode" "$run" "$mode" twamp "$sock"
+	start_loadgen_before_peer "$case" "$run" "$mode" twamp "$sock"
 	# shellcheck disable=SC2046
 	"$REFLECTOR" $(eal_common "$rprefix" "0@$GEN_CPU,1@$PEER_CPU") $(peer_eal_extra) \
-		--vdev "$(peer_vdev "$sock")" -- -c "$TMP/$mode.json" >"$logf" 2>&1 &
+		--vdev "$(peer_vdev "$sock")" -- -c "$TMP/$case.json" >"$logf" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	wait_ready "$pid" "$logf" "running:"
 	local t0
-	start_loadgen_after_peer "$mode" "$run" "$mode" twamp "$sock"
-	wait_ready "$LG_PID" "$TMP/lg-$mode-$run.log" "sending"
+	start_loadgen_after_peer "$case" "$run" "$mode" twamp "$sock"
+	wait_ready "$LG_PID" "$TMP/lg-$case-$run.log" "sending"
 	t0=$(now_ms)
 	# the worker's cycles per packet over (most of) the measured window:
 	# counters read once the warmup is over and again just before the end
@@ -356,7 +365,7 @@ case_reflector() { # MODE(open|auth|enc) RUN
 	telemetry "$rprefix" "$tel.0"
 	sleep_until $((t0 + (WARMUP + SECS) * 1000 - 400))
 	telemetry "$rprefix" "$tel.1"
-	stop_peer_then_loadgen "$mode" "$run" "$pid"
+	stop_peer_then_loadgen "$case" "$run" "$pid"
 	grep -E 'stopping:|error|refus' "$logf" >&2 || true
 }
 
@@ -428,13 +437,15 @@ case_replay_testpmd() {
 		tail -1 >"$TMP/res/replay_macswap-$run.cycles.json"
 }
 
-# case_replay MODE(open|auth|enc) RUN: the reflector on the same replay
+# case_replay MODE(open|auth|enc) RUN [TAG]: the reflector on the same
+# replay (TAG as case_reflector's)
 case_replay() {
-	local mode=$1 run=$2 logf="$TMP/rp-$1-$2.log" pid tel="$TMP/res/replay_$1-$2.tel"
-	new_prefix "rp-$mode-$run"
+	local mode=$1 run=$2 case=$1${3:-}
+	local logf="$TMP/rp-$case-$2.log" pid tel="$TMP/res/replay_$case-$2.tel"
+	new_prefix "rp-$case-$run"
 	# shellcheck disable=SC2046
 	"$REFLECTOR" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") \
-		--vdev "$(replay_vdev "$mode")" -- -c "$TMP/replay-$mode.json" >"$logf" 2>&1 &
+		--vdev "$(replay_vdev "$mode")" -- -c "$TMP/replay-$case.json" >"$logf" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	wait_ready "$pid" "$logf" "running:"
@@ -467,6 +478,11 @@ for ((r = 1; r <= RUNS; r++)); do
 	log "run $r/$RUNS: replay (testpmd macswap, twamp-reflector open/auth/enc)"
 	case_replay_testpmd "$r"
 	for m in open auth enc; do case_replay "$m" "$r"; done
+	log "run $r/$RUNS: stages (twamp-reflector open/auth with dataplane/stage-cycles, memif and replay)"
+	for m in open auth; do
+		case_reflector "$m" "$r" -stages
+		case_replay "$m" "$r" -stages
+	done
 done
 
 # ---- results -----------------------------------------------------------------

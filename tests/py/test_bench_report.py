@@ -58,6 +58,33 @@ def replay_fixtures(d: Path, dead: str | None = None):
                 write(d, f"replay_{m}-{r}.tel.{k}", json.dumps({"t_ms": k * 1000}) + "\n" + json.dumps(w) + "\n")
 
 
+# stage runs: per run, cycles per packet of each stage (7 stages, worker.h)
+# over 1000 packets; the memif auth run 2 is left out (no capture)
+STAGE_NAMES = ("rx", "take", "auth", "build", "stamp", "tx", "general")
+STAGE_CYC = {"open": [[70, 100, 3, 50, 30, 40, 0], [80, 110, 3, 52, 32, 44, 1], [60, 90, 3, 48, 28, 36, 0]],
+             "auth": [[75, 105, 240, 66, 45, 90, 0], [85, 115, 250, 70, 47, 150, 2],
+                      [80, 110, 230, 68, 43, 110, 0]]}
+
+
+def stage_fixtures(d: Path, bad_run: int | None = None, dead_replay: bool = False):
+    for r in range(1, RUNS + 1):
+        for m, runs in STAGE_CYC.items():
+            cyc = runs[r - 1]
+            for name in (f"{m}-stages-{r}.tel", f"replay_{m}-stages-{r}.tel"):
+                if name == "auth-stages-2.tel":
+                    continue
+                replay = name.startswith("replay")
+                for k in (0, 1):
+                    w = {f"stage_{s}_cycles": (c + (0 if replay else 100)) * 1000 * k
+                         for s, c in zip(STAGE_NAMES, cyc)}
+                    w.update(busy_cycles=(sum(cyc) + 7 * (0 if replay else 100) + 5) * 1000 * k,
+                             busy_packets=1000 * k)
+                    st = {"reflected": 0 if (dead_replay and replay and k == 1) else 1000 * k}
+                    write(d, f"{name}.{k}", json.dumps({"t_ms": k * 1000}) + "\n"
+                          + json.dumps({"/twamp/workers": {"0": w}, "/twamp/stats": st}) + "\n")
+            write(d, f"{m}-stages-{r}.json", loadgen(3.0, bad=1 if r == bad_run else 0))
+
+
 def fixtures(d: Path, bad_case: str | None = None):
     for r in range(1, RUNS + 1):
         i = r - 1
@@ -79,12 +106,14 @@ def fixtures(d: Path, bad_case: str | None = None):
             write(d, f"control_{m}-{r}.json", {"per_s": v + r})
 
 
-def run_report(tmp_path, bad_case=None, replay=False, replay_dead=None):
+def run_report(tmp_path, bad_case=None, replay=False, replay_dead=None, stages=None):
     res = tmp_path / "res"
     res.mkdir()
     fixtures(res, bad_case)
     if replay:
         replay_fixtures(res, replay_dead)
+    if stages is not None:
+        stage_fixtures(res, **stages)
     out = tmp_path / "bench.json"
     env = {**os.environ, "BENCH_RES": str(res), "BENCH_OUT": str(out), "BENCH_RUNS": str(RUNS),
            "BENCH_SECONDS": "5", "BENCH_WARMUP": "1", "BENCH_SIZE": "112", "BENCH_LINK": "zero-copy",
@@ -154,3 +183,31 @@ def test_replay_absent_or_dead(tmp_path):
     p, r = run_report(tmp_path / "dead", replay=True, replay_dead="enc")
     assert p.returncode == 1
     assert "replay enc run 1" in p.stderr
+
+
+def test_stage_figures(tmp_path):
+    p, r = run_report(tmp_path, stages={})
+    assert p.returncode == 0, p.stderr
+    st = r["stages"]
+    assert set(st) == {"memif", "replay"} and set(st["memif"]) == {"open", "auth"}
+    # the replay's figures as written; memif's are 100 more per stage
+    assert st["replay"]["auth"]["tx"] == pytest.approx(110.0)        # median of 90, 150, 110
+    assert st["replay"]["open"]["general"] == pytest.approx(0.0)
+    assert st["replay"]["auth"]["busy"] == pytest.approx(med([621, 719, 641]) + 5)  # the stages plus 5
+    # memif auth run 2 has no capture: the median of runs 1 and 3
+    assert st["memif"]["auth"]["runs"] == 2
+    assert st["memif"]["auth"]["auth"] == pytest.approx(100 + (240 + 230) / 2)
+    assert st["memif"]["open"]["runs"] == 3
+    assert "cycles per packet by stage" in p.stdout
+
+
+def test_stage_runs_absent_or_failed(tmp_path):
+    p, r = run_report(tmp_path)
+    assert p.returncode == 0 and r["stages"] == {}
+    assert "by stage" not in p.stdout
+    (tmp_path / "bad").mkdir()
+    p, r = run_report(tmp_path / "bad", stages={"bad_run": 3})
+    assert p.returncode == 1 and "open-stages run 3" in p.stderr and "auth-stages run 3" in p.stderr
+    (tmp_path / "dead").mkdir()
+    p, r = run_report(tmp_path / "dead", stages={"dead_replay": True})
+    assert p.returncode == 1 and "replay auth-stages run 1" in p.stderr
