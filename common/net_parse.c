@@ -349,6 +349,44 @@ size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_pa
 	return (size_t)info->payload_off + new_payload_len;
 }
 
+/* The plain IPv4 reply, octet offsets in the frame:
+ *   0     6     12   14  15  16     22  23  24   26    30    34    36    38   40
+ *   +-----+-----+----+---+---+- .. -+---+---+----+-----+-----+-----+-----+----+----+
+ *   | dst | src |type|45 |tos| len..|ttl|17 |csum| src | dst |sport|dport|len |csum|
+ *   +-----+-----+----+---+---+- .. -+---+---+----+-----+-----+-----+-----+----+----+
+ *    swap  swap       set         set      upd.   swap  swap  swap  swap  same  0
+ * Only the 16-bit words at 14 (TOS) and 22 (TTL) change the IPv4 header sum;
+ * the swaps leave it alone. */
+size_t np_make_reply_plain_ipv4(uint8_t *frame, const struct np_info *info, int dscp)
+{
+	uint8_t *ip = frame + ETH_HDR_LEN, *udp = ip + IPV4_MIN_HDR;
+	uint8_t tos = reply_tos(info->tos, dscp), mac[ETH_ADDR_LEN];
+	uint16_t o0, o4, hc;
+	uint32_t a, b, ports;
+
+	memcpy(mac, frame, ETH_ADDR_LEN);
+	memcpy(frame, frame + ETH_ADDR_LEN, ETH_ADDR_LEN);
+	memcpy(frame + ETH_ADDR_LEN, mac, ETH_ADDR_LEN);
+	memcpy(&o0, ip, 2);
+	memcpy(&o4, ip + 8, 2);
+	memcpy(&hc, ip + 10, 2);
+	hc = (uint16_t)~csum_fold_native((uint16_t)~hc +
+					 word_delta(o0, native16((uint16_t)(0x45 << 8 | tos))) +
+					 word_delta(o4, native16((uint16_t)(255 << 8 | ip[9]))));
+	ip[1] = tos;
+	ip[8] = 255;
+	memcpy(ip + 10, &hc, 2);
+	memcpy(&a, ip + 12, 4);
+	memcpy(&b, ip + 16, 4);
+	memcpy(ip + 12, &b, 4);
+	memcpy(ip + 16, &a, 4);
+	memcpy(&ports, udp, 4);
+	ports = ports >> 16 | ports << 16; /* two 16-bit fields swapped, either byte order */
+	memcpy(udp, &ports, 4);
+	memset(udp + 6, 0, 2);
+	return (size_t)info->payload_off + info->payload_len;
+}
+
 void np_udp_csum_set(uint8_t *frame, const struct np_info *info)
 {
 	uint8_t *field = frame + info->l4_off + 6;

@@ -246,7 +246,7 @@ static void build(struct dp_worker *w, struct lane_pkt *ps, unsigned n, uint64_t
 		tw_reflect_light(pl, snd_l(p), refl_l(p), seq_be, w->errest, rx_be, p->info.ttl);
 		/* the frame ends where the IP packet does (no trailing octets) */
 		p->m->data_len = p->m->pkt_len =
-			(uint16_t)np_make_reply(p->frame, &p->info, p->info.payload_len, dscp(p));
+			(uint16_t)np_make_reply_plain_ipv4(p->frame, &p->info, dscp(p));
 		if (sec(p) != TW_SEC_AUTH)
 			continue;
 		if (memcmp(pl, p->blk0_pt, 16) == 0) {

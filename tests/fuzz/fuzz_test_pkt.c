@@ -4,7 +4,8 @@
  * UDP payload is then turned into a reply for every sender layout and
  * security, protected and checked to unprotect again, fed to tw_unprotect
  * as a sender packet, and the frame is rewritten into a reply that must
- * parse back as valid UDP. np_parse_plain_ipv4 must agree with np_parse,
+ * parse back as valid UDP. np_parse_plain_ipv4 must agree with np_parse
+ * (and np_make_reply_plain_ipv4 with np_make_reply),
  * and the fast lane's tw_reflect_light with tw_build_reply. Buffers are
  * heap-allocated at their exact size so that ASan catches any access past
  * them. Property violations abort.
@@ -123,6 +124,22 @@ static void reflect_light(const uint8_t *pl, size_t len, enum tw_sec sec, bool s
 	free(b);
 }
 
+/* The fixed-offset reply headers are np_make_reply's, for each DSCP rule. */
+static void check_plain_reply(const uint8_t *data, size_t size, const struct np_info *info)
+{
+	uint8_t *a = malloc(size), *b = malloc(size);
+	int dscp = (int)data[size - 1] % 65 - 1; /* -1 (reflect) to 63 */
+
+	if (a == NULL || b == NULL)
+		abort();
+	memcpy(a, data, size);
+	memcpy(b, data, size);
+	CHECK(np_make_reply(a, info, info->payload_len, dscp) == np_make_reply_plain_ipv4(b, info, dscp));
+	CHECK(memcmp(a, b, size) == 0);
+	free(a);
+	free(b);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct np_info info, plain;
@@ -134,8 +151,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	r = np_parse(data, size, &info);
 	/* the fixed-offset parse accepts only what np_parse accepts, alike */
-	if (np_parse_plain_ipv4(data, size, &plain))
+	if (np_parse_plain_ipv4(data, size, &plain)) {
 		CHECK(r == NP_UDP && memcmp(&plain, &info, sizeof(info)) == 0);
+		check_plain_reply(data, size, &plain);
+	}
 	if (r != NP_UDP)
 		return 0;
 	check_info(&info, size);

@@ -706,6 +706,43 @@ static void test_make_reply(void **state)
 			}
 }
 
+/* The fixed-offset reply is np_make_reply's, octet for octet: every DSCP
+ * rule, TOS and TTL values, random addresses and ports (so random header
+ * checksums), payload lengths, with and without Ethernet padding. */
+static void test_make_reply_plain_ipv4(void **state)
+{
+	static const int dscps[] = { -1, 0, 46, 63 };
+	uint64_t x = 0x9e3779b97f4a7c15ull;
+	struct fspec s;
+	struct np_info i;
+	uint8_t f[2048], g[2048];
+
+	(void)state;
+	for (int t = 0; t < 2000; t++) {
+		size_t n, ra, rb;
+
+		spec_init(&s, 4);
+		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
+		memcpy(s.src, &x, 4);
+		memcpy(s.dst, (uint8_t *)&x + 4, 4);
+		s.sport = (uint16_t)(x >> 8);
+		s.dport = (uint16_t)(x >> 24);
+		s.tos = (uint8_t)(x >> 40);
+		s.ttl = (uint8_t)(x >> 48);
+		s.ip_id = (uint16_t)(x >> 29);
+		s.frag = (x >> 56) & 1 ? 0x4000 : 0;
+		s.plen = (size_t)(x >> 52) % 300;
+		s.trailer = (x >> 61) & 1 ? 5 : 0;
+		n = build(f, &s);
+		assert_true(plain_exact(f, n, &i));
+		memcpy(g, f, n);
+		ra = np_make_reply(f, &i, i.payload_len, dscps[t % 4]);
+		rb = np_make_reply_plain_ipv4(g, &i, dscps[t % 4]);
+		assert_int_equal(ra, rb);
+		assert_memory_equal(f, g, n);
+	}
+}
+
 /* RFC 1624 update == full recomputation, over random edits */
 static void test_csum_update(void **state)
 {
@@ -888,6 +925,7 @@ int main(void)
 		cmocka_unit_test(test_udp_csum),
 		cmocka_unit_test(test_captured_frames),
 		cmocka_unit_test(test_make_reply),
+		cmocka_unit_test(test_make_reply_plain_ipv4),
 		cmocka_unit_test(test_csum_update),
 		cmocka_unit_test(test_csum_carry),
 		cmocka_unit_test(test_csum_delta_apply),
