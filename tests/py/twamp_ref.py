@@ -494,8 +494,9 @@ def check_reply(request_plain: bytes, reply_wire: bytes, keys: TestKeys | None, 
 
     Checks the HMAC (AUTH/ENC), then compares the decrypted reply octet by
     octet with expected_reply(), taking from the reply only what the
-    reflector chooses: its timestamps, Error Estimate, and its Sequence
-    Number when `stateful` (a stateless reflector must copy the sender's).
+    reflector chooses: its timestamps (both set, within a second of each
+    other), Error Estimate, and its Sequence Number when `stateful` (a
+    stateless reflector must copy the sender's).
     `ttl` None accepts any Sender TTL.  Raises AuthError or ReplyMismatch."""
     rlay = reflector_layout(sec)
     want_len = reply_len(len(request_plain), sec)
@@ -503,6 +504,11 @@ def check_reply(request_plain: bytes, reply_wire: bytes, keys: TestKeys | None, 
         raise ReplyMismatch(f"reply length {len(reply_wire)}, expected {want_len}")
     plain = unprotect(reply_wire, rlay, keys)
     got = parse_reflector(plain, sec)
+    # the reflector's own timestamps: both set, the transmit one taken
+    # after the receive one (within a second either way: the clock may be
+    # stepped between them, never by much)
+    if got.rx_ts == 0 or got.ts == 0 or abs(got.ts - got.rx_ts) >= 1 << 32:
+        raise ReplyMismatch(f"{rlay.name}: timestamps rx {got.rx_ts:#x}, tx {got.ts:#x}")
     snd = parse_sender(request_plain, sec, symmetrical)
     seq = got.seq if stateful else snd.seq
     want = expected_reply(request_plain, sec, symmetrical, seq, got.errest, got.rx_ts,
