@@ -6,10 +6,9 @@
  *  - one segment, unicast to the port's MAC, Ethernet II without a tag;
  *  - IPv4 without options, not a fragment, a valid header checksum, UDP,
  *    to one of the port's addresses, the UDP length filling the IP payload;
- *  - a controlled session of its 5-tuple, installed and started, in open or
- *    authenticated mode without reflected octets (RFC 6038); or, if no
- *    session matches, a TWAMP Light reflector in open or authenticated mode
- *    on the destination port that allows the sender;
+ *  - a controlled session of its 5-tuple, installed and started, without
+ *    reflected octets (RFC 6038); or, if no session matches, a TWAMP Light
+ *    reflector on the destination port that allows the sender;
  *  - a UDP checksum that verifies (and no NIC verdict against it), and a
  *    request at least as long as the reflector's header, so that the reply
  *    is as long as the request.
@@ -18,10 +17,12 @@
  * reply is byte for byte the one the general path would send. The frame's
  * layout is np_parse_plain_ipv4's (common/net_parse.c).
  *
- * Passes: take (parse, classify, verify the checksum) -> authenticate the
- * authenticated ones as one ipsec-mb burst -> build the replies (reusing or
- * signing block 0) -> checksum, then stamp the transmit time (incremental
- * checksum) -> transmit.
+ * Passes: take (parse, classify, verify the checksum) -> decrypt and verify
+ * the authenticated and encrypted ones as one ipsec-mb burst -> build the
+ * replies, then sign (authenticated: block 0 reused or signed; encrypted:
+ * stamped, then signed and encrypted whole) as one burst -> checksum, then
+ * stamp the transmit time of the others (incremental checksum) -> transmit.
+ * The order of each mode is reflect.c's.
  */
 #include <string.h>
 
@@ -53,7 +54,7 @@ struct lane_pkt {
 
 /* The session of the 5-tuple, as classify_udp finds it, or none (*found).
  * Returns false if the packet is the general path's: a session not started,
- * encrypted, or reflecting octets. */
+ * or reflecting octets. */
 static bool by_session(struct dp_worker *w, struct lane_pkt *p, bool *found)
 {
 	struct dp_session *s = session_lookup(&p->info);
@@ -62,7 +63,7 @@ static bool by_session(struct dp_worker *w, struct lane_pkt *p, bool *found)
 	if (s == NULL)
 		return true;
 	if (__atomic_load_n(&s->state, __ATOMIC_ACQUIRE) == TWR_SS_INSTALLED ||
-	    s->sec == TW_SEC_ENC || s->reflect_len != 0)
+	    s->reflect_len != 0)
 		return false;
 	p->s = s;
 	p->sc = &w->sc[sessions_slot(s)];
@@ -73,7 +74,7 @@ static bool by_light(struct lane_pkt *p)
 {
 	const struct dp_light *l = light_for_port(p->info.dport);
 
-	if (l == NULL || l->sec == TW_SEC_ENC || !light_sender_allowed(l, 4, p->info.src))
+	if (l == NULL || !light_sender_allowed(l, 4, p->info.src))
 		return false;
 	p->l = l;
 	return true;
@@ -158,7 +159,8 @@ static void drop(struct lane_pkt *p)
 	p->m = NULL;
 }
 
-/* Decrypt and verify the authenticated requests; drop and count failures. */
+/* Decrypt and verify the authenticated and encrypted requests; drop and
+ * count failures. */
 static void authenticate(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
 {
 	struct mb_op ops[DP_MAX_BURST];
@@ -169,31 +171,34 @@ static void authenticate(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
 		struct lane_pkt *p = &ps[i];
 		uint8_t *pl = p->frame + PAYLOAD_OFF;
 
-		if (sec(p) != TW_SEC_AUTH)
+		if (sec(p) == TW_SEC_OPEN)
 			continue;
-		memcpy(p->blk0_ct, pl, 16);
-		memcpy(p->blk0_tag, pl + snd_l(p)->hmac_off, TW_HMAC_LEN);
+		if (sec(p) == TW_SEC_AUTH) { /* as received, for the reply's block 0 */
+			memcpy(p->blk0_ct, pl, 16);
+			memcpy(p->blk0_tag, pl + snd_l(p)->hmac_off, TW_HMAC_LEN);
+		}
 		ops[nops] = (struct mb_op){ pl, snd_l(p), keys(p) };
 		idx[nops++] = i;
 	}
 	if (nops == 0)
 		return;
-	if (mb_unprotect_burst(w->mb, ops, nops, ok) == nops) {
-		for (unsigned j = 0; j < nops; j++)
-			memcpy(ps[idx[j]].blk0_pt, ps[idx[j]].frame + PAYLOAD_OFF, 16);
-		return;
-	}
-	for (unsigned j = 0; j < nops; j++) {
-		struct lane_pkt *p = &ps[idx[j]];
+	if (mb_unprotect_burst(w->mb, ops, nops, ok) != nops) {
+		for (unsigned j = 0; j < nops; j++) {
+			struct lane_pkt *p = &ps[idx[j]];
 
-		if (!ok[j]) {
+			if (ok[j])
+				continue;
 			w->gc->auth_failures++;
 			if (p->sc != NULL)
 				p->sc->auth_fail++;
 			drop(p);
-		} else {
-			memcpy(p->blk0_pt, p->frame + PAYLOAD_OFF, 16);
 		}
+	}
+	for (unsigned j = 0; j < nops; j++) {
+		struct lane_pkt *p = &ps[idx[j]];
+
+		if (p->m != NULL && sec(p) == TW_SEC_AUTH)
+			memcpy(p->blk0_pt, p->frame + PAYLOAD_OFF, 16);
 	}
 }
 
@@ -224,13 +229,28 @@ static bool lane_seq(struct dp_worker *w, const struct lane_pkt *p, uint64_t now
 	return true;
 }
 
+/* The transmit timestamp of the encrypted replies among ps[idx[0..n)], as
+ * late as their encryption allows: just before it. */
+static void stamp_encrypted(struct lane_pkt *ps, const unsigned *idx, unsigned n)
+{
+	uint64_t tx_ntp = dp_clock_now();
+
+	for (unsigned j = 0; j < n; j++) {
+		struct lane_pkt *p = &ps[idx[j]];
+
+		if (sec(p) == TW_SEC_ENC)
+			tw_put_ts(p->frame + PAYLOAD_OFF, refl_l(p), tx_ntp);
+	}
+}
+
 /* Replies in place; authenticated ones get the request's block 0 back when
- * theirs is the same (see reflect.c), else join the signing burst. */
+ * theirs is the same (see reflect.c), else join the signing burst, as the
+ * encrypted ones do once stamped (their timestamp is encrypted). */
 static void build(struct dp_worker *w, struct lane_pkt *ps, unsigned n, uint64_t now)
 {
 	uint64_t rx_be = rte_cpu_to_be_64(dp_clock_ntp(now));
 	struct mb_op ops[DP_MAX_BURST];
-	unsigned idx[DP_MAX_BURST], nops = 0;
+	unsigned idx[DP_MAX_BURST], nops = 0, nenc = 0;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct lane_pkt *p = &ps[i];
@@ -247,16 +267,19 @@ static void build(struct dp_worker *w, struct lane_pkt *ps, unsigned n, uint64_t
 		/* the frame ends where the IP packet does (no trailing octets) */
 		p->m->data_len = p->m->pkt_len =
 			(uint16_t)np_make_reply_plain_ipv4(p->frame, &p->info, dscp(p));
-		if (sec(p) != TW_SEC_AUTH)
+		if (sec(p) == TW_SEC_OPEN)
 			continue;
-		if (memcmp(pl, p->blk0_pt, 16) == 0) {
+		if (sec(p) == TW_SEC_AUTH && memcmp(pl, p->blk0_pt, 16) == 0) {
 			memcpy(pl, p->blk0_ct, 16);
 			memcpy(pl + refl_l(p)->hmac_off, p->blk0_tag, TW_HMAC_LEN);
 			continue;
 		}
+		nenc += sec(p) == TW_SEC_ENC;
 		ops[nops] = (struct mb_op){ pl, refl_l(p), keys(p) };
 		idx[nops++] = i;
 	}
+	if (nenc != 0)
+		stamp_encrypted(ps, idx, nops);
 	if (nops == 0 || mb_protect_burst(w->mb, ops, nops) == 0)
 		return;
 	for (unsigned j = 0; j < nops; j++) { /* ipsec-mb refused: send nothing unsigned */
@@ -265,7 +288,8 @@ static void build(struct dp_worker *w, struct lane_pkt *ps, unsigned n, uint64_t
 	}
 }
 
-/* Checksums, then the transmit timestamp, patched in incrementally. */
+/* Checksums, then the transmit timestamp of open and authenticated replies,
+ * patched in incrementally (encrypted ones were stamped before encryption). */
 static void stamp(struct lane_pkt *ps, unsigned n)
 {
 	uint64_t ts_be, delta;
@@ -277,7 +301,7 @@ static void stamp(struct lane_pkt *ps, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct lane_pkt *p = &ps[i];
 
-		if (p->m == NULL)
+		if (p->m == NULL || sec(p) == TW_SEC_ENC)
 			continue;
 		memcpy(p->frame + PAYLOAD_OFF + refl_l(p)->ts_off, &ts_be, sizeof(ts_be));
 		np_udp_csum_apply(p->frame, &p->info, delta);
