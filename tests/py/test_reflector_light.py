@@ -185,10 +185,10 @@ def stage_cycles(r) -> dict:
 def test_stage_cycles_follow_the_path(env):
     """dataplane/stage-cycles: authenticated and encrypted requests in the
     fast lane move the receive and every lane stage; requests one octet
-    shorter than their reply (open, here) move the general path's and none of the lane's
-    passes after take (frames that are not test packets, such as ARP, may
-    move take and general at any time). The stages never add up to more
-    than the busy cycles."""
+    shorter than their reply (open, here) move the general path's and none
+    of the lane's passes after take (frames that are not test packets, such
+    as ARP, may move take and general at any time). The stages never add up
+    to more than the busy cycles."""
     net, r = env
     lane = {"rx", "take", "auth", "build", "stamp", "tx"}
     cases = [(dict(port=863, sec=tr.AUTH, padding=64, keys=KEYS), lane, set()),
