@@ -249,33 +249,51 @@ enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info)
 	return NP_NOT_IP;
 }
 
-/*  The shape nearly every test packet has, at fixed offsets:
- *  0      6      12   14   15   16    18   20        22   23   24    26    30    34
- *  | dst  | src  |0800| 45 |tos | len | id |flg|frag | ttl| 17 | hcs | src | dst |
- *  34     36     38     40     42
+/*  The shape nearly every test packet has, at fixed offsets (t = 0), or the
+ *  same behind one 802.1Q or 802.1ad tag (t = 4: a VLAN of a carrier's
+ *  backhaul), the IPv4 header at 14 + t:
+ *  0      6      12     [12  14   16 ]  14+t 15+t 16+t  18+t    22+t 23+t 24+t  26+t  30+t  34+t
+ *  | dst  | src  |0800|  [8100| tci |0800] | 45 |tos | len |..frag.| ttl| 17 | hcs | src | dst |
+ *  34+t   36+t   38+t   40+t   42+t
  *  | sport| dport| ulen | ucs  | payload: ulen - 8 octets, to the end of the IP packet
  */
 bool np_parse_plain_ipv4(const uint8_t *frame, size_t len, struct np_info *info)
 {
-	const uint8_t *ip = frame + ETH_HDR_LEN, *udp = ip + IPV4_MIN_HDR;
-	uint16_t tl, ulen;
+	const uint8_t *ip, *udp;
+	uint16_t type, tci = 0, tl, ulen;
+	size_t l3 = ETH_HDR_LEN;
 
-	if (len < ETH_HDR_LEN + IPV4_MIN_HDR + UDP_HDR_LEN || len > UINT16_MAX ||
-	    get16(frame + 12) != ETHERTYPE_IPV4 || ip[0] != 0x45 ||
-	    (get16(ip + 6) & IPV4_FRAG_MASK) != 0 || ip[9] != PROTO_UDP)
+	if (len < ETH_HDR_LEN + IPV4_MIN_HDR + UDP_HDR_LEN || len > UINT16_MAX)
+		return false;
+	type = get16(frame + 12);
+	if (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD) {
+		l3 += VLAN_TAG_LEN;
+		if (len < l3 + IPV4_MIN_HDR + UDP_HDR_LEN)
+			return false;
+		tci = get16(frame + ETH_HDR_LEN);
+		type = get16(frame + ETH_HDR_LEN + 2);
+	}
+	ip = frame + l3;
+	udp = ip + IPV4_MIN_HDR;
+	if (type != ETHERTYPE_IPV4 || ip[0] != 0x45 || (get16(ip + 6) & IPV4_FRAG_MASK) != 0 ||
+	    ip[9] != PROTO_UDP)
 		return false;
 	tl = get16(ip + 2);
 	ulen = get16(udp + 4);
-	if (tl > len - ETH_HDR_LEN || ulen < UDP_HDR_LEN || ulen != tl - IPV4_MIN_HDR ||
+	if (tl > len - l3 || ulen < UDP_HDR_LEN || ulen != tl - IPV4_MIN_HDR ||
 	    csum_fold_native(csum_raw(ip, IPV4_MIN_HDR, 0)) != 0xffff)
 		return false;
 	memset(info, 0, sizeof(*info));
+	if (l3 != ETH_HDR_LEN) {
+		info->nvlans = 1;
+		info->vlan_tci[0] = tci;
+	}
 	info->ipver = 4;
-	info->l3_off = ETH_HDR_LEN;
-	info->l4_off = ETH_HDR_LEN + IPV4_MIN_HDR;
-	info->payload_off = ETH_HDR_LEN + IPV4_MIN_HDR + UDP_HDR_LEN;
+	info->l3_off = (uint16_t)l3;
+	info->l4_off = (uint16_t)(l3 + IPV4_MIN_HDR);
+	info->payload_off = (uint16_t)(l3 + IPV4_MIN_HDR + UDP_HDR_LEN);
 	info->payload_len = (uint16_t)(ulen - UDP_HDR_LEN);
-	info->frame_len = (uint16_t)(ETH_HDR_LEN + tl);
+	info->frame_len = (uint16_t)(l3 + tl);
 	info->tos = ip[1];
 	info->ttl = ip[8];
 	info->l4proto = PROTO_UDP;
@@ -349,7 +367,8 @@ size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_pa
 	return (size_t)info->payload_off + new_payload_len;
 }
 
-/* The plain IPv4 reply, octet offsets in the frame:
+/* The plain IPv4 reply, octet offsets in the frame (untagged; a tag, kept as
+ * it is, moves everything from 12 on by 4):
  *   0     6     12   14  15  16     22  23  24   26    30    34    36    38   40
  *   +-----+-----+----+---+---+- .. -+---+---+----+-----+-----+-----+-----+----+----+
  *   | dst | src |type|45 |tos| len..|ttl|17 |csum| src | dst |sport|dport|len |csum|
@@ -359,7 +378,7 @@ size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_pa
  * the swaps leave it alone. */
 size_t np_make_reply_plain_ipv4(uint8_t *frame, const struct np_info *info, int dscp)
 {
-	uint8_t *ip = frame + ETH_HDR_LEN, *udp = ip + IPV4_MIN_HDR;
+	uint8_t *ip = frame + info->l3_off, *udp = ip + IPV4_MIN_HDR;
 	uint8_t tos = reply_tos(info->tos, dscp), mac[ETH_ADDR_LEN];
 	uint16_t o0, o4, hc;
 	uint32_t a, b, ports;

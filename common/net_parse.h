@@ -48,8 +48,9 @@ struct np_info {
 /* Classify a frame. Fills *info as far as it could parse. */
 enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info);
 
-/* The common shape alone (untagged IPv4 without options, not a fragment, a
- * valid header checksum, UDP filling the IP payload), at fixed offsets:
+/* The common shape alone (IPv4 without options, untagged or behind one
+ * 802.1Q / 802.1ad tag, not a fragment, a valid header checksum, UDP filling
+ * the IP payload), at fixed offsets:
  * true with *info filled exactly as np_parse fills it (and np_parse would
  * return NP_UDP), false for anything else, which np_parse then classifies. */
 bool np_parse_plain_ipv4(const uint8_t *frame, size_t len, struct np_info *info);
@@ -71,7 +72,7 @@ size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_pa
 
 /* np_make_reply(frame, info, info->payload_len, dscp) for a frame that
  * np_parse_plain_ipv4 accepted, in fewer steps: the lengths stay, the
- * offsets are fixed. Same octets, same return value. */
+ * offsets are fixed (but for the tag). Same octets, same return value. */
 size_t np_make_reply_plain_ipv4(uint8_t *frame, const struct np_info *info, int dscp);
 
 /* Compute and store the UDP checksum of a reply made by np_make_reply

@@ -276,10 +276,15 @@ static void test_plain_ipv4(void **state)
 	size_t n;
 
 	(void)state;
+	/* untagged, and behind one tag of either TPID (802.1ad, then 802.1Q) */
 	for (size_t plen = 0; plen <= 200; plen += 7) {
 		spec_init(&s, 4);
 		s.plen = plen;
 		s.frag = 0x4000; /* DF: not a fragment */
+		if (plen % 3 != 0) {
+			add_vlans(&s, 1);
+			s.tpid[0] = plen % 3 == 1 ? 0x88a8 : 0x8100;
+		}
 		n = build(f, &s);
 		memset(&a, 0x5a, sizeof(a));
 		assert_true(plain_exact(f, n, &a));
@@ -295,7 +300,7 @@ static void test_plain_ipv4(void **state)
 	for (int c = 0; c < 10; c++) {
 		spec_init(&s, 4);
 		switch (c) {
-		case 0: add_vlans(&s, 1); break;
+		case 0: add_vlans(&s, 2); break;          /* two tags: np_parse's */
 		case 1: s.ihl = 6; break;
 		case 2: s.frag = 0x2000; break;           /* MF */
 		case 3: s.frag = 0x0001; break;           /* offset */
@@ -312,11 +317,21 @@ static void test_plain_ipv4(void **state)
 			n = 41;                           /* truncated */
 		assert_false(plain_exact(f, n, &a));
 	}
-	/* truncated anywhere: never an over-read, never accepted short */
-	spec_init(&s, 4);
+	/* truncated anywhere, with and without a tag: never an over-read, never
+	 * accepted short */
+	for (unsigned v = 0; v < 2; v++) {
+		spec_init(&s, 4);
+		add_vlans(&s, v);
+		n = build(f, &s);
+		for (size_t k = 0; k < n; k++)
+			assert_false(plain_exact(f, k, &a));
+	}
+	/* a tag before something that is not IPv4 */
+	spec_init(&s, 6);
+	add_vlans(&s, 1);
 	n = build(f, &s);
-	for (size_t k = 0; k < n; k++)
-		assert_false(plain_exact(f, k, &a));
+	assert_false(plain_exact(f, n, &a));
+	assert_int_equal(parse_exact(f, n, &b), NP_UDP);
 }
 
 static void test_ipv6_udp(void **state)
@@ -708,7 +723,8 @@ static void test_make_reply(void **state)
 
 /* The fixed-offset reply is np_make_reply's, octet for octet: every DSCP
  * rule, TOS and TTL values, random addresses and ports (so random header
- * checksums), payload lengths, with and without Ethernet padding. */
+ * checksums), payload lengths, with and without Ethernet padding, untagged
+ * and with one tag. */
 static void test_make_reply_plain_ipv4(void **state)
 {
 	static const int dscps[] = { -1, 0, 46, 63 };
@@ -733,6 +749,8 @@ static void test_make_reply_plain_ipv4(void **state)
 		s.frag = (x >> 56) & 1 ? 0x4000 : 0;
 		s.plen = (size_t)(x >> 52) % 300;
 		s.trailer = (x >> 61) & 1 ? 5 : 0;
+		add_vlans(&s, (x >> 62) & 1); /* a tag, kept as it is */
+		s.tci[0] = (uint16_t)(x >> 3);
 		n = build(f, &s);
 		assert_true(plain_exact(f, n, &i));
 		memcpy(g, f, n);
