@@ -3,7 +3,8 @@
  * general path (classify.c, reflect.c) makes.
  *
  * A frame takes the lane when it is, all checked here:
- *  - one segment, unicast to the port's MAC, Ethernet II without a tag;
+ *  - one segment, unicast to the port's MAC, Ethernet II untagged or with
+ *    one 802.1Q / 802.1ad tag (kept in the reply);
  *  - IPv4 without options, not a fragment, a valid header checksum, UDP,
  *    to one of the port's addresses, the UDP length filling the IP payload;
  *  - a controlled session of its 5-tuple, installed and started, without
@@ -32,12 +33,12 @@
 #include "dp_clock.h"
 #include "worker.h"
 
-#define PAYLOAD_OFF 42 /* np_parse_plain_ipv4's */
 #define LANE_AHEAD 4u
 
 struct lane_pkt {
 	struct rte_mbuf *m;
 	uint8_t *frame;
+	uint8_t *pl;             /* the TWAMP-Test packet (UDP payload) */
 	/* what reflects it: a session (s, and its counters sc) or a Light
 	 * reflector (l); pointers only, read where used */
 	const struct dp_session *s;
@@ -128,6 +129,7 @@ static bool take(struct dp_worker *w, struct rte_mbuf *m, struct lane_pkt *p, ui
 	if (!session &&
 	    (!dp_port_is_local(w->port, 4, p->info.dst) || !by_light(p)))
 		return false;
+	p->pl = p->frame + p->info.payload_off;
 	rl = refl_l(p);
 	if (p->info.payload_len < snd_l(p)->base_len || p->info.payload_len < rl->base_len)
 		return false;
@@ -169,7 +171,7 @@ static void authenticate(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
 
 	for (unsigned i = 0; i < n; i++) {
 		struct lane_pkt *p = &ps[i];
-		uint8_t *pl = p->frame + PAYLOAD_OFF;
+		uint8_t *pl = p->pl;
 
 		if (sec(p) == TW_SEC_OPEN)
 			continue;
@@ -198,7 +200,7 @@ static void authenticate(struct dp_worker *w, struct lane_pkt *ps, unsigned n)
 		struct lane_pkt *p = &ps[idx[j]];
 
 		if (p->m != NULL && sec(p) == TW_SEC_AUTH)
-			memcpy(p->blk0_pt, p->frame + PAYLOAD_OFF, 16);
+			memcpy(p->blk0_pt, p->pl, 16);
 	}
 }
 
@@ -219,7 +221,7 @@ static bool lane_seq(struct dp_worker *w, const struct lane_pkt *p, uint64_t now
 	if (p->l->stateless)
 		return true;
 	seq = light_next_seq(&w->light, p->l, 4, p->info.src, p->info.sport,
-			     be32_get(p->frame + PAYLOAD_OFF), now);
+			     be32_get(p->pl), now);
 	if (seq < 0) {
 		w->gc->light_state_full++;
 		return false;
@@ -239,7 +241,7 @@ static void stamp_encrypted(struct lane_pkt *ps, const unsigned *idx, unsigned n
 		struct lane_pkt *p = &ps[idx[j]];
 
 		if (sec(p) == TW_SEC_ENC)
-			tw_put_ts(p->frame + PAYLOAD_OFF, refl_l(p), tx_ntp);
+			tw_put_ts(p->pl, refl_l(p), tx_ntp);
 	}
 }
 
@@ -254,7 +256,7 @@ static void build(struct dp_worker *w, struct lane_pkt *ps, unsigned n, uint64_t
 
 	for (unsigned i = 0; i < n; i++) {
 		struct lane_pkt *p = &ps[i];
-		uint8_t *pl = p->frame + PAYLOAD_OFF, buf[4];
+		uint8_t *pl = p->pl, buf[4];
 		const uint8_t *seq_be;
 
 		if (p->m == NULL)
@@ -303,7 +305,7 @@ static void stamp(struct lane_pkt *ps, unsigned n)
 
 		if (p->m == NULL || sec(p) == TW_SEC_ENC)
 			continue;
-		memcpy(p->frame + PAYLOAD_OFF + refl_l(p)->ts_off, &ts_be, sizeof(ts_be));
+		memcpy(p->pl + refl_l(p)->ts_off, &ts_be, sizeof(ts_be));
 		np_udp_csum_apply(p->frame, &p->info, delta);
 	}
 }

@@ -81,15 +81,25 @@ def test_raw_frame_is_reflected_with_ttl(env):
 # 802.1Q and double 802.1Q. An 802.1ad (0x88a8) outer tag is parsed too (unit
 # tests), but DPDK's af_packet PMD re-inserts the tag the kernel stripped with
 # TPID 0x8100, so on this port the reply's outer TPID would change.
-@pytest.mark.parametrize("tags", [[100], [200, 300]])
-def test_vlan_and_qinq_tags_kept(env, tags):
+@pytest.mark.parametrize("tags,sec,lane", [([100], tr.OPEN, 1), ([100], tr.AUTH, 1),
+                                           ([200, 300], tr.OPEN, 0), ([200, 300], tr.AUTH, 0)])
+def test_vlan_and_qinq_tags_kept(env, tags, sec, lane):
+    """The reply keeps the request's tags and is checked octet by octet. One
+    tag takes the fast lane (lane.c); two take the general path. (The
+    requests are as long as their replies, as the lane wants.)"""
     net, r, port = env
+    sport = 50010 + len(tags) * 2 + (sec == tr.AUTH)
+    plain = tr.build_sender(1, tr.ntp_now(), 0x8001, bytes(64 if sec == tr.AUTH else 27), sec)
+    keys = KEYS if sec == tr.AUTH else None
+    wire = tr.protect(plain, tr.sender_layout(sec), keys) if keys else plain
     frame = eth(net)
     for t in tags:
         frame = frame / Dot1Q(vlan=t)
-    frame = frame / IP(src=net.a_end.ip4, dst=net.b_end.ip4) / UDP(sport=50002, dport=862) / sender_payload()
+    frame = frame / IP(src=net.a_end.ip4, dst=net.b_end.ip4, ttl=64) / \
+        UDP(sport=sport, dport=863 if keys else 862) / wire
+    before = r.stats()
     port.send(frame)
-    f = port.recv(reply_to(net, 50002), timeout=2.0)
+    f = port.recv(reply_to(net, sport), timeout=2.0)
     assert f is not None
     got, layer = [], f
     while layer.haslayer(Dot1Q):
@@ -97,6 +107,9 @@ def test_vlan_and_qinq_tags_kept(env, tags):
         got.append(layer.vlan)
         layer = layer.payload
     assert got == tags
+    tr.check_reply(plain, bytes(f[UDP].payload), keys, sec, ttl=64)
+    assert delta(r, before, "fast_lane") == lane
+    assert delta(r, before, "reflected") == 1
 
 
 def test_truncated_and_malformed_frames_counted(env):
