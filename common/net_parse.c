@@ -249,19 +249,74 @@ enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info)
 	return NP_NOT_IP;
 }
 
-/*  The shape nearly every test packet has, at fixed offsets (t = 0), or the
- *  same behind one 802.1Q or 802.1ad tag (t = 4: a VLAN of a carrier's
- *  backhaul), the IPv4 header at 14 + t:
- *  0      6      12     [12  14   16 ]  14+t 15+t 16+t  18+t    22+t 23+t 24+t  26+t  30+t  34+t
- *  | dst  | src  |0800|  [8100| tci |0800] | 45 |tos | len |..frag.| ttl| 17 | hcs | src | dst |
- *  34+t   36+t   38+t   40+t   42+t
+/*  The shape nearly every test packet has, at fixed offsets: IPv4 without
+ *  options or IPv6 without extension headers, carrying UDP that fills the
+ *  IP payload, behind Ethernet II untagged (t = 0) or with one 802.1Q or
+ *  802.1ad tag (t = 4: a VLAN of a carrier's backhaul):
+ *
+ *  0      6      12     [12  14   16 ]
+ *  | dst  | src  |0800|  [8100| tci |0800]                  (or 86dd)
+ *  IPv4 at 14+t:
+ *  +0   +1   +2    +4 +6     +8   +9   +10   +12   +16   +20
+ *  | 45 |tos | len |id|frag  | ttl| 17 | hcs | src | dst | UDP
+ *  IPv6 at 14+t:
+ *  +0            +4     +6   +7   +8         +24        +40
+ *  | 6 tc flow   | plen | 17 | hop| src      | dst      | UDP
+ *  UDP:
+ *  +0     +2     +4     +6     +8
  *  | sport| dport| ulen | ucs  | payload: ulen - 8 octets, to the end of the IP packet
  */
-bool np_parse_plain_ipv4(const uint8_t *frame, size_t len, struct np_info *info)
+static bool plain_ipv4(const uint8_t *frame, size_t len, size_t l3, struct np_info *info)
 {
-	const uint8_t *ip, *udp;
-	uint16_t type, tci = 0, tl, ulen;
+	const uint8_t *ip = frame + l3, *udp = ip + IPV4_MIN_HDR;
+	uint16_t tl, ulen;
+
+	if (ip[0] != 0x45 || (get16(ip + 6) & IPV4_FRAG_MASK) != 0 || ip[9] != PROTO_UDP)
+		return false;
+	tl = get16(ip + 2);
+	ulen = get16(udp + 4);
+	if (tl > len - l3 || ulen < UDP_HDR_LEN || ulen != tl - IPV4_MIN_HDR ||
+	    csum_fold_native(csum_raw(ip, IPV4_MIN_HDR, 0)) != 0xffff)
+		return false;
+	memset(info, 0, sizeof(*info));
+	info->ipver = 4;
+	info->l4_off = (uint16_t)(l3 + IPV4_MIN_HDR);
+	info->frame_len = (uint16_t)(l3 + tl);
+	info->tos = ip[1];
+	info->ttl = ip[8];
+	memcpy(info->src, ip + 12, 4);
+	memcpy(info->dst, ip + 16, 4);
+	return true;
+}
+
+static bool plain_ipv6(const uint8_t *frame, size_t len, size_t l3, struct np_info *info)
+{
+	const uint8_t *ip = frame + l3, *udp = ip + IPV6_HDR_LEN;
+	uint16_t plen, ulen;
+
+	if (len < l3 + IPV6_HDR_LEN + UDP_HDR_LEN || ip[0] >> 4 != 6 || ip[6] != PROTO_UDP)
+		return false;
+	plen = get16(ip + 4);
+	ulen = get16(udp + 4);
+	if (plen > len - l3 - IPV6_HDR_LEN || ulen < UDP_HDR_LEN || ulen != plen)
+		return false;
+	memset(info, 0, sizeof(*info));
+	info->ipver = 6;
+	info->l4_off = (uint16_t)(l3 + IPV6_HDR_LEN);
+	info->frame_len = (uint16_t)(l3 + IPV6_HDR_LEN + plen);
+	info->tos = (uint8_t)(ip[0] << 4 | ip[1] >> 4);
+	info->ttl = ip[7];
+	memcpy(info->src, ip + 8, 16);
+	memcpy(info->dst, ip + 24, 16);
+	return true;
+}
+
+bool np_parse_plain(const uint8_t *frame, size_t len, struct np_info *info)
+{
+	const uint8_t *udp;
+	uint16_t type, tci = 0;
 	size_t l3 = ETH_HDR_LEN;
+	bool ok;
 
 	if (len < ETH_HDR_LEN + IPV4_MIN_HDR + UDP_HDR_LEN || len > UINT16_MAX)
 		return false;
@@ -273,32 +328,23 @@ bool np_parse_plain_ipv4(const uint8_t *frame, size_t len, struct np_info *info)
 		tci = get16(frame + ETH_HDR_LEN);
 		type = get16(frame + ETH_HDR_LEN + 2);
 	}
-	ip = frame + l3;
-	udp = ip + IPV4_MIN_HDR;
-	if (type != ETHERTYPE_IPV4 || ip[0] != 0x45 || (get16(ip + 6) & IPV4_FRAG_MASK) != 0 ||
-	    ip[9] != PROTO_UDP)
+	if (type == ETHERTYPE_IPV4)
+		ok = plain_ipv4(frame, len, l3, info);
+	else if (type == ETHERTYPE_IPV6)
+		ok = plain_ipv6(frame, len, l3, info);
+	else
+		ok = false;
+	if (!ok)
 		return false;
-	tl = get16(ip + 2);
-	ulen = get16(udp + 4);
-	if (tl > len - l3 || ulen < UDP_HDR_LEN || ulen != tl - IPV4_MIN_HDR ||
-	    csum_fold_native(csum_raw(ip, IPV4_MIN_HDR, 0)) != 0xffff)
-		return false;
-	memset(info, 0, sizeof(*info));
 	if (l3 != ETH_HDR_LEN) {
 		info->nvlans = 1;
 		info->vlan_tci[0] = tci;
 	}
-	info->ipver = 4;
+	udp = frame + info->l4_off;
 	info->l3_off = (uint16_t)l3;
-	info->l4_off = (uint16_t)(l3 + IPV4_MIN_HDR);
-	info->payload_off = (uint16_t)(l3 + IPV4_MIN_HDR + UDP_HDR_LEN);
-	info->payload_len = (uint16_t)(ulen - UDP_HDR_LEN);
-	info->frame_len = (uint16_t)(l3 + tl);
-	info->tos = ip[1];
-	info->ttl = ip[8];
+	info->payload_off = (uint16_t)(info->l4_off + UDP_HDR_LEN);
+	info->payload_len = (uint16_t)(get16(udp + 4) - UDP_HDR_LEN);
 	info->l4proto = PROTO_UDP;
-	memcpy(info->src, ip + 12, 4);
-	memcpy(info->dst, ip + 16, 4);
 	info->sport = get16(udp);
 	info->dport = get16(udp + 2);
 	info->udp_csum = get16(udp + 6);
@@ -367,25 +413,24 @@ size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_pa
 	return (size_t)info->payload_off + new_payload_len;
 }
 
-/* The plain IPv4 reply, octet offsets in the frame (untagged; a tag, kept as
- * it is, moves everything from 12 on by 4):
- *   0     6     12   14  15  16     22  23  24   26    30    34    36    38   40
- *   +-----+-----+----+---+---+- .. -+---+---+----+-----+-----+-----+-----+----+----+
- *   | dst | src |type|45 |tos| len..|ttl|17 |csum| src | dst |sport|dport|len |csum|
- *   +-----+-----+----+---+---+- .. -+---+---+----+-----+-----+-----+-----+----+----+
- *    swap  swap       set         set      upd.   swap  swap  swap  swap  same  0
- * Only the 16-bit words at 14 (TOS) and 22 (TTL) change the IPv4 header sum;
- * the swaps leave it alone. */
-size_t np_make_reply_plain_ipv4(uint8_t *frame, const struct np_info *info, int dscp)
+/* The plain reply, octet offsets from the IP header (ip, 14 in an
+ * untagged frame, 18 behind a tag, which stays as it is):
+ *  IPv4 at ip:
+ *    +0  +1  +2 ..   +8  +9  +10  +12   +16   +20   +22   +24  +26
+ *    |45 |tos| len ..|ttl|17 |csum| src | dst |sport|dport|len |csum|
+ *         set         set     upd. swap  swap  swap  swap  same  0
+ *  Only the 16-bit words at +0 (TOS) and +8 (TTL) change the IPv4 header
+ *  sum; the swaps leave it alone.
+ *  IPv6 at ip:
+ *    +0    +1      +4   +6  +7  +8    +24   +40   +42   +44  +46
+ *    |6 tc |tc flow|plen|17 |hop| src | dst |sport|dport|len |csum|
+ *     set   set     same     set swap  swap  swap  swap  same  0
+ * The MAC addresses swap. */
+static void plain_reply_ipv4(uint8_t *ip, uint8_t tos)
 {
-	uint8_t *ip = frame + info->l3_off, *udp = ip + IPV4_MIN_HDR;
-	uint8_t tos = reply_tos(info->tos, dscp), mac[ETH_ADDR_LEN];
 	uint16_t o0, o4, hc;
-	uint32_t a, b, ports;
+	uint32_t a, b;
 
-	memcpy(mac, frame, ETH_ADDR_LEN);
-	memcpy(frame, frame + ETH_ADDR_LEN, ETH_ADDR_LEN);
-	memcpy(frame + ETH_ADDR_LEN, mac, ETH_ADDR_LEN);
 	memcpy(&o0, ip, 2);
 	memcpy(&o4, ip + 8, 2);
 	memcpy(&hc, ip + 10, 2);
@@ -399,6 +444,33 @@ size_t np_make_reply_plain_ipv4(uint8_t *frame, const struct np_info *info, int 
 	memcpy(&b, ip + 16, 4);
 	memcpy(ip + 12, &b, 4);
 	memcpy(ip + 16, &a, 4);
+}
+
+static void plain_reply_ipv6(uint8_t *ip, uint8_t tos)
+{
+	uint8_t a[16];
+
+	ip[0] = (uint8_t)(0x60 | tos >> 4);
+	ip[1] = (uint8_t)(tos << 4 | (ip[1] & 0x0f)); /* flow label kept */
+	ip[7] = 255;
+	memcpy(a, ip + 8, 16);
+	memcpy(ip + 8, ip + 24, 16);
+	memcpy(ip + 24, a, 16);
+}
+
+size_t np_make_reply_plain(uint8_t *frame, const struct np_info *info, int dscp)
+{
+	uint8_t *ip = frame + info->l3_off, *udp = frame + info->l4_off;
+	uint8_t tos = reply_tos(info->tos, dscp), mac[ETH_ADDR_LEN];
+	uint32_t ports;
+
+	memcpy(mac, frame, ETH_ADDR_LEN);
+	memcpy(frame, frame + ETH_ADDR_LEN, ETH_ADDR_LEN);
+	memcpy(frame + ETH_ADDR_LEN, mac, ETH_ADDR_LEN);
+	if (info->ipver == 4)
+		plain_reply_ipv4(ip, tos);
+	else
+		plain_reply_ipv6(ip, tos);
 	memcpy(&ports, udp, 4);
 	ports = ports >> 16 | ports << 16; /* two 16-bit fields swapped, either byte order */
 	memcpy(udp, &ports, 4);

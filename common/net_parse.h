@@ -48,12 +48,13 @@ struct np_info {
 /* Classify a frame. Fills *info as far as it could parse. */
 enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info);
 
-/* The common shape alone (IPv4 without options, untagged or behind one
- * 802.1Q / 802.1ad tag, not a fragment, a valid header checksum, UDP filling
- * the IP payload), at fixed offsets:
- * true with *info filled exactly as np_parse fills it (and np_parse would
- * return NP_UDP), false for anything else, which np_parse then classifies. */
-bool np_parse_plain_ipv4(const uint8_t *frame, size_t len, struct np_info *info);
+/* The common shape alone (IPv4 without options and not a fragment, with a
+ * valid header checksum, or IPv6 without extension headers; untagged or
+ * behind one 802.1Q / 802.1ad tag; UDP filling the IP payload), at fixed
+ * offsets: true with *info filled exactly as np_parse fills it (and np_parse
+ * would return NP_UDP), false for anything else, which np_parse then
+ * classifies. */
+bool np_parse_plain(const uint8_t *frame, size_t len, struct np_info *info);
 
 /* RFC 1071 checksum helpers */
 uint32_t np_csum_partial(const void *data, size_t len, uint32_t sum);
@@ -71,9 +72,9 @@ bool np_udp_csum_ok(const uint8_t *frame, const struct np_info *info);
 size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_payload_len, int dscp);
 
 /* np_make_reply(frame, info, info->payload_len, dscp) for a frame that
- * np_parse_plain_ipv4 accepted, in fewer steps: the lengths stay, the
- * offsets are fixed (but for the tag). Same octets, same return value. */
-size_t np_make_reply_plain_ipv4(uint8_t *frame, const struct np_info *info, int dscp);
+ * np_parse_plain accepted, in fewer steps: the lengths stay, the offsets are
+ * fixed (but for the tag). Same octets, same return value. */
+size_t np_make_reply_plain(uint8_t *frame, const struct np_info *info, int dscp);
 
 /* Compute and store the UDP checksum of a reply made by np_make_reply
  * (payload final). Always computed, also on IPv4. */

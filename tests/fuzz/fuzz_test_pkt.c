@@ -4,8 +4,8 @@
  * UDP payload is then turned into a reply for every sender layout and
  * security, protected and checked to unprotect again, fed to tw_unprotect
  * as a sender packet, and the frame is rewritten into a reply that must
- * parse back as valid UDP. np_parse_plain_ipv4 must agree with np_parse
- * (and np_make_reply_plain_ipv4 with np_make_reply),
+ * parse back as valid UDP. np_parse_plain must agree with np_parse
+ * (and np_make_reply_plain with np_make_reply),
  * and the fast lane's tw_reflect_light with tw_build_reply. Buffers are
  * heap-allocated at their exact size so that ASan catches any access past
  * them. Property violations abort.
@@ -134,7 +134,7 @@ static void check_plain_reply(const uint8_t *data, size_t size, const struct np_
 		abort();
 	memcpy(a, data, size);
 	memcpy(b, data, size);
-	CHECK(np_make_reply(a, info, info->payload_len, dscp) == np_make_reply_plain_ipv4(b, info, dscp));
+	CHECK(np_make_reply(a, info, info->payload_len, dscp) == np_make_reply_plain(b, info, dscp));
 	CHECK(memcmp(a, b, size) == 0);
 	free(a);
 	free(b);
@@ -151,7 +151,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	r = np_parse(data, size, &info);
 	/* the fixed-offset parse accepts only what np_parse accepts, alike */
-	if (np_parse_plain_ipv4(data, size, &plain)) {
+	if (np_parse_plain(data, size, &plain)) {
 		CHECK(r == NP_UDP && memcmp(&plain, &info, sizeof(info)) == 0);
 		check_plain_reply(data, size, &plain);
 	}

@@ -252,7 +252,7 @@ static void test_ipv4_udp(void **state)
 	assert_memory_equal(f + i.payload_off, s.payload, 41);
 }
 
-/* np_parse_plain_ipv4 on a heap copy of exactly len octets */
+/* np_parse_plain on a heap copy of exactly len octets */
 static bool plain_exact(const uint8_t *f, size_t len, struct np_info *info)
 {
 	uint8_t *c = malloc(len ? len : 1);
@@ -260,7 +260,7 @@ static bool plain_exact(const uint8_t *f, size_t len, struct np_info *info)
 
 	assert_non_null(c);
 	memcpy(c, f, len);
-	r = np_parse_plain_ipv4(c, len, info);
+	r = np_parse_plain(c, len, info);
 	free(c);
 	return r;
 }
@@ -268,7 +268,7 @@ static bool plain_exact(const uint8_t *f, size_t len, struct np_info *info)
 /* The common shape is accepted with np_parse's info; every other shape,
  * and every frame np_parse would refuse or classify otherwise, is left to
  * np_parse. */
-static void test_plain_ipv4(void **state)
+static void test_plain(void **state)
 {
 	struct fspec s;
 	struct np_info a, b;
@@ -276,29 +276,30 @@ static void test_plain_ipv4(void **state)
 	size_t n;
 
 	(void)state;
-	/* untagged, and behind one tag of either TPID (802.1ad, then 802.1Q) */
-	for (size_t plen = 0; plen <= 200; plen += 7) {
-		spec_init(&s, 4);
-		s.plen = plen;
-		s.frag = 0x4000; /* DF: not a fragment */
-		if (plen % 3 != 0) {
-			add_vlans(&s, 1);
-			s.tpid[0] = plen % 3 == 1 ? 0x88a8 : 0x8100;
+	/* IPv4 and IPv6, untagged and behind one tag of either TPID */
+	for (int v = 4; v <= 6; v += 2)
+		for (size_t plen = 0; plen <= 200; plen += 7) {
+			spec_init(&s, v);
+			s.plen = plen;
+			s.frag = 0x4000; /* DF: not a fragment */
+			if (plen % 3 != 0) {
+				add_vlans(&s, 1);
+				s.tpid[0] = plen % 3 == 1 ? 0x88a8 : 0x8100;
+			}
+			n = build(f, &s);
+			memset(&a, 0x5a, sizeof(a));
+			assert_true(plain_exact(f, n, &a));
+			assert_int_equal(parse_exact(f, n, &b), NP_UDP);
+			assert_memory_equal(&a, &b, sizeof(a));
+			/* Ethernet padding after the IP packet is allowed, as np_parse does */
+			s.trailer = 6;
+			n = build(f, &s);
+			assert_true(plain_exact(f, n, &a));
+			assert_int_equal(parse_exact(f, n, &b), NP_UDP);
+			assert_memory_equal(&a, &b, sizeof(a));
 		}
-		n = build(f, &s);
-		memset(&a, 0x5a, sizeof(a));
-		assert_true(plain_exact(f, n, &a));
-		assert_int_equal(parse_exact(f, n, &b), NP_UDP);
-		assert_memory_equal(&a, &b, sizeof(a));
-		/* Ethernet padding after the IP packet is allowed, as np_parse does */
-		s.trailer = 6;
-		n = build(f, &s);
-		assert_true(plain_exact(f, n, &a));
-		assert_int_equal(parse_exact(f, n, &b), NP_UDP);
-		assert_memory_equal(&a, &b, sizeof(a));
-	}
-	for (int c = 0; c < 10; c++) {
-		spec_init(&s, 4);
+	for (int c = 0; c < 14; c++) {
+		spec_init(&s, c < 10 ? 4 : 6);
 		switch (c) {
 		case 0: add_vlans(&s, 2); break;          /* two tags: np_parse's */
 		case 1: s.ihl = 6; break;
@@ -306,11 +307,16 @@ static void test_plain_ipv4(void **state)
 		case 3: s.frag = 0x0001; break;           /* offset */
 		case 4: s.proto = 6; break;
 		case 5: s.ip_extra = 2; break;            /* UDP shorter than the IP payload */
-		case 6: s.ipver = 6; spec_init(&s, 6); break;
 		case 7: s.ethertype = 0x0806; break;
+		case 10: s.proto = 0; break;              /* IPv6 Hop-by-Hop */
+		case 11: s.proto = 44; break;             /* IPv6 Fragment */
+		case 12: s.ip_extra = 2; break;
+		case 13: add_vlans(&s, 2); break;
 		default: break;
 		}
 		n = build(f, &s);
+		if (c == 6)
+			f[14] = 0x65;                     /* IPv4 version field, 6 */
 		if (c == 8)
 			f[24] ^= 1;                       /* IPv4 header checksum */
 		if (c == 9)
@@ -319,19 +325,14 @@ static void test_plain_ipv4(void **state)
 	}
 	/* truncated anywhere, with and without a tag: never an over-read, never
 	 * accepted short */
-	for (unsigned v = 0; v < 2; v++) {
-		spec_init(&s, 4);
-		add_vlans(&s, v);
-		n = build(f, &s);
-		for (size_t k = 0; k < n; k++)
-			assert_false(plain_exact(f, k, &a));
-	}
-	/* a tag before something that is not IPv4 */
-	spec_init(&s, 6);
-	add_vlans(&s, 1);
-	n = build(f, &s);
-	assert_false(plain_exact(f, n, &a));
-	assert_int_equal(parse_exact(f, n, &b), NP_UDP);
+	for (int v = 4; v <= 6; v += 2)
+		for (unsigned t = 0; t < 2; t++) {
+			spec_init(&s, v);
+			add_vlans(&s, t);
+			n = build(f, &s);
+			for (size_t k = 0; k < n; k++)
+				assert_false(plain_exact(f, k, &a));
+		}
 }
 
 static void test_ipv6_udp(void **state)
@@ -721,11 +722,11 @@ static void test_make_reply(void **state)
 			}
 }
 
-/* The fixed-offset reply is np_make_reply's, octet for octet: every DSCP
- * rule, TOS and TTL values, random addresses and ports (so random header
- * checksums), payload lengths, with and without Ethernet padding, untagged
- * and with one tag. */
-static void test_make_reply_plain_ipv4(void **state)
+/* The fixed-offset reply is np_make_reply's, octet for octet: IPv4 and
+ * IPv6, every DSCP rule, TOS and TTL values, random addresses and ports (so
+ * random header checksums), flow labels, payload lengths, with and without
+ * Ethernet padding, untagged and with one tag. */
+static void test_make_reply_plain(void **state)
 {
 	static const int dscps[] = { -1, 0, 46, 63 };
 	uint64_t x = 0x9e3779b97f4a7c15ull;
@@ -737,10 +738,11 @@ static void test_make_reply_plain_ipv4(void **state)
 	for (int t = 0; t < 2000; t++) {
 		size_t n, ra, rb;
 
-		spec_init(&s, 4);
+		spec_init(&s, t % 3 == 2 ? 6 : 4);
 		x ^= x << 13, x ^= x >> 7, x ^= x << 17;
 		memcpy(s.src, &x, 4);
 		memcpy(s.dst, (uint8_t *)&x + 4, 4);
+		s.flow = (uint32_t)(x >> 12) & 0xfffff;
 		s.sport = (uint16_t)(x >> 8);
 		s.dport = (uint16_t)(x >> 24);
 		s.tos = (uint8_t)(x >> 40);
@@ -755,7 +757,7 @@ static void test_make_reply_plain_ipv4(void **state)
 		assert_true(plain_exact(f, n, &i));
 		memcpy(g, f, n);
 		ra = np_make_reply(f, &i, i.payload_len, dscps[t % 4]);
-		rb = np_make_reply_plain_ipv4(g, &i, dscps[t % 4]);
+		rb = np_make_reply_plain(g, &i, dscps[t % 4]);
 		assert_int_equal(ra, rb);
 		assert_memory_equal(f, g, n);
 	}
@@ -930,7 +932,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_csum_partial),
 		cmocka_unit_test(test_ipv4_udp),
-		cmocka_unit_test(test_plain_ipv4),
+		cmocka_unit_test(test_plain),
 		cmocka_unit_test(test_ipv6_udp),
 		cmocka_unit_test(test_vlans),
 		cmocka_unit_test(test_not_ip),
@@ -943,7 +945,7 @@ int main(void)
 		cmocka_unit_test(test_udp_csum),
 		cmocka_unit_test(test_captured_frames),
 		cmocka_unit_test(test_make_reply),
-		cmocka_unit_test(test_make_reply_plain_ipv4),
+		cmocka_unit_test(test_make_reply_plain),
 		cmocka_unit_test(test_csum_update),
 		cmocka_unit_test(test_csum_carry),
 		cmocka_unit_test(test_csum_delta_apply),
