@@ -5,8 +5,9 @@
  * A frame takes the lane when it is, all checked here:
  *  - one segment, unicast to the port's MAC, Ethernet II untagged or with
  *    one 802.1Q / 802.1ad tag (kept in the reply);
- *  - IPv4 without options, not a fragment, a valid header checksum, UDP,
- *    to one of the port's addresses, the UDP length filling the IP payload;
+ *  - IPv4 without options, not a fragment, with a valid header checksum, or
+ *    IPv6 without extension headers; UDP to one of the port's addresses,
+ *    the UDP length filling the IP payload;
  *  - a controlled session of its 5-tuple, installed and started, without
  *    reflected octets (RFC 6038); or, if no session matches, a TWAMP Light
  *    reflector on the destination port that allows the sender;
@@ -16,7 +17,7 @@
  * Everything else (including whatever must be counted as an error) goes to
  * the general path untouched, which decides and counts it there. A lane
  * reply is byte for byte the one the general path would send. The frame's
- * layout is np_parse_plain_ipv4's (common/net_parse.c).
+ * layout is np_parse_plain's (common/net_parse.c).
  *
  * Passes: take (parse, classify, verify the checksum) -> decrypt and verify
  * the authenticated and encrypted ones as one ipsec-mb burst -> build the
@@ -75,7 +76,7 @@ static bool by_light(struct lane_pkt *p)
 {
 	const struct dp_light *l = light_for_port(p->info.dport);
 
-	if (l == NULL || !light_sender_allowed(l, 4, p->info.src))
+	if (l == NULL || !light_sender_allowed(l, p->info.ipver, p->info.src))
 		return false;
 	p->l = l;
 	return true;
@@ -117,7 +118,7 @@ static bool take(struct dp_worker *w, struct rte_mbuf *m, struct lane_pkt *p, ui
 	if (m->nb_segs != 1 ||
 	    (m->ol_flags & RTE_MBUF_F_RX_L4_CKSUM_MASK) == RTE_MBUF_F_RX_L4_CKSUM_BAD ||
 	    !rte_is_same_ether_addr((const struct rte_ether_addr *)p->frame, &w->port->mac) ||
-	    !np_parse_plain_ipv4(p->frame, m->data_len, &p->info) || p->info.udp_csum == 0)
+	    !np_parse_plain(p->frame, m->data_len, &p->info) || p->info.udp_csum == 0)
 		return false;
 	/* sessions first, as classify_udp */
 	session = false;
@@ -127,7 +128,7 @@ static bool take(struct dp_worker *w, struct rte_mbuf *m, struct lane_pkt *p, ui
 	if (dp_sess.count != 0 && !by_session(w, p, &session))
 		return false;
 	if (!session &&
-	    (!dp_port_is_local(w->port, 4, p->info.dst) || !by_light(p)))
+	    (!dp_port_is_local(w->port, p->info.ipver, p->info.dst) || !by_light(p)))
 		return false;
 	p->pl = p->frame + p->info.payload_off;
 	rl = refl_l(p);
@@ -220,7 +221,7 @@ static bool lane_seq(struct dp_worker *w, const struct lane_pkt *p, uint64_t now
 	*seq_be = NULL;
 	if (p->l->stateless)
 		return true;
-	seq = light_next_seq(&w->light, p->l, 4, p->info.src, p->info.sport,
+	seq = light_next_seq(&w->light, p->l, p->info.ipver, p->info.src, p->info.sport,
 			     be32_get(p->pl), now);
 	if (seq < 0) {
 		w->gc->light_state_full++;
@@ -268,7 +269,7 @@ static void build(struct dp_worker *w, struct lane_pkt *ps, unsigned n, uint64_t
 		tw_reflect_light(pl, snd_l(p), refl_l(p), seq_be, w->errest, rx_be, p->info.ttl);
 		/* the frame ends where the IP packet does (no trailing octets) */
 		p->m->data_len = p->m->pkt_len =
-			(uint16_t)np_make_reply_plain_ipv4(p->frame, &p->info, dscp(p));
+			(uint16_t)np_make_reply_plain(p->frame, &p->info, dscp(p));
 		if (sec(p) == TW_SEC_OPEN)
 			continue;
 		if (sec(p) == TW_SEC_AUTH && memcmp(pl, p->blk0_pt, 16) == 0) {

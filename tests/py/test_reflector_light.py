@@ -153,16 +153,19 @@ def test_dscp_reflected_and_set(env):
 
 
 def test_fast_lane_takes_the_common_shape(env):
-    """Untagged IPv4 requests at least as long as the reply, in every mode,
+    """Requests at least as long as the reply, IPv4 and IPv6, in every mode,
     take the fast lane (lane.c); the replies were checked octet by octet
-    above and again here. IPv6 and requests shorter than the reply go the
-    general way."""
+    above and again here. Requests shorter than the reply go the general
+    way. (Tagged frames: test_reflector_robustness.py.)"""
     net, r = env
     cases = [(dict(port=862, sec=tr.OPEN, padding=27), 5),       # 41 octets: the reply's length
              (dict(port=863, sec=tr.AUTH, padding=64, keys=KEYS), 5),
              (dict(port=870, sec=tr.AUTH, padding=64, keys=KEYS, stateful=True), 5),
              (dict(port=862, sec=tr.OPEN, padding=26), 0),       # one octet short of the reply
-             (dict(port=862, sec=tr.OPEN, padding=30, v6=True), 0),
+             (dict(port=862, sec=tr.OPEN, padding=30, v6=True), 5),
+             (dict(port=863, sec=tr.AUTH, padding=64, keys=KEYS, v6=True), 5),
+             (dict(port=870, sec=tr.AUTH, padding=64, keys=KEYS, stateful=True, v6=True), 5),
+             (dict(port=862, sec=tr.OPEN, padding=26, v6=True), 0),
              (dict(port=864, sec=tr.ENC, padding=64, keys=KEYS), 5)]
     for kw, want in cases:
         before = r.stats()
