@@ -266,30 +266,64 @@ enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info)
  *  +0     +2     +4     +6     +8
  *  | sport| dport| ulen | ucs  | payload: ulen - 8 octets, to the end of the IP packet
  */
-static bool plain_ipv4(const uint8_t *frame, size_t len, size_t l3, struct np_info *info)
+/* The helpers below are inlined with l3 a constant (14 or 18), so that each
+ * shape is parsed at fixed offsets. */
+#define PLAIN_INLINE static inline __attribute__((always_inline))
+
+/* *info zeroed, as np_parse starts, in four 16-octet stores (the last
+ * overlapping): as one memset or memcpy of the struct's 58 octets, the
+ * compiler may emit `rep stos` or `rep movs`, whose start-up costs more */
+PLAIN_INLINE void plain_zero(struct np_info *info)
+{
+	static const uint8_t z[16];
+	uint8_t *d = (uint8_t *)info;
+
+	_Static_assert(sizeof(*info) > 48 && sizeof(*info) <= 64, "four stores cover np_info");
+	memcpy(d, z, 16);
+	memcpy(d + 16, z, 16);
+	memcpy(d + 32, z, 16);
+	memcpy(d + sizeof(*info) - 16, z, 16);
+}
+
+PLAIN_INLINE void plain_udp(const uint8_t *frame, size_t l4, struct np_info *info)
+{
+	const uint8_t *udp = frame + l4;
+
+	info->l4proto = PROTO_UDP;
+	info->l4_off = (uint16_t)l4;
+	info->payload_off = (uint16_t)(l4 + UDP_HDR_LEN);
+	info->payload_len = (uint16_t)(get16(udp + 4) - UDP_HDR_LEN);
+	info->sport = get16(udp);
+	info->dport = get16(udp + 2);
+	info->udp_csum = get16(udp + 6);
+}
+
+PLAIN_INLINE bool plain_ipv4(const uint8_t *frame, size_t len, size_t l3, struct np_info *info)
 {
 	const uint8_t *ip = frame + l3, *udp = ip + IPV4_MIN_HDR;
 	uint16_t tl, ulen;
 
-	if (ip[0] != 0x45 || (get16(ip + 6) & IPV4_FRAG_MASK) != 0 || ip[9] != PROTO_UDP)
+	if (len < l3 + IPV4_MIN_HDR + UDP_HDR_LEN || ip[0] != 0x45 ||
+	    (get16(ip + 6) & IPV4_FRAG_MASK) != 0 || ip[9] != PROTO_UDP)
 		return false;
 	tl = get16(ip + 2);
 	ulen = get16(udp + 4);
 	if (tl > len - l3 || ulen < UDP_HDR_LEN || ulen != tl - IPV4_MIN_HDR ||
 	    csum_fold_native(csum_raw(ip, IPV4_MIN_HDR, 0)) != 0xffff)
 		return false;
-	memset(info, 0, sizeof(*info));
+	plain_zero(info);
 	info->ipver = 4;
-	info->l4_off = (uint16_t)(l3 + IPV4_MIN_HDR);
+	info->l3_off = (uint16_t)l3;
 	info->frame_len = (uint16_t)(l3 + tl);
 	info->tos = ip[1];
 	info->ttl = ip[8];
 	memcpy(info->src, ip + 12, 4);
 	memcpy(info->dst, ip + 16, 4);
+	plain_udp(frame, l3 + IPV4_MIN_HDR, info);
 	return true;
 }
 
-static bool plain_ipv6(const uint8_t *frame, size_t len, size_t l3, struct np_info *info)
+PLAIN_INLINE bool plain_ipv6(const uint8_t *frame, size_t len, size_t l3, struct np_info *info)
 {
 	const uint8_t *ip = frame + l3, *udp = ip + IPV6_HDR_LEN;
 	uint16_t plen, ulen;
@@ -300,55 +334,51 @@ static bool plain_ipv6(const uint8_t *frame, size_t len, size_t l3, struct np_in
 	ulen = get16(udp + 4);
 	if (plen > len - l3 - IPV6_HDR_LEN || ulen < UDP_HDR_LEN || ulen != plen)
 		return false;
-	memset(info, 0, sizeof(*info));
+	plain_zero(info);
 	info->ipver = 6;
-	info->l4_off = (uint16_t)(l3 + IPV6_HDR_LEN);
+	info->l3_off = (uint16_t)l3;
 	info->frame_len = (uint16_t)(l3 + IPV6_HDR_LEN + plen);
 	info->tos = (uint8_t)(ip[0] << 4 | ip[1] >> 4);
 	info->ttl = ip[7];
 	memcpy(info->src, ip + 8, 16);
 	memcpy(info->dst, ip + 24, 16);
+	plain_udp(frame, l3 + IPV6_HDR_LEN, info);
 	return true;
 }
 
-bool np_parse_plain(const uint8_t *frame, size_t len, struct np_info *info)
+static bool plain_tagged(const uint8_t *frame, size_t len, struct np_info *info)
 {
-	const uint8_t *udp;
-	uint16_t type, tci = 0;
-	size_t l3 = ETH_HDR_LEN;
+	const size_t l3 = ETH_HDR_LEN + VLAN_TAG_LEN;
+	uint16_t tci = get16(frame + ETH_HDR_LEN), type = get16(frame + ETH_HDR_LEN + 2);
 	bool ok;
 
-	if (len < ETH_HDR_LEN + IPV4_MIN_HDR + UDP_HDR_LEN || len > UINT16_MAX)
-		return false;
-	type = get16(frame + 12);
-	if (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD) {
-		l3 += VLAN_TAG_LEN;
-		if (len < l3 + IPV4_MIN_HDR + UDP_HDR_LEN)
-			return false;
-		tci = get16(frame + ETH_HDR_LEN);
-		type = get16(frame + ETH_HDR_LEN + 2);
-	}
 	if (type == ETHERTYPE_IPV4)
 		ok = plain_ipv4(frame, len, l3, info);
 	else if (type == ETHERTYPE_IPV6)
 		ok = plain_ipv6(frame, len, l3, info);
 	else
-		ok = false;
-	if (!ok)
 		return false;
-	if (l3 != ETH_HDR_LEN) {
+	if (ok) {
 		info->nvlans = 1;
 		info->vlan_tci[0] = tci;
 	}
-	udp = frame + info->l4_off;
-	info->l3_off = (uint16_t)l3;
-	info->payload_off = (uint16_t)(info->l4_off + UDP_HDR_LEN);
-	info->payload_len = (uint16_t)(get16(udp + 4) - UDP_HDR_LEN);
-	info->l4proto = PROTO_UDP;
-	info->sport = get16(udp);
-	info->dport = get16(udp + 2);
-	info->udp_csum = get16(udp + 6);
-	return true;
+	return ok;
+}
+
+bool np_parse_plain(const uint8_t *frame, size_t len, struct np_info *info)
+{
+	uint16_t type;
+
+	if (len < ETH_HDR_LEN + IPV4_MIN_HDR + UDP_HDR_LEN || len > UINT16_MAX)
+		return false;
+	type = get16(frame + 12);
+	if (type == ETHERTYPE_IPV4)
+		return plain_ipv4(frame, len, ETH_HDR_LEN, info);
+	if (type == ETHERTYPE_IPV6)
+		return plain_ipv6(frame, len, ETH_HDR_LEN, info);
+	if (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD)
+		return plain_tagged(frame, len, info);
+	return false;
 }
 
 /* ---- reply rewriting ----------------------------------------------------- */
@@ -458,23 +488,32 @@ static void plain_reply_ipv6(uint8_t *ip, uint8_t tos)
 	memcpy(ip + 24, a, 16);
 }
 
+/* ports swapped (two 16-bit fields, either byte order), checksum zeroed */
+static inline void plain_reply_udp(uint8_t *udp)
+{
+	uint32_t ports;
+
+	memcpy(&ports, udp, 4);
+	ports = ports >> 16 | ports << 16;
+	memcpy(udp, &ports, 4);
+	memset(udp + 6, 0, 2);
+}
+
 size_t np_make_reply_plain(uint8_t *frame, const struct np_info *info, int dscp)
 {
-	uint8_t *ip = frame + info->l3_off, *udp = frame + info->l4_off;
+	uint8_t *ip = frame + info->l3_off;
 	uint8_t tos = reply_tos(info->tos, dscp), mac[ETH_ADDR_LEN];
-	uint32_t ports;
 
 	memcpy(mac, frame, ETH_ADDR_LEN);
 	memcpy(frame, frame + ETH_ADDR_LEN, ETH_ADDR_LEN);
 	memcpy(frame + ETH_ADDR_LEN, mac, ETH_ADDR_LEN);
-	if (info->ipver == 4)
+	if (info->ipver == 4) {
 		plain_reply_ipv4(ip, tos);
-	else
+		plain_reply_udp(ip + IPV4_MIN_HDR);
+	} else {
 		plain_reply_ipv6(ip, tos);
-	memcpy(&ports, udp, 4);
-	ports = ports >> 16 | ports << 16; /* two 16-bit fields swapped, either byte order */
-	memcpy(udp, &ports, 4);
-	memset(udp + 6, 0, 2);
+		plain_reply_udp(ip + IPV6_HDR_LEN);
+	}
 	return (size_t)info->payload_off + info->payload_len;
 }
 
