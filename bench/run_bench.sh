@@ -272,8 +272,8 @@ start_loadgen() {
 start_loadgen_before_peer() { if [ "$LINK" = zero-copy ]; then start_loadgen "$@"; fi; }
 start_loadgen_after_peer() { if [ "$LINK" = copy ]; then start_loadgen "$@"; fi; }
 
-# stop_peer_then_loadgen CASE RUN PEER_PID: once the generator has its
-# results (or has exited), stop the peer, then collect the generator
+# stop_peer_then_loadgen CASE RUN PEER_PID PEER_LOG: once the generator has
+# its results (or has exited), stop the peer, then collect the generator
 stop_peer_then_loadgen() {
 	local i
 	for ((i = 0; i < (WARMUP + SECS + 60) * 10; i++)); do
@@ -283,16 +283,20 @@ stop_peer_then_loadgen() {
 	done
 	stop_pid "$3"
 	forget_pid "$3"
-	finish_loadgen "$1" "$2"
+	finish_loadgen "$1" "$2" "$4"
 }
 
-finish_loadgen() { # CASE RUN
+# finish_loadgen CASE RUN PEER_LOG: on failure both logs' tails, as the
+# temporary directory goes at exit
+finish_loadgen() {
 	local rc=0
 	wait "$LG_PID" || rc=$?
 	forget_pid "$LG_PID"
 	grep 'twamp-loadgen:' "$TMP/lg-$1-$2.log" >&2 || true
 	if [ $rc -ne 0 ] || [ ! -s "$TMP/res/$1-$2.json" ]; then
 		tail -20 "$TMP/lg-$1-$2.log" >&2
+		echo "--- the peer's log ($3):" >&2
+		tail -20 "$3" >&2
 		die "$1 run $2: the load generator failed (exit $rc)"
 	fi
 }
@@ -318,7 +322,7 @@ case_testpmd() {
 	PIDS+=("$pid")
 	wait_ready "$pid" "$logf" "forwarding - ports="
 	start_loadgen_after_peer "$fwd" "$run" open echo "$sock"
-	stop_peer_then_loadgen "$fwd" "$run" "$pid"   # testpmd's exit status is not a result
+	stop_peer_then_loadgen "$fwd" "$run" "$pid" "$logf"   # testpmd's exit status is not a result
 	# its busy cycles per forwarded packet over the whole run, printed when
 	# it stops: "CPU cycles/packet=278.29 (total cycles=... / total macswap packets=...)"
 	sed -n 's/.*CPU cycles\/packet=\([0-9.]*\).*/{"cycles_per_packet": \1}/p' "$logf" |
@@ -365,7 +369,7 @@ case_reflector() {
 	telemetry "$rprefix" "$tel.0"
 	sleep_until $((t0 + (WARMUP + SECS) * 1000 - 400))
 	telemetry "$rprefix" "$tel.1"
-	stop_peer_then_loadgen "$case" "$run" "$pid"
+	stop_peer_then_loadgen "$case" "$run" "$pid" "$logf"
 	grep -E 'stopping:|error|refus' "$logf" >&2 || true
 }
 
