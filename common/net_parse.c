@@ -251,11 +251,12 @@ enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info)
 
 /*  The shape nearly every test packet has, at fixed offsets: IPv4 without
  *  options or IPv6 without extension headers, carrying UDP that fills the
- *  IP payload, behind Ethernet II untagged (t = 0) or with one 802.1Q or
- *  802.1ad tag (t = 4: a VLAN of a carrier's backhaul):
+ *  IP payload, behind Ethernet II untagged (t = 0) or with one or two
+ *  802.1Q / 802.1ad tags (t = 4 or 8: a carrier's backhaul VLAN, or QinQ):
  *
- *  0      6      12     [12  14   16 ]
- *  | dst  | src  |0800|  [8100| tci |0800]                  (or 86dd)
+ *  untagged  0 | dst | 6 | src | 12 | 0800 or 86dd |
+ *  one tag   0 | dst | 6 | src | 12 | 8100 or 88a8 | 14 | tci | 16 | type |
+ *  two tags  0 | dst | 6 | src | 12 | tag          | 14 | tci | 16 | tag  | 18 | tci | 20 | type |
  *  IPv4 at 14+t:
  *  +0   +1   +2    +4 +6     +8   +9   +10   +12   +16   +20
  *  | 45 |tos | len |id|frag  | ttl| 17 | hcs | src | dst | UDP
@@ -346,23 +347,42 @@ PLAIN_INLINE bool plain_ipv6(const uint8_t *frame, size_t len, size_t l3, struct
 	return true;
 }
 
+PLAIN_INLINE bool plain_ip(const uint8_t *frame, size_t len, size_t l3, uint16_t type,
+			 struct np_info *info)
+{
+	if (type == ETHERTYPE_IPV4)
+		return plain_ipv4(frame, len, l3, info);
+	if (type == ETHERTYPE_IPV6)
+		return plain_ipv6(frame, len, l3, info);
+	return false;
+}
+
+static inline bool is_tag(uint16_t type)
+{
+	return type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD;
+}
+
+/* one tag (IP at 18) or two (QinQ, IP at 22); len >= 42, so both tags are
+ * there to read */
 static bool plain_tagged(const uint8_t *frame, size_t len, struct np_info *info)
 {
-	const size_t l3 = ETH_HDR_LEN + VLAN_TAG_LEN;
-	uint16_t tci = get16(frame + ETH_HDR_LEN), type = get16(frame + ETH_HDR_LEN + 2);
-	bool ok;
+	uint16_t tci0 = get16(frame + 14), type = get16(frame + 16), tci1;
 
-	if (type == ETHERTYPE_IPV4)
-		ok = plain_ipv4(frame, len, l3, info);
-	else if (type == ETHERTYPE_IPV6)
-		ok = plain_ipv6(frame, len, l3, info);
-	else
-		return false;
-	if (ok) {
+	if (!is_tag(type)) {
+		if (!plain_ip(frame, len, ETH_HDR_LEN + VLAN_TAG_LEN, type, info))
+			return false;
 		info->nvlans = 1;
-		info->vlan_tci[0] = tci;
+		info->vlan_tci[0] = tci0;
+		return true;
 	}
-	return ok;
+	tci1 = get16(frame + 18);
+	type = get16(frame + 20);
+	if (!plain_ip(frame, len, ETH_HDR_LEN + 2 * VLAN_TAG_LEN, type, info))
+		return false;
+	info->nvlans = 2;
+	info->vlan_tci[0] = tci0;
+	info->vlan_tci[1] = tci1;
+	return true;
 }
 
 bool np_parse_plain(const uint8_t *frame, size_t len, struct np_info *info)
@@ -372,13 +392,9 @@ bool np_parse_plain(const uint8_t *frame, size_t len, struct np_info *info)
 	if (len < ETH_HDR_LEN + IPV4_MIN_HDR + UDP_HDR_LEN || len > UINT16_MAX)
 		return false;
 	type = get16(frame + 12);
-	if (type == ETHERTYPE_IPV4)
-		return plain_ipv4(frame, len, ETH_HDR_LEN, info);
-	if (type == ETHERTYPE_IPV6)
-		return plain_ipv6(frame, len, ETH_HDR_LEN, info);
-	if (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD)
+	if (is_tag(type))
 		return plain_tagged(frame, len, info);
-	return false;
+	return plain_ip(frame, len, ETH_HDR_LEN, type, info);
 }
 
 /* ---- reply rewriting ----------------------------------------------------- */

@@ -50,7 +50,7 @@ enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info);
 
 /* The common shape alone (IPv4 without options and not a fragment, with a
  * valid header checksum, or IPv6 without extension headers; untagged or
- * behind one 802.1Q / 802.1ad tag; UDP filling the IP payload), at fixed
+ * behind one or two 802.1Q / 802.1ad tags; UDP filling the IP payload), at fixed
  * offsets: true with *info filled exactly as np_parse fills it (and np_parse
  * would return NP_UDP), false for anything else, which np_parse then
  * classifies. */

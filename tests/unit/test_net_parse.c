@@ -276,16 +276,15 @@ static void test_plain(void **state)
 	size_t n;
 
 	(void)state;
-	/* IPv4 and IPv6, untagged and behind one tag of either TPID */
+	/* IPv4 and IPv6, untagged, behind one tag of either TPID, and two */
 	for (int v = 4; v <= 6; v += 2)
 		for (size_t plen = 0; plen <= 200; plen += 7) {
 			spec_init(&s, v);
 			s.plen = plen;
 			s.frag = 0x4000; /* DF: not a fragment */
-			if (plen % 3 != 0) {
-				add_vlans(&s, 1);
-				s.tpid[0] = plen % 3 == 1 ? 0x88a8 : 0x8100;
-			}
+			add_vlans(&s, (unsigned)(plen % 4 == 3 ? 2 : plen % 4 != 0));
+			if (plen % 4 == 2)
+				s.tpid[0] = 0x8100;
 			n = build(f, &s);
 			memset(&a, 0x5a, sizeof(a));
 			assert_true(plain_exact(f, n, &a));
@@ -301,7 +300,7 @@ static void test_plain(void **state)
 	for (int c = 0; c < 14; c++) {
 		spec_init(&s, c < 10 ? 4 : 6);
 		switch (c) {
-		case 0: add_vlans(&s, 2); break;          /* two tags: np_parse's */
+		case 0: add_vlans(&s, 3); break;          /* a third tag: not parsed */
 		case 1: s.ihl = 6; break;
 		case 2: s.frag = 0x2000; break;           /* MF */
 		case 3: s.frag = 0x0001; break;           /* offset */
@@ -311,7 +310,7 @@ static void test_plain(void **state)
 		case 10: s.proto = 0; break;              /* IPv6 Hop-by-Hop */
 		case 11: s.proto = 44; break;             /* IPv6 Fragment */
 		case 12: s.ip_extra = 2; break;
-		case 13: add_vlans(&s, 2); break;
+		case 13: add_vlans(&s, 3); break;
 		default: break;
 		}
 		n = build(f, &s);
@@ -326,7 +325,7 @@ static void test_plain(void **state)
 	/* truncated anywhere, with and without a tag: never an over-read, never
 	 * accepted short */
 	for (int v = 4; v <= 6; v += 2)
-		for (unsigned t = 0; t < 2; t++) {
+		for (unsigned t = 0; t <= 2; t++) {
 			spec_init(&s, v);
 			add_vlans(&s, t);
 			n = build(f, &s);
@@ -725,7 +724,7 @@ static void test_make_reply(void **state)
 /* The fixed-offset reply is np_make_reply's, octet for octet: IPv4 and
  * IPv6, every DSCP rule, TOS and TTL values, random addresses and ports (so
  * random header checksums), flow labels, payload lengths, with and without
- * Ethernet padding, untagged and with one tag. */
+ * Ethernet padding, untagged and with one or two tags. */
 static void test_make_reply_plain(void **state)
 {
 	static const int dscps[] = { -1, 0, 46, 63 };
@@ -751,8 +750,9 @@ static void test_make_reply_plain(void **state)
 		s.frag = (x >> 56) & 1 ? 0x4000 : 0;
 		s.plen = (size_t)(x >> 52) % 300;
 		s.trailer = (x >> 61) & 1 ? 5 : 0;
-		add_vlans(&s, (x >> 62) & 1); /* a tag, kept as it is */
+		add_vlans(&s, (unsigned)(x >> 62) % 3); /* tags, kept as they are */
 		s.tci[0] = (uint16_t)(x >> 3);
+		s.tci[1] = (uint16_t)(x >> 19);
 		n = build(f, &s);
 		assert_true(plain_exact(f, n, &i));
 		memcpy(g, f, n);
