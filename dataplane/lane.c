@@ -4,7 +4,7 @@
  *
  * A frame takes the lane when it is, all checked here:
  *  - one segment, unicast to the port's MAC, Ethernet II untagged or with
- *    one 802.1Q / 802.1ad tag (kept in the reply);
+ *    one or two 802.1Q / 802.1ad tags (kept in the reply);
  *  - IPv4 without options, not a fragment, with a valid header checksum, or
  *    IPv6 without extension headers; UDP to one of the port's addresses,
  *    the UDP length filling the IP payload;
