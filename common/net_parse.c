@@ -267,8 +267,8 @@ enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info)
  *  +0     +2     +4     +6     +8
  *  | sport| dport| ulen | ucs  | payload: ulen - 8 octets, to the end of the IP packet
  */
-/* The helpers below are inlined with l3 a constant (14 or 18), so that each
- * shape is parsed at fixed offsets. */
+/* The helpers below are inlined with l3 a constant (14, 18 or 22), so
+ * that each shape is parsed at fixed offsets. */
 #define PLAIN_INLINE static inline __attribute__((always_inline))
 
 /* *info zeroed, as np_parse starts, in four 16-octet stores (the last
