@@ -56,8 +56,10 @@ def test_two_workers_share_the_flows(env):
 
 def test_stateful_counters_per_sender_on_either_worker(env):
     net, r = env
+    # a source port of its own per flow: the reflector keeps a sender's
+    # counter for REFWAIT, and an ephemeral port may repeat an earlier flow's
     for f in range(8):
-        s = udp_socket(net.a)
+        s = udp_socket(net.a, bind=("0.0.0.0", 47100 + f))
         try:
             seqs = []
             for seq in range(50, 55):
