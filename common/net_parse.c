@@ -545,6 +545,18 @@ void np_udp_csum_set(uint8_t *frame, const struct np_info *info)
 	memcpy(field, &c, 2);
 }
 
+/* A reflector header's [0, pre): nearly always 42 octets (unauthenticated,
+ * 41 rounded up to even) or 112 (authenticated and encrypted); with the
+ * length a constant, csum_raw is straight-line code. */
+static inline uint64_t sum_pre(const uint8_t *pl, uint16_t pre, uint64_t acc)
+{
+	if (pre == 112)
+		return csum_raw(pl, 112, acc);
+	if (pre == 42)
+		return csum_raw(pl, 42, acc);
+	return csum_raw(pl, pre, acc);
+}
+
 bool np_udp_csum_verify_carry(const uint8_t *frame, const struct np_info *info, uint16_t pre,
 			      uint64_t *carry)
 {
@@ -560,17 +572,29 @@ bool np_udp_csum_verify_carry(const uint8_t *frame, const struct np_info *info, 
 	if (info->udp_csum == 0)
 		return info->ipver == 4;
 	memcpy(&field, udp + 6, 2);
-	return csum_fold_native(csum_add(csum_raw(pl, pre, acc), field)) == 0xffff;
+	return csum_fold_native(csum_add(sum_pre(pl, pre, acc), field)) == 0xffff;
+}
+
+uint64_t np_udp_csum_reply_acc(const uint8_t *frame, const struct np_info *info, uint16_t pre,
+			       uint64_t carry)
+{
+	return sum_pre(frame + info->payload_off, pre, carry);
+}
+
+void np_udp_csum_store_acc(uint8_t *frame, const struct np_info *info, uint64_t acc,
+			   uint64_t delta)
+{
+	uint16_t c = (uint16_t)~csum_fold_native(csum_add(acc, delta));
+
+	if (c == 0)
+		c = 0xffff;
+	memcpy(frame + info->l4_off + 6, &c, 2);
 }
 
 void np_udp_csum_from_carry(uint8_t *frame, const struct np_info *info, uint16_t pre,
 			    uint64_t carry)
 {
-	uint16_t c = (uint16_t)~csum_fold_native(csum_raw(frame + info->payload_off, pre, carry));
-
-	if (c == 0)
-		c = 0xffff;
-	memcpy(frame + info->l4_off + 6, &c, 2);
+	np_udp_csum_store_acc(frame, info, np_udp_csum_reply_acc(frame, info, pre, carry), 0);
 }
 
 uint64_t np_csum_delta(const uint8_t *old, const uint8_t *new_, size_t n)

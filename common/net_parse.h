@@ -100,6 +100,13 @@ bool np_udp_csum_verify_carry(const uint8_t *frame, const struct np_info *info, 
 			      uint64_t *carry);
 void np_udp_csum_from_carry(uint8_t *frame, const struct np_info *info, uint16_t pre,
 			    uint64_t carry);
+/* The same in two steps, for a change patched in between (the transmit
+ * timestamp, in place of zeros: its np_csum_delta): the reply's sum, not
+ * folded and not stored; then the checksum of that sum plus delta, stored. */
+uint64_t np_udp_csum_reply_acc(const uint8_t *frame, const struct np_info *info, uint16_t pre,
+			       uint64_t carry);
+void np_udp_csum_store_acc(uint8_t *frame, const struct np_info *info, uint64_t acc,
+			   uint64_t delta);
 
 /* RFC 1624 incremental update of the stored UDP checksum after n octets
  * (n even, at an even payload offset) changed from old to new. */

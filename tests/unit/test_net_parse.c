@@ -835,16 +835,41 @@ static void test_csum_update_zero(void **state)
 	}
 }
 
+/* The reply's checksum in two steps (np_udp_csum_reply_acc with the
+ * timestamp at payload octet 4 still zero, then the timestamp written and
+ * np_udp_csum_store_acc with its delta) equals the one-step result. */
+static void check_two_steps(const uint8_t *f, size_t n, const struct np_info *i, uint16_t pre,
+			    uint64_t carry, uint64_t x)
+{
+	static const uint8_t zero[8];
+	uint8_t h[2048], g[2048];
+	uint64_t acc;
+
+	if (pre < 12)
+		return;
+	memcpy(h, f, n);
+	memset(h + i->payload_off + 4, 0, 8);
+	acc = np_udp_csum_reply_acc(h, i, pre, carry);
+	memcpy(h + i->payload_off + 4, &x, 8);
+	np_udp_csum_store_acc(h, i, acc, np_csum_delta(zero, h + i->payload_off + 4, 8));
+	memcpy(g, h, n);
+	np_udp_csum_set(g, i);
+	assert_int_equal(rd16(h + i->l4_off + 6), rd16(g + i->l4_off + 6));
+}
+
 /* The checksum carried from request to reply (np_udp_csum_verify_carry /
- * np_udp_csum_from_carry) agrees with the full computation: the verdict on
- * valid, corrupted and absent checksums, and the reply's checksum after the
- * reflector rewrote payload [0, pre), over random frames. */
+ * np_udp_csum_from_carry, and in two steps) agrees with the full
+ * computation: the verdict on valid, corrupted and absent checksums, and the
+ * reply's checksum after the reflector rewrote payload [0, pre), over random
+ * frames; pre is random, or one of the two lengths summed by straight-line
+ * code (42 and 112: the reflector headers) every fourth frame. */
 static void test_csum_carry(void **state)
 {
 	struct fspec s;
 	struct np_info i, ri;
 	uint8_t f[2048], g[2048];
 	uint64_t x = 0x9e3779b97f4a7c15ull;
+	unsigned fixed[2] = { 0, 0 };
 
 	(void)state;
 	for (int t = 0; t < 4000; t++) {
@@ -865,6 +890,10 @@ static void test_csum_carry(void **state)
 		n = build(f, &s);
 		assert_int_equal(parse_exact(f, n, &i), NP_UDP);
 		pre = (uint16_t)(((x >> 32) % (plen / 2 + 1)) * 2);
+		if (t % 4 == 0 && plen >= (t % 8 ? 112u : 42u)) {
+			pre = t % 8 ? 112 : 42;
+			fixed[pre == 112]++;
+		}
 		if ((x >> 40) % 4 == 0) { /* a corrupted octet, not the parsed length */
 			size_t at = (x >> 44) % (6 + plen);
 
@@ -878,6 +907,7 @@ static void test_csum_carry(void **state)
 		np_make_reply(f, &i, i.payload_len, (x >> 56) % 2 ? -1 : 46);
 		for (size_t k = 0; k < pre; k++) /* the reflector's header */
 			f[i.payload_off + k] = (uint8_t)(x >> (k % 5 * 8)) + (uint8_t)(3 * k);
+		check_two_steps(f, n, &i, pre, carry, x);
 		memcpy(g, f, n);
 		np_udp_csum_from_carry(f, &i, pre, carry);
 		np_udp_csum_set(g, &i);
@@ -885,6 +915,7 @@ static void test_csum_carry(void **state)
 		assert_int_equal(parse_exact(f, i.frame_len, &ri), NP_UDP);
 		assert_true(np_udp_csum_ok(f, &ri));
 	}
+	assert_true(fixed[0] > 100 && fixed[1] > 100);
 }
 
 /* np_csum_delta + np_udp_csum_apply == np_udp_csum_update == recomputation,
