@@ -837,7 +837,7 @@ static void test_csum_update_zero(void **state)
 
 /* The reply's checksum in two steps (np_udp_csum_reply_acc with the
  * timestamp at payload octet 4 still zero, then the timestamp written and
- * np_udp_csum_store_acc with its delta) equals the one-step result. */
+ * np_udp_csum_store_acc with its delta) equals a full recomputation. */
 static void check_two_steps(const uint8_t *f, size_t n, const struct np_info *i, uint16_t pre,
 			    uint64_t carry, uint64_t x)
 {
