@@ -40,15 +40,6 @@ static inline void put16(uint8_t *p, uint16_t v)
 	p[1] = (uint8_t)v;
 }
 
-static inline void swap_bytes(uint8_t *a, uint8_t *b, size_t n)
-{
-	uint8_t t[16];
-
-	memcpy(t, a, n);
-	memcpy(a, b, n);
-	memcpy(b, t, n);
-}
-
 /* ---- checksums (RFC 1071) ---------------------------------------------- */
 
 /* a host-order 16-bit value as it would load natively from the wire */
@@ -109,6 +100,26 @@ bool np_udp_csum_ok(const uint8_t *frame, const struct np_info *info)
 
 /* ---- parsing ------------------------------------------------------------ */
 
+/* The helpers below are inlined with l3 a constant (14, 18 or 22: untagged,
+ * one tag, two), so that the shape nearly every test packet has (IPv4
+ * without options, or IPv6, carrying UDP) is read at fixed offsets. */
+#define NP_INLINE static inline __attribute__((always_inline))
+
+/* *info zeroed in four 16-octet stores (the last overlapping): as one
+ * memset of the struct's 58 octets, the compiler may emit `rep stos`, whose
+ * start-up costs more than the stores */
+NP_INLINE void info_zero(struct np_info *info)
+{
+	static const uint8_t z[16];
+	uint8_t *d = (uint8_t *)info;
+
+	_Static_assert(sizeof(*info) > 48 && sizeof(*info) <= 64, "four stores cover np_info");
+	memcpy(d, z, 16);
+	memcpy(d + 16, z, 16);
+	memcpy(d + 32, z, 16);
+	memcpy(d + sizeof(*info) - 16, z, 16);
+}
+
 /*  UDP (RFC 768)
  *  0      2      4      6      8
  *  +------+------+------+------+---------
@@ -116,8 +127,8 @@ bool np_udp_csum_ok(const uint8_t *frame, const struct np_info *info)
  *  +------+------+------+------+---------
  *  len covers header and payload and may be less than the IP payload.
  */
-static enum np_result parse_udp(const uint8_t *frame, size_t l4, size_t avail,
-				struct np_info *info)
+NP_INLINE enum np_result parse_udp(const uint8_t *frame, size_t l4, size_t avail,
+				   struct np_info *info)
 {
 	const uint8_t *udp = frame + l4;
 	uint16_t ulen;
@@ -142,11 +153,12 @@ static enum np_result parse_udp(const uint8_t *frame, size_t l4, size_t avail,
  *  |ver|ihl | tos  | total | id   |flags|frag| ttl |proto | csum | src | dst |
  *  +--------+------+-------+------+----------+-----+------+------+-----+-----+
  */
-static enum np_result parse_ipv4(const uint8_t *frame, size_t len, size_t l3,
-				 struct np_info *info)
+NP_INLINE enum np_result parse_ipv4(const uint8_t *frame, size_t len, size_t l3,
+				    struct np_info *info)
 {
 	const uint8_t *ip = frame + l3;
 	size_t hl, tl;
+	uint16_t sum;
 
 	info->ipver = 4;
 	if (len - l3 < IPV4_MIN_HDR || ip[0] >> 4 != 4)
@@ -155,7 +167,10 @@ static enum np_result parse_ipv4(const uint8_t *frame, size_t len, size_t l3,
 	tl = get16(ip + 2);
 	if (hl < IPV4_MIN_HDR || tl < hl || tl > len - l3)
 		return NP_MALFORMED;
-	if (csum_fold_native(csum_raw(ip, hl, 0)) != 0xffff)
+	/* a header without options (nearly all) summed as a constant length */
+	sum = hl == IPV4_MIN_HDR ? csum_fold_native(csum_raw(ip, IPV4_MIN_HDR, 0))
+				 : csum_fold_native(csum_raw(ip, hl, 0));
+	if (sum != 0xffff)
 		return NP_MALFORMED;
 
 	info->tos = ip[1];
@@ -170,7 +185,26 @@ static enum np_result parse_ipv4(const uint8_t *frame, size_t len, size_t l3,
 		return NP_FRAGMENT;
 	if (ip[9] != PROTO_UDP)
 		return NP_NOT_UDP;
-	return parse_udp(frame, l3 + hl, tl - hl, info);
+	return parse_udp(frame, l3 + IPV4_MIN_HDR, tl - IPV4_MIN_HDR, info);
+}
+
+/* IPv6 next headers that are extension headers (RFC 8200 §4, IANA) */
+static bool ipv6_ext_header(uint8_t nh)
+{
+	switch (nh) {
+	case 0:   /* Hop-by-Hop Options */
+	case 43:  /* Routing */
+	case 51:  /* Authentication Header */
+	case 60:  /* Destination Options */
+	case 135: /* Mobility */
+	case 139: /* HIP */
+	case 140: /* Shim6 */
+	case 253: /* experimental */
+	case 254:
+		return true;
+	default:
+		return false;
+	}
 }
 
 /*  IPv6 (RFC 8200)
@@ -179,8 +213,8 @@ static enum np_result parse_ipv4(const uint8_t *frame, size_t len, size_t l3,
  *  |ver|tc|flowlabel| paylen | nh  | hop | src   | dst   |
  *  +----------------+--------+-----+-----+-------+-------+
  */
-static enum np_result parse_ipv6(const uint8_t *frame, size_t len, size_t l3,
-				 struct np_info *info)
+NP_INLINE enum np_result parse_ipv6(const uint8_t *frame, size_t len, size_t l3,
+				    struct np_info *info)
 {
 	const uint8_t *ip = frame + l3;
 	size_t plen;
@@ -198,163 +232,22 @@ static enum np_result parse_ipv6(const uint8_t *frame, size_t len, size_t l3,
 	memcpy(info->src, ip + 8, 16);
 	memcpy(info->dst, ip + 24, 16);
 	info->frame_len = (uint16_t)(l3 + IPV6_HDR_LEN + plen);
-	switch (ip[6]) {
-	case PROTO_UDP:
+	if (ip[6] == PROTO_UDP)
 		return parse_udp(frame, l3 + IPV6_HDR_LEN, plen, info);
-	case 44: /* Fragment */
+	if (ip[6] == 44) /* Fragment */
 		return NP_FRAGMENT;
-	case 0:   /* Hop-by-Hop Options */
-	case 43:  /* Routing */
-	case 51:  /* Authentication Header */
-	case 60:  /* Destination Options */
-	case 135: /* Mobility */
-	case 139: /* HIP */
-	case 140: /* Shim6 */
-	case 253: /* experimental */
-	case 254:
-		return NP_IP_OPTIONS;
-	default:
-		return NP_NOT_UDP;
-	}
+	return ipv6_ext_header(ip[6]) ? NP_IP_OPTIONS : NP_NOT_UDP;
 }
 
-/*  Ethernet II with up to two tags (802.1ad outer, 802.1Q inner; either
- *  TPID is accepted at either position). A third tag is not parsed.
- */
-enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info)
+NP_INLINE enum np_result parse_l3(const uint8_t *frame, size_t len, size_t l3, uint16_t type,
+				  struct np_info *info)
 {
-	size_t off = ETH_HDR_LEN;
-	uint16_t type;
-	unsigned int n = 0;
-
-	memset(info, 0, sizeof(*info));
-	if (len > UINT16_MAX) /* offsets are 16-bit; the rest is not IP */
-		len = UINT16_MAX;
-	if (len < ETH_HDR_LEN)
-		return NP_MALFORMED;
-	type = get16(frame + 12);
-	while (n < NP_MAX_VLANS && (type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD)) {
-		if (len - off < VLAN_TAG_LEN)
-			return NP_MALFORMED;
-		info->vlan_tci[n++] = get16(frame + off);
-		type = get16(frame + off + 2);
-		off += VLAN_TAG_LEN;
-	}
-	info->nvlans = (uint8_t)n;
-	info->l3_off = (uint16_t)off;
+	info->l3_off = (uint16_t)l3;
 	if (type == ETHERTYPE_IPV4)
-		return parse_ipv4(frame, len, off, info);
+		return parse_ipv4(frame, len, l3, info);
 	if (type == ETHERTYPE_IPV6)
-		return parse_ipv6(frame, len, off, info);
+		return parse_ipv6(frame, len, l3, info);
 	return NP_NOT_IP;
-}
-
-/*  The shape nearly every test packet has, at fixed offsets: IPv4 without
- *  options or IPv6 without extension headers, carrying UDP that fills the
- *  IP payload, behind Ethernet II untagged (t = 0) or with one or two
- *  802.1Q / 802.1ad tags (t = 4 or 8: a carrier's backhaul VLAN, or QinQ):
- *
- *  untagged  0 | dst | 6 | src | 12 | 0800 or 86dd |
- *  one tag   0 | dst | 6 | src | 12 | 8100 or 88a8 | 14 | tci | 16 | type |
- *  two tags  0 | dst | 6 | src | 12 | tag          | 14 | tci | 16 | tag  | 18 | tci | 20 | type |
- *  IPv4 at 14+t:
- *  +0   +1   +2    +4 +6     +8   +9   +10   +12   +16   +20
- *  | 45 |tos | len |id|frag  | ttl| 17 | hcs | src | dst | UDP
- *  IPv6 at 14+t:
- *  +0            +4     +6   +7   +8         +24        +40
- *  | 6 tc flow   | plen | 17 | hop| src      | dst      | UDP
- *  UDP:
- *  +0     +2     +4     +6     +8
- *  | sport| dport| ulen | ucs  | payload: ulen - 8 octets, to the end of the IP packet
- */
-/* The helpers below are inlined with l3 a constant (14, 18 or 22), so
- * that each shape is parsed at fixed offsets. */
-#define PLAIN_INLINE static inline __attribute__((always_inline))
-
-/* *info zeroed, as np_parse starts, in four 16-octet stores (the last
- * overlapping): as one memset or memcpy of the struct's 58 octets, the
- * compiler may emit `rep stos` or `rep movs`, whose start-up costs more */
-PLAIN_INLINE void plain_zero(struct np_info *info)
-{
-	static const uint8_t z[16];
-	uint8_t *d = (uint8_t *)info;
-
-	_Static_assert(sizeof(*info) > 48 && sizeof(*info) <= 64, "four stores cover np_info");
-	memcpy(d, z, 16);
-	memcpy(d + 16, z, 16);
-	memcpy(d + 32, z, 16);
-	memcpy(d + sizeof(*info) - 16, z, 16);
-}
-
-PLAIN_INLINE void plain_udp(const uint8_t *frame, size_t l4, struct np_info *info)
-{
-	const uint8_t *udp = frame + l4;
-
-	info->l4proto = PROTO_UDP;
-	info->l4_off = (uint16_t)l4;
-	info->payload_off = (uint16_t)(l4 + UDP_HDR_LEN);
-	info->payload_len = (uint16_t)(get16(udp + 4) - UDP_HDR_LEN);
-	info->sport = get16(udp);
-	info->dport = get16(udp + 2);
-	info->udp_csum = get16(udp + 6);
-}
-
-PLAIN_INLINE bool plain_ipv4(const uint8_t *frame, size_t len, size_t l3, struct np_info *info)
-{
-	const uint8_t *ip = frame + l3, *udp = ip + IPV4_MIN_HDR;
-	uint16_t tl, ulen;
-
-	if (len < l3 + IPV4_MIN_HDR + UDP_HDR_LEN || ip[0] != 0x45 ||
-	    (get16(ip + 6) & IPV4_FRAG_MASK) != 0 || ip[9] != PROTO_UDP)
-		return false;
-	tl = get16(ip + 2);
-	ulen = get16(udp + 4);
-	if (tl > len - l3 || ulen < UDP_HDR_LEN || ulen != tl - IPV4_MIN_HDR ||
-	    csum_fold_native(csum_raw(ip, IPV4_MIN_HDR, 0)) != 0xffff)
-		return false;
-	plain_zero(info);
-	info->ipver = 4;
-	info->l3_off = (uint16_t)l3;
-	info->frame_len = (uint16_t)(l3 + tl);
-	info->tos = ip[1];
-	info->ttl = ip[8];
-	memcpy(info->src, ip + 12, 4);
-	memcpy(info->dst, ip + 16, 4);
-	plain_udp(frame, l3 + IPV4_MIN_HDR, info);
-	return true;
-}
-
-PLAIN_INLINE bool plain_ipv6(const uint8_t *frame, size_t len, size_t l3, struct np_info *info)
-{
-	const uint8_t *ip = frame + l3, *udp = ip + IPV6_HDR_LEN;
-	uint16_t plen, ulen;
-
-	if (len < l3 + IPV6_HDR_LEN + UDP_HDR_LEN || ip[0] >> 4 != 6 || ip[6] != PROTO_UDP)
-		return false;
-	plen = get16(ip + 4);
-	ulen = get16(udp + 4);
-	if (plen > len - l3 - IPV6_HDR_LEN || ulen < UDP_HDR_LEN || ulen != plen)
-		return false;
-	plain_zero(info);
-	info->ipver = 6;
-	info->l3_off = (uint16_t)l3;
-	info->frame_len = (uint16_t)(l3 + IPV6_HDR_LEN + plen);
-	info->tos = (uint8_t)(ip[0] << 4 | ip[1] >> 4);
-	info->ttl = ip[7];
-	memcpy(info->src, ip + 8, 16);
-	memcpy(info->dst, ip + 24, 16);
-	plain_udp(frame, l3 + IPV6_HDR_LEN, info);
-	return true;
-}
-
-PLAIN_INLINE bool plain_ip(const uint8_t *frame, size_t len, size_t l3, uint16_t type,
-			 struct np_info *info)
-{
-	if (type == ETHERTYPE_IPV4)
-		return plain_ipv4(frame, len, l3, info);
-	if (type == ETHERTYPE_IPV6)
-		return plain_ipv6(frame, len, l3, info);
-	return false;
 }
 
 static inline bool is_tag(uint16_t type)
@@ -362,39 +255,44 @@ static inline bool is_tag(uint16_t type)
 	return type == ETHERTYPE_8021Q || type == ETHERTYPE_8021AD;
 }
 
-/* one tag (IP at 18) or two (QinQ, IP at 22); len >= 42, so both tags are
- * there to read */
-static bool plain_tagged(const uint8_t *frame, size_t len, struct np_info *info)
-{
-	uint16_t tci0 = get16(frame + 14), type = get16(frame + 16), tci1;
-
-	if (!is_tag(type)) {
-		if (!plain_ip(frame, len, ETH_HDR_LEN + VLAN_TAG_LEN, type, info))
-			return false;
-		info->nvlans = 1;
-		info->vlan_tci[0] = tci0;
-		return true;
-	}
-	tci1 = get16(frame + 18);
-	type = get16(frame + 20);
-	if (!plain_ip(frame, len, ETH_HDR_LEN + 2 * VLAN_TAG_LEN, type, info))
-		return false;
-	info->nvlans = 2;
-	info->vlan_tci[0] = tci0;
-	info->vlan_tci[1] = tci1;
-	return true;
-}
-
-bool np_parse_plain(const uint8_t *frame, size_t len, struct np_info *info)
+/*  Ethernet II with up to two tags (802.1ad outer, 802.1Q inner; either
+ *  TPID is accepted at either position). A third tag is not parsed.
+ *
+ *  untagged  0 | dst | 6 | src | 12 | type |
+ *  one tag   0 | dst | 6 | src | 12 | tag  | 14 | tci | 16 | type |
+ *  two tags  0 | dst | 6 | src | 12 | tag  | 14 | tci | 16 | tag  | 18 | tci | 20 | type |
+ */
+static enum np_result parse_tagged(const uint8_t *frame, size_t len, struct np_info *info)
 {
 	uint16_t type;
 
-	if (len < ETH_HDR_LEN + IPV4_MIN_HDR + UDP_HDR_LEN || len > UINT16_MAX)
-		return false;
+	if (len < ETH_HDR_LEN + VLAN_TAG_LEN)
+		return NP_MALFORMED;
+	info->nvlans = 1;
+	info->vlan_tci[0] = get16(frame + 14);
+	type = get16(frame + 16);
+	if (!is_tag(type))
+		return parse_l3(frame, len, ETH_HDR_LEN + VLAN_TAG_LEN, type, info);
+	if (len < ETH_HDR_LEN + 2 * VLAN_TAG_LEN)
+		return NP_MALFORMED;
+	info->nvlans = 2;
+	info->vlan_tci[1] = get16(frame + 18);
+	return parse_l3(frame, len, ETH_HDR_LEN + 2 * VLAN_TAG_LEN, get16(frame + 20), info);
+}
+
+enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info)
+{
+	uint16_t type;
+
+	info_zero(info);
+	if (len > UINT16_MAX) /* offsets are 16-bit; the rest is not IP */
+		len = UINT16_MAX;
+	if (len < ETH_HDR_LEN)
+		return NP_MALFORMED;
 	type = get16(frame + 12);
 	if (is_tag(type))
-		return plain_tagged(frame, len, info);
-	return plain_ip(frame, len, ETH_HDR_LEN, type, info);
+		return parse_tagged(frame, len, info);
+	return parse_l3(frame, len, ETH_HDR_LEN, type, info);
 }
 
 /* ---- reply rewriting ----------------------------------------------------- */
@@ -411,79 +309,38 @@ static inline uint64_t word_delta(uint16_t o, uint16_t n)
 	return (uint64_t)(uint16_t)~o + n;
 }
 
-/* The reply's IPv4 header: TOS, total length and TTL change; swapping the
- * addresses leaves the sum alone. The request's header checksum is valid
- * (np_parse checked it), so an incremental update is exact. The new words
- * are formed in registers, not read back from the octets just stored (a
- * 16-bit load over two byte stores stalls store forwarding). */
+/*  The reply, octet offsets from the IP header (ip = frame + l3_off):
+ *  IPv4:
+ *    +0  +1  +2  +4 ..  +8  +9  +10  +12   +16   +20   +22   +24  +26
+ *    |45 |tos|len|  ..  |ttl|17 |csum| src | dst |sport|dport|len |csum|
+ *         set set        set     upd. swap  swap  swap  swap  set   0
+ *  Only the 16-bit words at +0 (TOS), +2 (length) and +8 (TTL) change the
+ *  IPv4 header's sum; the swaps leave it alone. The request's header
+ *  checksum is valid (np_parse checked it), so an incremental update
+ *  (RFC 1624) is exact. The new words are formed in registers, not read back
+ *  from the octets just stored (a 16-bit load over two byte stores stalls
+ *  store forwarding).
+ *  IPv6:
+ *    +0    +1      +4   +6  +7  +8    +24   +40   +42   +44  +46
+ *    |6 tc |tc flow|plen|17 |hop| src | dst |sport|dport|len |csum|
+ *     set   set     set      set swap  swap  swap  swap  set   0
+ *  The MAC addresses swap; tags stay as they are.
+ */
 static void reply_ipv4(uint8_t *ip, uint8_t tos, uint16_t total_len)
 {
 	uint16_t o0, o1, o4, hc;
-	uint64_t acc;
+	uint32_t a, b;
 
 	memcpy(&o0, ip, 2);
 	memcpy(&o1, ip + 2, 2);
 	memcpy(&o4, ip + 8, 2);
 	memcpy(&hc, ip + 10, 2);
-	acc = (uint16_t)~hc + word_delta(o0, native16((uint16_t)(ip[0] << 8 | tos))) +
-	      word_delta(o1, native16(total_len)) +
-	      word_delta(o4, native16((uint16_t)(255 << 8 | ip[9])));
-	hc = (uint16_t)~csum_fold_native(acc);
-	ip[1] = tos;
-	put16(ip + 2, total_len);
-	ip[8] = 255;
-	memcpy(ip + 10, &hc, 2);
-	swap_bytes(ip + 12, ip + 16, 4);
-}
-
-size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_payload_len, int dscp)
-{
-	uint8_t *ip = frame + info->l3_off;
-	uint8_t *udp = frame + info->l4_off;
-	uint16_t ulen = (uint16_t)(UDP_HDR_LEN + new_payload_len);
-	uint8_t tos = reply_tos(info->tos, dscp);
-
-	swap_bytes(frame, frame + ETH_ADDR_LEN, ETH_ADDR_LEN);
-	if (info->ipver == 4) {
-		reply_ipv4(ip, tos, (uint16_t)(info->l4_off - info->l3_off + ulen));
-	} else {
-		ip[0] = (uint8_t)(0x60 | tos >> 4);
-		ip[1] = (uint8_t)(tos << 4 | (ip[1] & 0x0f)); /* flow label kept */
-		put16(ip + 4, ulen);
-		ip[7] = 255;
-		swap_bytes(ip + 8, ip + 24, 16);
-	}
-	swap_bytes(udp, udp + 2, 2);
-	put16(udp + 4, ulen);
-	put16(udp + 6, 0);
-	return (size_t)info->payload_off + new_payload_len;
-}
-
-/* The plain reply, octet offsets from the IP header (ip, 14 in an
- * untagged frame, 18 behind a tag, which stays as it is):
- *  IPv4 at ip:
- *    +0  +1  +2 ..   +8  +9  +10  +12   +16   +20   +22   +24  +26
- *    |45 |tos| len ..|ttl|17 |csum| src | dst |sport|dport|len |csum|
- *         set         set     upd. swap  swap  swap  swap  same  0
- *  Only the 16-bit words at +0 (TOS) and +8 (TTL) change the IPv4 header
- *  sum; the swaps leave it alone.
- *  IPv6 at ip:
- *    +0    +1      +4   +6  +7  +8    +24   +40   +42   +44  +46
- *    |6 tc |tc flow|plen|17 |hop| src | dst |sport|dport|len |csum|
- *     set   set     same     set swap  swap  swap  swap  same  0
- * The MAC addresses swap. */
-static void plain_reply_ipv4(uint8_t *ip, uint8_t tos)
-{
-	uint16_t o0, o4, hc;
-	uint32_t a, b;
-
-	memcpy(&o0, ip, 2);
-	memcpy(&o4, ip + 8, 2);
-	memcpy(&hc, ip + 10, 2);
 	hc = (uint16_t)~csum_fold_native((uint16_t)~hc +
-					 word_delta(o0, native16((uint16_t)(0x45 << 8 | tos))) +
+					 word_delta(o0, native16((uint16_t)(ip[0] << 8 | tos))) +
+					 word_delta(o1, native16(total_len)) +
 					 word_delta(o4, native16((uint16_t)(255 << 8 | ip[9]))));
 	ip[1] = tos;
+	put16(ip + 2, total_len);
 	ip[8] = 255;
 	memcpy(ip + 10, &hc, 2);
 	memcpy(&a, ip + 12, 4);
@@ -492,57 +349,47 @@ static void plain_reply_ipv4(uint8_t *ip, uint8_t tos)
 	memcpy(ip + 16, &a, 4);
 }
 
-static void plain_reply_ipv6(uint8_t *ip, uint8_t tos)
+static void reply_ipv6(uint8_t *ip, uint8_t tos, uint16_t ulen)
 {
 	uint8_t a[16];
 
 	ip[0] = (uint8_t)(0x60 | tos >> 4);
 	ip[1] = (uint8_t)(tos << 4 | (ip[1] & 0x0f)); /* flow label kept */
+	put16(ip + 4, ulen);
 	ip[7] = 255;
 	memcpy(a, ip + 8, 16);
 	memcpy(ip + 8, ip + 24, 16);
 	memcpy(ip + 24, a, 16);
 }
 
-/* ports swapped (two 16-bit fields, either byte order), checksum zeroed */
-static inline void plain_reply_udp(uint8_t *udp)
+/* ports swapped (two 16-bit fields, either byte order), length set,
+ * checksum zeroed */
+static inline void reply_udp(uint8_t *udp, uint16_t ulen)
 {
 	uint32_t ports;
 
 	memcpy(&ports, udp, 4);
 	ports = ports >> 16 | ports << 16;
 	memcpy(udp, &ports, 4);
+	put16(udp + 4, ulen);
 	memset(udp + 6, 0, 2);
 }
 
-size_t np_make_reply_plain(uint8_t *frame, const struct np_info *info, int dscp)
+size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_payload_len, int dscp)
 {
 	uint8_t *ip = frame + info->l3_off;
+	uint16_t ulen = (uint16_t)(UDP_HDR_LEN + new_payload_len);
 	uint8_t tos = reply_tos(info->tos, dscp), mac[ETH_ADDR_LEN];
 
 	memcpy(mac, frame, ETH_ADDR_LEN);
 	memcpy(frame, frame + ETH_ADDR_LEN, ETH_ADDR_LEN);
 	memcpy(frame + ETH_ADDR_LEN, mac, ETH_ADDR_LEN);
-	if (info->ipver == 4) {
-		plain_reply_ipv4(ip, tos);
-		plain_reply_udp(ip + IPV4_MIN_HDR);
-	} else {
-		plain_reply_ipv6(ip, tos);
-		plain_reply_udp(ip + IPV6_HDR_LEN);
-	}
-	return (size_t)info->payload_off + info->payload_len;
-}
-
-void np_udp_csum_set(uint8_t *frame, const struct np_info *info)
-{
-	uint8_t *field = frame + info->l4_off + 6;
-	uint16_t c;
-
-	memset(field, 0, 2);
-	c = (uint16_t)~udp_sum_native(frame, info);
-	if (c == 0)
-		c = 0xffff; /* 0 means "no checksum" (RFC 768); same in either order */
-	memcpy(field, &c, 2);
+	if (info->ipver == 4)
+		reply_ipv4(ip, tos, (uint16_t)(info->l4_off - info->l3_off + ulen));
+	else
+		reply_ipv6(ip, tos, ulen);
+	reply_udp(frame + info->l4_off, ulen);
+	return (size_t)info->payload_off + new_payload_len;
 }
 
 /* A reflector header's [0, pre): nearly always 42 octets (unauthenticated,
@@ -578,23 +425,28 @@ bool np_udp_csum_verify_carry(const uint8_t *frame, const struct np_info *info, 
 uint64_t np_udp_csum_reply_acc(const uint8_t *frame, const struct np_info *info, uint16_t pre,
 			       uint64_t carry)
 {
-	return sum_pre(frame + info->payload_off, pre, carry);
+	const uint8_t *udp = frame + info->l4_off;
+	uint16_t ulen;
+
+	if (pre != 0)
+		return sum_pre(frame + info->payload_off, pre, carry);
+	ulen = get16(udp + 4); /* the reply's, which np_make_reply set */
+	return csum_raw(udp, ulen, pseudo_native(frame, info, ulen));
 }
 
-void np_udp_csum_store_acc(uint8_t *frame, const struct np_info *info, uint64_t acc,
-			   uint64_t delta)
+void np_udp_csum_store(uint8_t *frame, const struct np_info *info, uint64_t acc, uint64_t delta)
 {
 	uint16_t c = (uint16_t)~csum_fold_native(csum_add(acc, delta));
 
 	if (c == 0)
-		c = 0xffff;
+		c = 0xffff; /* 0 means "no checksum" (RFC 768); same in either order */
 	memcpy(frame + info->l4_off + 6, &c, 2);
 }
 
-void np_udp_csum_from_carry(uint8_t *frame, const struct np_info *info, uint16_t pre,
-			    uint64_t carry)
+void np_udp_csum_set(uint8_t *frame, const struct np_info *info)
 {
-	np_udp_csum_store_acc(frame, info, np_udp_csum_reply_acc(frame, info, pre, carry), 0);
+	memset(frame + info->l4_off + 6, 0, 2);
+	np_udp_csum_store(frame, info, np_udp_csum_reply_acc(frame, info, 0, 0), 0);
 }
 
 uint64_t np_csum_delta(const uint8_t *old, const uint8_t *new_, size_t n)
@@ -609,45 +461,4 @@ uint64_t np_csum_delta(const uint8_t *old, const uint8_t *new_, size_t n)
 		acc += word_delta(m, m2);
 	}
 	return acc;
-}
-
-void np_udp_csum_apply(uint8_t *frame, const struct np_info *info, uint64_t delta)
-{
-	uint8_t *field = frame + info->l4_off + 6;
-	uint16_t hc, c;
-
-	memcpy(&hc, field, 2);
-	if (hc == 0 && info->ipver == 4)
-		return; /* no checksum in use */
-	c = (uint16_t)~csum_fold_native((uint16_t)~hc + delta);
-	if (c == 0)
-		c = 0xffff;
-	memcpy(field, &c, 2);
-}
-
-/* RFC 1624 eqn. 3: HC' = ~(~HC + ~m + m'), summed over the changed words,
- * all in native word order. */
-void np_udp_csum_update(uint8_t *frame, const struct np_info *info,
-			const uint8_t *old, const uint8_t *new_, size_t n)
-{
-	uint8_t *field = frame + info->l4_off + 6;
-	uint64_t acc;
-	uint16_t hc, c;
-
-	memcpy(&hc, field, 2);
-	if (hc == 0 && info->ipver == 4)
-		return; /* no checksum in use */
-	acc = (uint16_t)~hc;
-	for (size_t i = 0; i + 1 < n; i += 2) {
-		uint16_t m, m2;
-
-		memcpy(&m, old + i, 2);
-		memcpy(&m2, new_ + i, 2);
-		acc += (uint16_t)~m;
-		acc += m2;
-	}
-	c = (uint16_t)~csum_fold_native(acc);
-	if (c == 0)
-		c = 0xffff;
-	memcpy(field, &c, 2);
 }

@@ -45,16 +45,10 @@ struct np_info {
 	uint16_t udp_csum;      /* as received, host order; 0 = none (IPv4 only) */
 };
 
-/* Classify a frame. Fills *info as far as it could parse. */
+/* Classify a frame. Fills *info as far as it could parse. The common shape
+ * (untagged or one or two tags; IPv4 without options or IPv6; UDP) is read
+ * at fixed offsets. */
 enum np_result np_parse(const uint8_t *frame, size_t len, struct np_info *info);
-
-/* The common shape alone (IPv4 without options and not a fragment, with a
- * valid header checksum, or IPv6 without extension headers; untagged or
- * behind one or two 802.1Q / 802.1ad tags; UDP filling the IP payload), at fixed
- * offsets: true with *info filled exactly as np_parse fills it (and np_parse
- * would return NP_UDP), false for anything else, which np_parse then
- * classifies. */
-bool np_parse_plain(const uint8_t *frame, size_t len, struct np_info *info);
 
 /* RFC 1071 checksum helpers */
 uint32_t np_csum_partial(const void *data, size_t len, uint32_t sum);
@@ -66,57 +60,48 @@ bool np_udp_csum_ok(const uint8_t *frame, const struct np_info *info);
  * addresses and UDP ports; TTL/Hop Limit 255; IP and UDP lengths for a UDP
  * payload of new_payload_len octets; DSCP: the request's if dscp < 0
  * (reflect), else dscp; ECN always 0; IPv4 header checksum updated
- * incrementally (RFC 1624: np_parse accepted only a valid one). The
- * UDP checksum is left for np_udp_csum_set. The caller ensures the buffer
- * holds payload_off + new_payload_len octets. Returns the new frame length. */
+ * incrementally (RFC 1624: np_parse accepted only a valid one); UDP
+ * checksum field 0, for np_udp_csum_store. The caller ensures the buffer
+ * holds payload_off + new_payload_len octets. Returns the new frame length
+ * (trailing octets after the IP packet are not part of it). */
 size_t np_make_reply(uint8_t *frame, const struct np_info *info, uint16_t new_payload_len, int dscp);
 
-/* np_make_reply(frame, info, info->payload_len, dscp) for a frame that
- * np_parse_plain accepted, in fewer steps: the lengths stay, the offsets are
- * fixed (but for the tag). Same octets, same return value. */
-size_t np_make_reply_plain(uint8_t *frame, const struct np_info *info, int dscp);
-
-/* Compute and store the UDP checksum of a reply made by np_make_reply
- * (payload final). Always computed, also on IPv4. */
-void np_udp_csum_set(uint8_t *frame, const struct np_info *info);
-
-/* Checksum carried from a verified request to its reply (the fast path).
- * A reply built in place changes only the UDP payload octets [0, pre) (the
- * reflector header, reflected octets); ports and addresses are swapped,
- * which leaves the one's complement sum unchanged, and the UDP length stays
- * the same. So the request's sum of everything but those octets and the
- * checksum field, taken while verifying, gives the reply's checksum after
- * summing only the new [0, pre):
+/* The reply's UDP checksum, carried from the verified request (the fast
+ * path). A reply built in place changes only the UDP payload octets
+ * [0, pre) (the reflector header, reflected octets); ports and addresses
+ * are swapped, which leaves the one's complement sum unchanged, and when
+ * the reply is as long as the request, the UDP length stays. So the
+ * request's sum of everything but those octets and the checksum field,
+ * taken while verifying, gives the reply's checksum after summing only the
+ * new [0, pre):
  *
  *   carry = pseudo-header + UDP ports and length + payload[pre, len)
  *   valid request:  fold(carry + sum(req[0, pre)) + field) == 0xffff
- *   reply field  =  ~fold(carry + sum(reply[0, pre)))
+ *   reply field  =  ~fold(carry + sum(reply[0, pre)) + delta)
  *
  * pre must be even and at most the payload length, or the whole payload
- * (which may be odd: nothing follows it). np_udp_csum_verify_carry
- * returns whether the request's checksum is valid (or absent on IPv4) and
- * sets *carry either way; np_udp_csum_from_carry stores the reply's. */
+ * (which may be odd: nothing follows it).
+ *  - np_udp_csum_verify_carry: whether the request's checksum is valid (or
+ *    absent on IPv4); sets *carry either way.
+ *  - np_udp_csum_reply_acc: the reply's sum, not folded: from the carry, or
+ *    with pre 0 (a reply whose length differs) the whole reply's, from the
+ *    frame as np_make_reply left it.
+ *  - np_udp_csum_store: the checksum of that sum plus delta, stored; delta
+ *    is what was patched in since (the transmit timestamp in place of
+ *    zeros: its np_csum_delta), 0 if nothing. The one way every UDP
+ *    checksum the reflector sends is finished. */
 bool np_udp_csum_verify_carry(const uint8_t *frame, const struct np_info *info, uint16_t pre,
 			      uint64_t *carry);
-void np_udp_csum_from_carry(uint8_t *frame, const struct np_info *info, uint16_t pre,
-			    uint64_t carry);
-/* The same in two steps, for a change patched in between (the transmit
- * timestamp, in place of zeros: its np_csum_delta): the reply's sum, not
- * folded and not stored; then the checksum of that sum plus delta, stored. */
 uint64_t np_udp_csum_reply_acc(const uint8_t *frame, const struct np_info *info, uint16_t pre,
 			       uint64_t carry);
-void np_udp_csum_store_acc(uint8_t *frame, const struct np_info *info, uint64_t acc,
-			   uint64_t delta);
+void np_udp_csum_store(uint8_t *frame, const struct np_info *info, uint64_t acc, uint64_t delta);
 
-/* RFC 1624 incremental update of the stored UDP checksum after n octets
- * (n even, at an even payload offset) changed from old to new. */
-void np_udp_csum_update(uint8_t *frame, const struct np_info *info,
-			const uint8_t *old, const uint8_t *new_, size_t n);
+/* Compute and store the UDP checksum of a whole packet whose payload is
+ * final (np_udp_csum_reply_acc with pre 0, then np_udp_csum_store). */
+void np_udp_csum_set(uint8_t *frame, const struct np_info *info);
 
-/* The same in two steps, for one change applied to many packets (the
- * transmit timestamp of a burst): the change's delta (n even, a native
- * accumulator), then its application to a packet's stored checksum. */
+/* The sum change of n octets (n even) changing from old to new_, as a
+ * native accumulator for np_udp_csum_store's delta (RFC 1624 eqn. 3). */
 uint64_t np_csum_delta(const uint8_t *old, const uint8_t *new_, size_t n);
-void np_udp_csum_apply(uint8_t *frame, const struct np_info *info, uint64_t delta);
 
 #endif

@@ -195,12 +195,10 @@ static size_t min_sz(size_t a, size_t b)
 	return a < b ? a : b;
 }
 
-int tw_build_reply(uint8_t *p, size_t req_len, size_t cap,
-		   const struct tw_layout *snd, const struct tw_layout *refl,
-		   const struct tw_reflector_fields *hdr_in,
-		   const struct tw_reply_opts *opts, size_t *reply_len)
+int tw_build_reply(uint8_t *p, size_t req_len, size_t cap, const struct tw_layout *snd,
+		   const struct tw_layout *refl, const struct tw_reply_hdr *h, size_t *reply_len)
 {
-	struct tw_reflector_fields r;
+	uint8_t sseq[4], sts[8], serr[2];
 	size_t len, n;
 
 	if (req_len < snd->base_len)
@@ -208,42 +206,28 @@ int tw_build_reply(uint8_t *p, size_t req_len, size_t cap,
 	len = tw_reply_len(req_len, refl);
 	if (len > cap)
 		return -1;
-
-	tw_sender_read(p, snd, &r.snd);
-	/* No clearing of [req_len, len) is needed: len > req_len only when
-	 * len == refl->base_len, and the header write covers all of that. */
-
-	n = opts ? opts->reflect_len : 0;
-	n = min_sz(n, req_len - snd->base_len);
-	n = min_sz(n, len - refl->base_len);
-	if (n)
-		memmove(p + refl->base_len, p + snd->base_len, n);
-
-	r.seq = opts && opts->seq_from_sender ? r.snd.seq : hdr_in->seq;
-	r.ts = hdr_in->ts;
-	r.errest = hdr_in->errest;
-	r.rx_ts = hdr_in->rx_ts;
-	r.sender_ttl = hdr_in->sender_ttl;
-	tw_reflector_write(p, refl, &r);
-
-	*reply_len = len;
-	return 0;
-}
-
-void tw_reflect_light(uint8_t *p, const struct tw_layout *snd, const struct tw_layout *refl,
-		      const uint8_t *seq_be, uint16_t errest, uint64_t rx_ts_be, uint8_t sender_ttl)
-{
-	uint8_t sseq[4], sts[8], serr[2];
-
+	/* the sender's fields, moved as they are on the wire */
 	memcpy(sseq, p + SEQ_OFF, sizeof(sseq));
 	memcpy(sts, p + snd->ts_off, sizeof(sts));
 	memcpy(serr, p + snd->errest_off, sizeof(serr));
+	/* No clearing of [req_len, len) is needed: len > req_len only when
+	 * len == refl->base_len, and the header write covers all of that. */
+	n = min_sz(h->reflect_len, req_len - snd->base_len);
+	n = min_sz(n, len - refl->base_len);
+	if (n != 0)
+		memmove(p + refl->base_len, p + snd->base_len, n);
+
 	reflector_zero(p, refl->base_len);
-	memcpy(p + SEQ_OFF, seq_be != NULL ? seq_be : sseq, 4);
-	be16_put(p + refl->errest_off, errest);
-	memcpy(p + refl->rx_ts_off, &rx_ts_be, sizeof(rx_ts_be));
+	if (h->seq_from_sender)
+		memcpy(p + SEQ_OFF, sseq, sizeof(sseq));
+	else
+		be32_put(p + SEQ_OFF, h->seq);
+	be16_put(p + refl->errest_off, h->errest);
+	ntp_put(p + refl->rx_ts_off, h->rx_ts);
 	memcpy(p + refl->snd_seq_off, sseq, sizeof(sseq));
 	memcpy(p + refl->snd_ts_off, sts, sizeof(sts));
 	memcpy(p + refl->snd_errest_off, serr, sizeof(serr));
-	p[refl->ttl_off] = sender_ttl;
+	p[refl->ttl_off] = h->sender_ttl;
+	*reply_len = len;
+	return 0;
 }

@@ -102,33 +102,29 @@ static inline size_t tw_reply_len(size_t req_len, const struct tw_layout *refl)
 	return req_len > refl->base_len ? req_len : refl->base_len;
 }
 
-/* Per-session reply options. Reflect Octets (RFC 6038 §4.2): the reflector
- * copies the first reflect_len octets of the sender's padding to the start of
- * its own padding (bounded by both packets' padding). */
-struct tw_reply_opts {
-	uint16_t reflect_len;  /* Length of Padding to Reflect, 0 = none */
-	bool seq_from_sender;  /* stateless reflector: copy the sender's Seq */
+/* What the reflector writes into its reply header; every other field comes
+ * from the request. */
+struct tw_reply_hdr {
+	uint32_t seq;            /* the reflector's Sequence Number */
+	bool seq_from_sender;    /* stateless reflector: the sender's instead */
+	uint16_t errest;         /* Error Estimate, wire value */
+	uint64_t rx_ts;          /* Receive Timestamp, NTP (ntp_time.h) */
+	uint8_t sender_ttl;
+	/* Reflect Octets (RFC 6038 §4.2): the first reflect_len octets of the
+	 * sender's padding go to the start of the reflector's (bounded by both
+	 * packets' padding); 0 = none */
+	uint16_t reflect_len;
 };
 
 /* Build the reply in place. `p` holds the request (plaintext after any
- * decryption) of `req_len` octets and has room for at least
- * tw_reply_len(req_len, refl) octets. The reflector header overwrites the
- * front; the sender's padding beyond the reflector header stays where it is;
- * reflect octets are moved into place first. Sets *reply_len.
- * Returns 0, or -1 if req_len < snd->base_len (caller drops and counts). */
-int tw_build_reply(uint8_t *p, size_t req_len, size_t cap,
-		   const struct tw_layout *snd, const struct tw_layout *refl,
-		   const struct tw_reflector_fields *hdr_in, /* seq, ts, errest, rx_ts, ttl */
-		   const struct tw_reply_opts *opts, size_t *reply_len);
-
-/* The reply in place with no reflected octets, for a request of at least
- * max(snd->base_len, refl->base_len) octets (the reply is then as long as
- * the request): the same octets tw_build_reply
- * writes, with the sender's fields moved as they are on the wire instead
- * of through host order. seq_be: the reflector's Sequence Number in
- * network order, or NULL for the sender's (a stateless reflector). The
- * Timestamp is left 0, rx_ts_be is the Receive Timestamp in wire form. */
-void tw_reflect_light(uint8_t *p, const struct tw_layout *snd, const struct tw_layout *refl,
-		      const uint8_t *seq_be, uint16_t errest, uint64_t rx_ts_be, uint8_t sender_ttl);
+ * decryption) of `req_len` octets in a buffer of `cap` octets. The
+ * reflector header overwrites the front, its Timestamp left 0 for
+ * tw_put_ts (written last, or before encryption); the sender's padding
+ * beyond the reflector header stays where it is; reflect octets are moved
+ * into place first. Sets *reply_len to tw_reply_len(req_len, refl).
+ * Returns 0, or -1 if req_len < snd->base_len or the reply does not fit
+ * in cap (the caller drops and counts). */
+int tw_build_reply(uint8_t *p, size_t req_len, size_t cap, const struct tw_layout *snd,
+		   const struct tw_layout *refl, const struct tw_reply_hdr *h, size_t *reply_len);
 
 #endif

@@ -1,10 +1,7 @@
-/* The exception path: frames that are not test packets go to the TAP port
- * whose kernel interface holds the same addresses (ARP/ND, ICMP, TCP 862 to
- * the control server, IKE, ...); what the kernel sends back goes out of the
- * data port. Each worker uses its own queue on both ports. */
+/* The exception path (exception.h). */
 #include <rte_ethdev.h>
 
-#include "worker.h"
+#include "exception.h"
 
 void exception_to_kernel(struct dp_worker *w, struct rte_mbuf **exc, unsigned n)
 {

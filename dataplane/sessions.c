@@ -341,3 +341,19 @@ void sessions_expire(uint64_t now)
 	}
 	reclaim();
 }
+
+struct dp_session *session_lookup(const struct np_info *in)
+{
+	struct sess_key k;
+	void *data;
+
+	memset(&k, 0, sizeof(k));
+	memcpy(k.local, in->dst, 16);
+	memcpy(k.peer, in->src, 16);
+	k.local_port = in->dport;
+	k.peer_port = in->sport;
+	k.ipver = in->ipver;
+	if (rte_hash_lookup_data(dp_sess.by_tuple, &k, &data) < 0)
+		return NULL;
+	return data;
+}

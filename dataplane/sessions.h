@@ -16,6 +16,7 @@
 
 #include "counters.h"
 #include "crypto_mb.h"
+#include "net_parse.h"
 #include "session_api.h"
 #include "test_pkt.h"
 
@@ -80,6 +81,10 @@ void sessions_expire(uint64_t now_tsc);
 
 /* Sum of a slot's per-worker counters. */
 void sessions_sum(uint32_t slot, struct dp_scounters *out);
+
+/* The installed session a packet belongs to (by its 5-tuple), or NULL.
+ * Workers, lock-free. */
+struct dp_session *session_lookup(const struct np_info *in);
 
 static inline uint32_t sessions_slot(const struct dp_session *s)
 {

@@ -1,29 +1,15 @@
-/* The worker loop: poll, the fast lane, classify and reflect the rest; the
- * TAP now and then. */
+/* The worker loop (worker.h): poll, hand the burst to the pipeline; the TAP
+ * and the stateful Light senders now and then. */
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_rcu_qsbr.h>
 
 #include "dp_log.h"
+#include "exception.h"
+#include "pipeline.h"
 #include "worker.h"
 
 volatile bool dp_quit;
-
-static void process(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, uint64_t now)
-{
-	struct tp tps[DP_MAX_BURST];
-	struct rte_mbuf *rest[DP_MAX_BURST], *exc[DP_MAX_BURST];
-	unsigned nt, nexc;
-	uint64_t t = now;
-
-	n = lane_burst(w, pkts, n, rest, now, &t);
-	if (n == 0)
-		return;
-	nt = classify_burst(w, rest, n, tps, exc, &nexc, now);
-	exception_to_kernel(w, exc, nexc);
-	reflect_burst(w, tps, nt, now);
-	stage_mark(w, DP_ST_general, &t);
-}
 
 int worker_main(void *arg)
 {
@@ -58,7 +44,7 @@ int worker_main(void *arg)
 
 			if (w->stages_on)
 				w->stage_cycles[DP_ST_rx] += now - r0;
-			process(w, pkts, n, now);
+			pipeline_burst(w, pkts, n, now);
 			end = rte_rdtsc();
 			w->busy_cycles += end - t0;
 			w->busy_packets += n;

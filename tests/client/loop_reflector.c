@@ -35,12 +35,12 @@ static size_t make_reply(struct loop_refl *r, uint8_t *p, const struct tsock_msg
 {
 	const struct tw_layout *snd = tw_sender_layout(r->sec, r->symmetrical);
 	const struct tw_layout *refl = tw_reflector_layout(r->sec);
-	struct tw_reflector_fields hdr = {
+	struct tw_reply_hdr hdr = {
+		.seq_from_sender = true,
 		.errest = errest_encode(r->synced, 1e-6),
 		.rx_ts = m->rx_ntp,
 		.sender_ttl = m->ttl < 0 ? 0 : (uint8_t)m->ttl,
 	};
-	struct tw_reply_opts opts = { .seq_from_sender = true };
 	struct tw_sender_fields sf;
 	size_t len;
 
@@ -48,7 +48,7 @@ static size_t make_reply(struct loop_refl *r, uint8_t *p, const struct tsock_msg
 		return 0;
 	tw_sender_read(p, snd, &sf);
 	*seq = sf.seq;
-	if (tw_build_reply(p, m->len, REFL_BUF, snd, refl, &hdr, &opts, &len))
+	if (tw_build_reply(p, m->len, REFL_BUF, snd, refl, &hdr, &len))
 		return 0;
 	if (r->behaviour == REFL_MIXED && sf.seq % 4 == 2)
 		p[refl->snd_ts_off + 7] ^= 1;

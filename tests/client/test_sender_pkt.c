@@ -150,15 +150,16 @@ static void test_server_octets(void **state)
 static size_t make_reply(struct spkt *c, uint8_t *buf, size_t cap, uint32_t seq, uint64_t t1,
 			 uint64_t t2, uint64_t t3, uint16_t errest)
 {
-	struct tw_reflector_fields hdr = { .errest = errest, .rx_ts = t2, .sender_ttl = 250 };
-	struct tw_reply_opts opts = { .seq_from_sender = true };
+	struct tw_reply_hdr hdr = {
+		.seq_from_sender = true, .errest = errest, .rx_ts = t2, .sender_ttl = 250,
+	};
 	size_t len;
 
 	assert_int_equal(spkt_prepare(c, buf, seq), 0);
 	assert_int_equal(spkt_finish(c, buf, t1), 0);
 	if (c->keys)
 		assert_int_equal(tw_unprotect(buf, c->size, c->snd, c->keys), 0);
-	assert_int_equal(tw_build_reply(buf, c->size, cap, c->snd, c->refl, &hdr, &opts, &len), 0);
+	assert_int_equal(tw_build_reply(buf, c->size, cap, c->snd, c->refl, &hdr, &len), 0);
 	tw_put_ts(buf, c->refl, t3);
 	if (c->keys)
 		assert_int_equal(tw_protect(buf, len, c->refl, c->keys), 0);

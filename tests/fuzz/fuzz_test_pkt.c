@@ -4,9 +4,8 @@
  * UDP payload is then turned into a reply for every sender layout and
  * security, protected and checked to unprotect again, fed to tw_unprotect
  * as a sender packet, and the frame is rewritten into a reply that must
- * parse back as valid UDP. np_parse_plain must agree with np_parse
- * (and np_make_reply_plain with np_make_reply),
- * and the fast lane's tw_reflect_light with tw_build_reply. Buffers are
+ * parse back as valid UDP, its checksum finished from the request's carry
+ * exactly as summed in full. Buffers are
  * heap-allocated at their exact size so that ASan catches any access past
  * them. Property violations abort.
  */
@@ -41,30 +40,27 @@ static void check_info(const struct np_info *i, size_t size)
 }
 
 static void reply_payload(const uint8_t *pl, size_t len, enum tw_sec sec, bool sym,
-			  const struct tw_reply_opts *o)
+			  const struct tw_reply_hdr *hdr)
 {
 	const struct tw_layout *snd = tw_sender_layout(sec, sym);
 	const struct tw_layout *refl = tw_reflector_layout(sec);
-	struct tw_reflector_fields hdr = {
-		.seq = 1, .ts = 0xe800000080000000ull, .errest = 0x8001,
-		.rx_ts = 0xe800000040000000ull, .sender_ttl = 255,
-	};
 	size_t cap = tw_reply_len(len, refl), rlen = 0;
 	uint8_t *buf = malloc(cap), *req = malloc(len ? len : 1);
 	int rc;
 
 	CHECK(buf && req);
 	memcpy(buf, pl, len);
-	rc = tw_build_reply(buf, len, cap, snd, refl, &hdr, o, &rlen);
+	rc = tw_build_reply(buf, len, cap, snd, refl, hdr, &rlen);
 	CHECK(rc == (len < snd->base_len ? -1 : 0));
 	if (rc == 0) {
 		CHECK(rlen == cap);
+		tw_put_ts(buf, refl, 0xe800000080000000ull);
 		CHECK(tw_protect(buf, rlen, refl, &KEYS) == 0);
 		CHECK(tw_unprotect(buf, rlen, refl, &KEYS) == 0);
 	}
 	/* one octet less room than needed is refused */
 	if (len >= snd->base_len)
-		CHECK(tw_build_reply(buf, len, cap - 1, snd, refl, &hdr, o, &rlen) == -1);
+		CHECK(tw_build_reply(buf, len, cap - 1, snd, refl, hdr, &rlen) == -1);
 
 	memcpy(req, pl, len);
 	(void)tw_unprotect(req, len, snd, &KEYS);
@@ -94,87 +90,63 @@ static void reply_frame(const uint8_t *frame, const struct np_info *i, uint16_t 
 	free(f);
 }
 
-/* The fast lane's builder writes what tw_build_reply writes, whenever the
- * request is long enough for both headers. */
-static void reflect_light(const uint8_t *pl, size_t len, enum tw_sec sec, bool stateless)
+/* A reply as long as the request, whose payload octets [0, pre) are
+ * rewritten: its checksum finished from the request's carry is the one
+ * summed in full, and valid. */
+static void reply_carry(const uint8_t *frame, const struct np_info *i, uint16_t pre, int dscp)
 {
-	const struct tw_layout *snd = tw_sender_layout(sec, false);
-	const struct tw_layout *refl = tw_reflector_layout(sec);
-	struct tw_reflector_fields hdr = {
-		.seq = 0x01020304, .errest = 0x8001, .rx_ts = 0xe800000040000000ull, .sender_ttl = 9,
-	};
-	struct tw_reply_opts o = { .seq_from_sender = stateless };
-	const uint8_t seq_be[4] = { 1, 2, 3, 4 }, rx_be[8] = { 0xe8, 0, 0, 0, 0x40, 0, 0, 0 };
-	uint64_t rx;
-	size_t rlen;
-	uint8_t *a, *b;
+	uint8_t *a = malloc(i->frame_len), *b = malloc(i->frame_len);
+	struct np_info ri;
+	uint64_t carry;
 
-	if (len < snd->base_len || len < refl->base_len)
-		return;
-	a = malloc(len);
-	b = malloc(len);
 	CHECK(a && b);
-	memcpy(a, pl, len);
-	memcpy(b, pl, len);
-	CHECK(tw_build_reply(a, len, len, snd, refl, &hdr, &o, &rlen) == 0 && rlen == len);
-	memcpy(&rx, rx_be, sizeof(rx));
-	tw_reflect_light(b, snd, refl, stateless ? NULL : seq_be, hdr.errest, rx, hdr.sender_ttl);
-	CHECK(memcmp(a, b, len) == 0);
-	free(a);
-	free(b);
-}
-
-/* The fixed-offset reply headers are np_make_reply's, for each DSCP rule. */
-static void check_plain_reply(const uint8_t *data, size_t size, const struct np_info *info)
-{
-	uint8_t *a = malloc(size), *b = malloc(size);
-	int dscp = (int)data[size - 1] % 65 - 1; /* -1 (reflect) to 63 */
-
-	if (a == NULL || b == NULL)
-		abort();
-	memcpy(a, data, size);
-	memcpy(b, data, size);
-	CHECK(np_make_reply(a, info, info->payload_len, dscp) == np_make_reply_plain(b, info, dscp));
-	CHECK(memcmp(a, b, size) == 0);
+	memcpy(a, frame, i->frame_len);
+	(void)np_udp_csum_verify_carry(a, i, pre, &carry);
+	for (uint16_t k = 0; k < pre; k++)
+		a[i->payload_off + k] ^= (uint8_t)(0xa5 + k);
+	np_make_reply(a, i, i->payload_len, dscp);
+	memcpy(b, a, i->frame_len);
+	np_udp_csum_store(a, i, np_udp_csum_reply_acc(a, i, pre, carry), 0);
+	np_udp_csum_set(b, i);
+	CHECK(memcmp(a, b, i->frame_len) == 0);
+	CHECK(np_parse(a, i->frame_len, &ri) == NP_UDP && np_udp_csum_ok(a, &ri));
 	free(a);
 	free(b);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	struct np_info info, plain;
-	struct tw_reply_opts o;
+	struct np_info info;
+	struct tw_reply_hdr h = {
+		.seq = 1, .errest = 0x8001, .rx_ts = 0xe800000040000000ull, .sender_ttl = 255,
+	};
 	const uint8_t *pl;
+	uint16_t pre;
 	enum np_result r;
 
 	if (size > MAX_FRAME)
 		return 0;
 	r = np_parse(data, size, &info);
-	/* the fixed-offset parse accepts only what np_parse accepts, alike */
-	if (np_parse_plain(data, size, &plain)) {
-		CHECK(r == NP_UDP && memcmp(&plain, &info, sizeof(info)) == 0);
-		check_plain_reply(data, size, &plain);
-	}
 	if (r != NP_UDP)
 		return 0;
 	check_info(&info, size);
-	{ /* the carried checksum gives the same verdict, whatever the split */
-		uint16_t pre = (uint16_t)((data[size - 1] % (info.payload_len / 2 + 1)) * 2);
+	/* the carried checksum gives the same verdict, whatever the split */
+	pre = (uint16_t)((data[size - 1] % (info.payload_len / 2 + 1)) * 2);
+	{
 		uint64_t carry;
 
 		CHECK(np_udp_csum_verify_carry(data, &info, pre, &carry) ==
 		      np_udp_csum_ok(data, &info));
 	}
+	reply_carry(data, &info, pre, (int)data[size - 1] % 65 - 1);
 
 	pl = data + info.payload_off;
 	/* options from the last frame octet: reflect length and seq mode */
-	o.reflect_len = (uint16_t)(data[size - 1] & 0x7f);
-	o.seq_from_sender = data[size - 1] & 0x80;
+	h.reflect_len = (uint16_t)(data[size - 1] & 0x7f);
+	h.seq_from_sender = data[size - 1] & 0x80;
 	for (int sec = TW_SEC_OPEN; sec <= TW_SEC_ENC; sec++)
 		for (int sym = 0; sym < 2; sym++)
-			reply_payload(pl, info.payload_len, (enum tw_sec)sec, sym, &o);
-	for (int sec = TW_SEC_OPEN; sec <= TW_SEC_ENC; sec++)
-		reflect_light(pl, info.payload_len, (enum tw_sec)sec, data[size - 1] & 1);
+			reply_payload(pl, info.payload_len, (enum tw_sec)sec, sym, &h);
 
 	reply_frame(data, &info, (uint16_t)tw_reply_len(info.payload_len,
 							 tw_reflector_layout(TW_SEC_AUTH)),

@@ -255,7 +255,7 @@ static void check_capture(const char *name, enum tw_sec sec)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct tw_reflector_fields r;
-		struct tw_reply_opts opts = { 0 };
+		struct tw_reply_hdr h;
 		uint8_t buf[TDATA_MAX_PKT];
 		size_t req_len = 0, rlen = 0;
 		const uint8_t *req;
@@ -268,7 +268,10 @@ static void check_capture(const char *name, enum tw_sec sec)
 		tw_reflector_read(plain[i], lr, &r);
 		req = find_request(plain, v, n, r.snd.seq, &req_len);
 		memcpy(buf, req, req_len);
-		assert_int_equal(tw_build_reply(buf, req_len, sizeof(buf), ls, lr, &r, &opts, &rlen), 0);
+		h = (struct tw_reply_hdr){ .seq = r.seq, .errest = r.errest, .rx_ts = r.rx_ts,
+					   .sender_ttl = r.sender_ttl };
+		assert_int_equal(tw_build_reply(buf, req_len, sizeof(buf), ls, lr, &h, &rlen), 0);
+		tw_put_ts(buf, lr, r.ts);
 		assert_int_equal(rlen, v[i].len);
 		assert_int_equal(tw_protect(buf, rlen, lr, &c.test), 0);
 		assert_memory_equal(buf, v[i].data, rlen);
