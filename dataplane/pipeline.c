@@ -407,6 +407,10 @@ PL_INLINE void build(struct dp_worker *w, struct dp_pkt *ps, unsigned n, uint64_
 		/* the frame ends where the IP packet does (no trailing octets) */
 		p->m->data_len = p->m->pkt_len =
 			(uint16_t)np_make_reply(p->frame, &p->info, (uint16_t)rlen, p->dscp);
+		/* a request to a group address: the reply is from the port's own
+		 * (the swap would send from the group's); plain: already so */
+		if (!plain)
+			rte_ether_addr_copy(&w->port->mac, (struct rte_ether_addr *)(p->frame + 6));
 	}
 }
 
