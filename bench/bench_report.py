@@ -11,6 +11,8 @@ Inputs (directory BENCH_RES), for run r = 1..BENCH_RUNS:
   control_{setups,sessions,api,pbkdf2}-r.json             twamp-control-rate results
   replay_macswap-r.cycles.json, replay_{open,auth,enc}-r.tel.0/.1
                                                           the replay cases (optional)
+  replay_{open,auth,enc}-base-r.tel.0/.1                  the same replays through the
+                                                          base commit's reflector (optional)
 Output: BENCH_OUT (JSON) and a table on stdout. Exit status 1 if any reply
 failed verification or a case received nothing.
 """
@@ -232,7 +234,15 @@ def main():
                       for m in ("open", "auth", "enc")},
                    "cycles_ratio_open_vs_macswap": med.get("replay_cycles_ratio_open_vs_macswap"),
                    "cycles_ratio_auth_vs_crypto_bound": med.get("replay_cycles_ratio_auth_vs_crypto_bound"),
-                   "cycles_ratio_enc_vs_crypto_bound": med.get("replay_cycles_ratio_enc_vs_crypto_bound")},
+                   "cycles_ratio_enc_vs_crypto_bound": med.get("replay_cycles_ratio_enc_vs_crypto_bound"),
+                   # the same replay through the base commit's reflector
+                   # (bench/base-commit), interleaved run by run: this
+                   # tree's cycles per packet over the base's (< 1: faster)
+                   "base": {"commit": os.environ.get("BENCH_BASE_COMMIT") or None,
+                            **{f"cycles_per_packet_{m}": med.get(f"replay_base_cycles_per_packet_{m}")
+                               for m in ("open", "auth", "enc")},
+                            **{f"cycles_ratio_{m}_vs_base": med.get(f"replay_cycles_ratio_{m}_vs_base")
+                               for m in ("open", "auth", "enc")}}},
         # separate runs with dataplane/stage-cycles on: where a worker's
         # busy cycles per packet go, on memif and on the replay
         "stages": stage_figures(),
@@ -249,6 +259,7 @@ def main():
     failed = [c for c, v in verification.items() if v["bad"] or not v["ok"]]
     failed += [f"{m} (reflector auth failures)" for m, c in counters.items() if c.get("auth_failures")]
     failed += replay_failures()
+    failed += replay_failures("-base")
     failed += stage_failures()
     if failed:
         print("run_bench: verification failed for: " + ", ".join(failed), file=sys.stderr)
@@ -262,6 +273,8 @@ def replay_runs(crypto):
            "replay_cycles_ratio_auth_vs_crypto_bound": [], "replay_cycles_ratio_enc_vs_crypto_bound": []}
     for m in ("open", "auth", "enc"):
         out[f"replay_cycles_per_packet_{m}"] = []
+        out[f"replay_base_cycles_per_packet_{m}"] = []
+        out[f"replay_cycles_ratio_{m}_vs_base"] = []
     for r in range(1, RUNS + 1):
         if not os.path.exists(os.path.join(RES, f"replay_auth-{r}.tel.1")):
             continue
@@ -275,6 +288,14 @@ def replay_runs(crypto):
         for m in ("auth", "enc"):
             out[f"replay_cycles_ratio_{m}_vs_crypto_bound"].append(
                 ratio(crypto[m][r - 1]["cycles_per_packet"], cyc[m]))
+        if not os.path.exists(os.path.join(RES, f"replay_auth-base-{r}.tel.1")):
+            continue
+        for m in ("open", "auth", "enc"):
+            base = worker_cycles(telemetry(f"replay_{m}-base-{r}.tel.0"),
+                                 telemetry(f"replay_{m}-base-{r}.tel.1"))
+            out[f"replay_base_cycles_per_packet_{m}"].append(base)
+            # this tree's cycles over the base commit's, measured back to back
+            out[f"replay_cycles_ratio_{m}_vs_base"].append(ratio(cyc[m], base))
     return out
 
 
@@ -391,6 +412,13 @@ def print_table(r, med):
         print(f"  testpmd / open {fmt(rp['cycles_ratio_open_vs_macswap'], '.3f')}   crypto bound / auth "
               f"{fmt(rp['cycles_ratio_auth_vs_crypto_bound'], '.3f')}   crypto bound / enc "
               f"{fmt(rp['cycles_ratio_enc_vs_crypto_bound'], '.3f')}")
+    b = rp["base"]
+    if b["cycles_per_packet_auth"] is not None:
+        print(f"  base commit {(b['commit'] or '?')[:12]}, same replay interleaved: open "
+              f"{fmt(b['cycles_per_packet_open'], '.0f')} / auth {fmt(b['cycles_per_packet_auth'], '.0f')}"
+              f" / enc {fmt(b['cycles_per_packet_enc'], '.0f')};  this tree / base: open "
+              f"{fmt(b['cycles_ratio_open_vs_base'], '.3f')}  auth {fmt(b['cycles_ratio_auth_vs_base'], '.3f')}"
+              f"  enc {fmt(b['cycles_ratio_enc_vs_base'], '.3f')}")
     if r["stages"]:
         print("\ncycles per packet by stage (separate runs, dataplane/stage-cycles on):")
         print(f"{'':<14}" + "".join(f"{s:>8}" for s in STAGES) + f"{'sum':>8}{'busy':>8}")

@@ -8,6 +8,7 @@
 #   twamp-loadgen (CPU 0) ──memif──▶ twamp-reflector open/auth/enc (CPU 1)
 #   twamp-crypto-bound (CPU 1)                                    (crypto ceiling)
 #   pcap replay ──▶ dpdk-testpmd macswap / twamp-reflector (CPU 1)  (cost per packet)
+#   pcap replay ──▶ the base commit's twamp-reflector (CPU 1)       (no regression)
 #
 # Each process runs its worker on its own CPU and its main lcore on the other
 # one (the main lcores sleep). All ports are memif (--no-huge, --no-pci).
@@ -27,7 +28,10 @@
 # the same 256 requests over and over from memory (bench/replay_pcap.py), so
 # the cycles per packet of testpmd and of the reflector show their own work
 # without the host's cross-core traffic, which moves the memif figures by
-# tens of percent from run to run.
+# tens of percent from run to run. BENCH_BASE_REFLECTOR (set by ./run bench:
+# the reflector of the commit in bench/base-commit, built beside the tree's)
+# replays the same requests interleaved with the tree's reflector, so that
+# a change is measured against the code before it in the same run.
 #
 # Needs root (the reflector refuses a key-holding config not owned by root)
 # and at least two CPUs.
@@ -52,6 +56,9 @@ CRYPTO=$BUILD/bench/twamp-crypto-bound
 CONTROLD=$BUILD/control/twamp-controld
 CTLRATE=$BUILD/bench/twamp-control-rate
 CTL_PORT=18620         # twamp-controld on loopback, for the control case
+# the base commit's reflector for the replay comparison ("" = none)
+BASE_REFLECTOR=${BENCH_BASE_REFLECTOR:-}
+BASE_COMMIT=${BENCH_BASE_COMMIT:-}
 
 GEN_MAC=02:00:00:99:64:01
 PEER_MAC=02:00:00:99:64:02
@@ -81,7 +88,7 @@ case $LINK in zero-copy | copy) ;; *) die "BENCH_LINK=$LINK: must be zero-copy o
 ((GEN_CPU != PEER_CPU)) || die "the generator and the peer need different CPUs"
 
 [ "$(id -u)" -eq 0 ] || die "needs root: the reflector only accepts a key-holding config owned by root"
-for b in "$TESTPMD" "$LOADGEN" "$REFLECTOR" "$CRYPTO" "$TELEMETRY" "$CONTROLD" "$CTLRATE"; do
+for b in "$TESTPMD" "$LOADGEN" "$REFLECTOR" "$CRYPTO" "$TELEMETRY" "$CONTROLD" "$CTLRATE" $BASE_REFLECTOR; do
 	[ -x "$b" ] || die "$b missing: run ./run build first"
 done
 for c in "$GEN_CPU" "$PEER_CPU"; do
@@ -441,15 +448,15 @@ case_replay_testpmd() {
 		tail -1 >"$TMP/res/replay_macswap-$run.cycles.json"
 }
 
-# case_replay MODE(open|auth|enc) RUN [TAG]: the reflector on the same
-# replay (TAG as case_reflector's)
-case_replay() {
-	local mode=$1 run=$2 case=$1${3:-}
-	local logf="$TMP/rp-$case-$2.log" pid tel="$TMP/res/replay_$case-$2.tel"
-	new_prefix "rp-$case-$run"
+# replay_run BIN MODE CONFIG NAME: one reflector binary on MODE's replay
+# with CONFIG; its telemetry in $TMP/res/NAME.tel.0/.1
+replay_run() {
+	local bin=$1 mode=$2 config=$3 name=$4
+	local logf="$TMP/$name.log" pid tel="$TMP/res/$name.tel"
+	new_prefix "$name"
 	# shellcheck disable=SC2046
-	"$REFLECTOR" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") \
-		--vdev "$(replay_vdev "$mode")" -- -c "$TMP/replay-$case.json" >"$logf" 2>&1 &
+	"$bin" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") \
+		--vdev "$(replay_vdev "$mode")" -- -c "$config" >"$logf" 2>&1 &
 	pid=$!
 	PIDS+=("$pid")
 	wait_ready "$pid" "$logf" "running:"
@@ -460,6 +467,35 @@ case_replay() {
 	stop_pid "$pid"
 	forget_pid "$pid"
 	grep -E 'stopping:|error|refus' "$logf" >&2 || true
+}
+
+# case_replay MODE(open|auth|enc) RUN [TAG]: the reflector on the same
+# replay (TAG as case_reflector's)
+case_replay() {
+	replay_run "$REFLECTOR" "$1" "$TMP/replay-$1${3:-}.json" "replay_$1${3:-}-$2"
+}
+
+# case_replay_base MODE RUN: the base commit's reflector (BENCH_BASE_REFLECTOR,
+# built by ./run bench from bench/base-commit) on the same replay and config
+case_replay_base() {
+	replay_run "$BASE_REFLECTOR" "$1" "$TMP/replay-$1.json" "replay_$1-base-$2"
+}
+
+# the replays of one run, the tree's reflector and the base's interleaved,
+# which goes first alternating from run to run
+replays() { # RUN
+	local m
+	for m in open auth enc; do
+		if [ -z "$BASE_REFLECTOR" ]; then
+			case_replay "$m" "$1"
+		elif (($1 % 2)); then
+			case_replay "$m" "$1"
+			case_replay_base "$m" "$1"
+		else
+			case_replay_base "$m" "$1"
+			case_replay "$m" "$1"
+		fi
+	done
 }
 
 # ---- the runs ----------------------------------------------------------------
@@ -479,9 +515,9 @@ for ((r = 1; r <= RUNS; r++)); do
 	case_crypto enc "$r"
 	log "run $r/$RUNS: TWAMP-Control (authenticated, Count 2^15)"
 	case_control "$r"
-	log "run $r/$RUNS: replay (testpmd macswap, twamp-reflector open/auth/enc)"
+	log "run $r/$RUNS: replay (testpmd macswap, twamp-reflector open/auth/enc${BASE_REFLECTOR:+, and the base commit's})"
 	case_replay_testpmd "$r"
-	for m in open auth enc; do case_replay "$m" "$r"; done
+	replays "$r"
 	log "run $r/$RUNS: stages (twamp-reflector open/auth with dataplane/stage-cycles, memif and replay)"
 	for m in open auth; do
 		case_reflector "$m" "$r" -stages
@@ -497,5 +533,6 @@ BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 BENCH_KERNEL=$(uname -r)
 BENCH_DPDK=$(pkg-config --modversion libdpdk 2>/dev/null || echo unknown)
 export BENCH_OUT="$BUILD/bench.json" BENCH_RES="$TMP/res" BENCH_RUNS="$RUNS" BENCH_SECONDS="$SECS"
+export BENCH_BASE_COMMIT="$BASE_COMMIT"
 export BENCH_WARMUP="$WARMUP" BENCH_SIZE="$SIZE" BENCH_LINK="$LINK" BENCH_MODEL BENCH_NPROC BENCH_DATE BENCH_KERNEL BENCH_DPDK
 "$PY" "$TOP/bench/bench_report.py"
