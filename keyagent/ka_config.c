@@ -9,7 +9,7 @@
 
 #include <libyang/libyang.h>
 
-#include "config_file.h"
+#include "cfg_file.h"
 #include "dp_config_priv.h" /* dpc_* accessors */
 
 #define KA_MODULE "twamp-keyagent"

@@ -8,7 +8,7 @@
 
 #include <libyang/libyang.h>
 
-#include "config_file.h"
+#include "cfg_file.h"
 #include "ctl_config_priv.h"
 #include "secure_mem.h"
 

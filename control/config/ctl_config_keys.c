@@ -5,7 +5,7 @@
 
 #include <libyang/libyang.h>
 
-#include "config_file.h"
+#include "cfg_file.h"
 #include "ctl_config_priv.h"
 
 static int key_one(const struct lyd_node *k, struct ctl_key *key, struct dpc_err *e)

@@ -5,7 +5,7 @@
 
 #include <libyang/libyang.h>
 
-#include "config_file.h"
+#include "cfg_file.h"
 #include "ctl_config_priv.h"
 
 #define SB "security-baseline/"

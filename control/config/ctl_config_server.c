@@ -8,7 +8,7 @@
 
 #include <libyang/libyang.h>
 
-#include "config_file.h"
+#include "cfg_file.h"
 #include "ctl_config_priv.h"
 
 /* twamp-modes bit names, by position (RFC 8913). */

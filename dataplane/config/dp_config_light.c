@@ -12,7 +12,7 @@
 
 #include <libyang/libyang.h>
 
-#include "config_file.h"
+#include "cfg_file.h"
 #include "dp_config_priv.h"
 #include "secure_mem.h"
 

@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "cfg_read.h"
 #include "dp_config.h"
 
 struct lyd_node;

@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "config_file.h"
+#include "cfg_read.h"
 #include "dp_config_priv.h"
 
 int dpc_fail(struct dpc_err *e, const char *fmt, ...)

@@ -12,8 +12,9 @@
 #include <cmocka.h>
 #include <libyang/libyang.h>
 
+#include "cfg_file.h"
+#include "cfg_read.h"
 #include "cfg_test_util.h"
-#include "config_file.h"
 #include "twr_build_config.h"
 
 #define TOP "/twamp-reflector:twamp-reflector"

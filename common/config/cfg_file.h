@@ -3,8 +3,8 @@
  * before anything uses it. File security (the management-plane security
  * baseline): a file holding key material must be a regular file owned by
  * root and not readable or writable by others, or it is refused. */
-#ifndef TWR_CONFIG_FILE_H
-#define TWR_CONFIG_FILE_H
+#ifndef TWR_CFG_FILE_H
+#define TWR_CFG_FILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +13,9 @@
 
 struct ly_ctx;
 struct lyd_node;
+
+/* The top container of the twamp-reflector module, which cfg_ctx_new loads. */
+#define CFG_TOP "/twamp-reflector:twamp-reflector"
 
 /* A libyang context with the project's modules (yang/ in the source tree,
  * or the installed copy; TWR_YANG_DIR in the environment overrides).
@@ -42,9 +45,5 @@ int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *e
 typedef int (*cfg_extract_fn)(const struct lyd_node *tree, void *arg, const char *path,
 			      char *err, size_t errlen);
 int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *err, size_t errlen);
-
-/* Helpers for extraction code: value of the leaf at `xpath` under `node`
- * (NULL if absent). */
-const char *cfg_str(const struct lyd_node *node, const char *xpath);
 
 #endif

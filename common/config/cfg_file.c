@@ -1,6 +1,7 @@
 /* Loading the YANG-modelled configuration with libyang, and the file
  * security check for files that hold key material. */
-#include "config_file.h"
+#include "cfg_file.h"
+#include "cfg_read.h"
 #include "secure_mem.h"
 
 #include <errno.h>
@@ -203,20 +204,7 @@ int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *e
 	return secret_mode_ok(path, parsed, err, errlen);
 }
 
-const char *cfg_str(const struct lyd_node *node, const char *xpath)
-{
-	struct ly_set *set = NULL;
-	const char *v = NULL;
-
-	if (!node || lyd_find_xpath(node, xpath, &set) != LY_SUCCESS)
-		return NULL;
-	if (set->count > 0 && (set->dnodes[0]->schema->nodetype & LYD_NODE_TERM))
-		v = lyd_get_value(set->dnodes[0]);
-	ly_set_free(set, NULL);
-	return v;
-}
-
-#define CFG_KEYS "/twamp-reflector:twamp-reflector/key-chain/key"
+#define CFG_KEYS CFG_TOP "/key-chain/key"
 
 /* Best effort: clear the decoded secrets libyang holds before freeing the
  * tree (its copy of the file text and the base64 strings are out of reach). */
