@@ -43,7 +43,7 @@ static int load_secure(const char *name)
 	return dp_config_load(path, &cfg, err, sizeof(err));
 }
 
-static void assert_prefix(const struct dp_prefix *p, const char *addr, unsigned len)
+static void assert_prefix(const struct cfg_prefix *p, const char *addr, unsigned len)
 {
 	uint8_t want[16] = { 0 };
 	int v4 = strchr(addr, ':') == NULL;
