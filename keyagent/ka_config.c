@@ -5,7 +5,6 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <libyang/libyang.h>
 
@@ -123,10 +122,11 @@ static int policy(const struct lyd_node *top, struct ka_policy *pol, struct cfg_
 	return rc;
 }
 
-static int extract(const struct lyd_node *tree, struct ka_config *cfg, const char *path,
-		   char *err, size_t errlen)
+static int extract(const struct lyd_node *tree, void *arg, const char *path, char *err,
+		   size_t errlen)
 {
 	struct cfg_err e = { .file = path, .buf = err, .len = errlen };
+	struct ka_config *cfg = arg;
 	struct lyd_node *top = NULL;
 
 	if (!tree || lyd_find_path(tree, KA_TOP, 0, &top) != LY_SUCCESS || !top)
@@ -138,29 +138,12 @@ static int extract(const struct lyd_node *tree, struct ka_config *cfg, const cha
 
 int ka_config_load(const char *path, struct ka_config *cfg, char *err, size_t errlen)
 {
-	struct lyd_node *tree = NULL;
-	struct ly_ctx *ctx;
-	struct stat parsed;
-	int rc = -1;
+	/* the file decides who gets keys: always the file-security rule */
+	static const struct cfg_load_opts opts = { .module = KA_MODULE, .always_secret = true };
+	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
-	ctx = cfg_ctx_new(err, errlen);
-	if (!ctx)
-		return -1;
-	if (!ly_ctx_load_module(ctx, KA_MODULE, NULL, NULL)) {
-		const struct ly_err_item *li = ly_err_last(ctx);
-
-		snprintf(err, errlen, "YANG module %s: %s", KA_MODULE,
-			 li && li->msg ? li->msg : "cannot load");
-		goto out;
-	}
-	if (cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0 ||
-	    cfg_check_secret_parsed(path, &parsed, err, errlen) != 0)
-		goto out;
-	rc = extract(tree, cfg, path, err, errlen);
-out:
-	lyd_free_all(tree);
-	ly_ctx_destroy(ctx);
+	rc = cfg_load(path, &opts, extract, cfg, err, errlen);
 	if (rc != 0)
 		memset(cfg, 0, sizeof(*cfg));
 	return rc;

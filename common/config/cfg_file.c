@@ -224,7 +224,18 @@ static void wipe_tree_secrets(struct lyd_node *tree)
 	ly_set_free(set, NULL);
 }
 
-int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *err, size_t errlen)
+/* The extra module of opts, if any, in ctx. */
+static int load_module(struct ly_ctx *ctx, const struct cfg_load_opts *opts, char *err,
+		       size_t errlen)
+{
+	if (!opts->module || ly_ctx_load_module(ctx, opts->module, NULL, NULL))
+		return 0;
+	snprintf(err, errlen, "YANG module %s: %s", opts->module, ly_msg(ctx, "cannot load"));
+	return -1;
+}
+
+int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
+	     void *arg, char *err, size_t errlen)
 {
 	struct lyd_node *tree = NULL;
 	struct ly_ctx *ctx;
@@ -234,9 +245,10 @@ int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *e
 	ctx = cfg_ctx_new(err, errlen);
 	if (!ctx)
 		return -1;
-	if (cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0)
+	if (load_module(ctx, opts, err, errlen) != 0 ||
+	    cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0)
 		goto out;
-	if (cfg_str(tree, CFG_KEYS "/key-id") != NULL &&
+	if ((opts->always_secret || cfg_str(tree, CFG_KEYS "/key-id") != NULL) &&
 	    cfg_check_secret_parsed(path, &parsed, err, errlen) != 0)
 		goto out;
 	rc = extract(tree, arg, path, err, errlen);
@@ -245,4 +257,11 @@ out:
 	lyd_free_all(tree);
 	ly_ctx_destroy(ctx);
 	return rc;
+}
+
+int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *err, size_t errlen)
+{
+	static const struct cfg_load_opts plain = { 0 };
+
+	return cfg_load(path, &plain, extract, arg, err, errlen);
 }

@@ -46,4 +46,15 @@ typedef int (*cfg_extract_fn)(const struct lyd_node *tree, void *arg, const char
 			      char *err, size_t errlen);
 int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *err, size_t errlen);
 
+/* The same with options: another of the project's modules loaded in the
+ * context (the file's data is of that module), and file security required
+ * whatever the file holds (a file that decides who gets keys). A module that
+ * does not load: -1 with "YANG module NAME: reason". */
+struct cfg_load_opts {
+	const char *module;  /* NULL: only twamp-reflector */
+	bool always_secret;
+};
+int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
+	     void *arg, char *err, size_t errlen);
+
 #endif
