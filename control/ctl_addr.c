@@ -82,7 +82,7 @@ bool ctl_ip_unicast(const struct ctl_ip *ip)
 	return ip->a[0] != 0xff;
 }
 
-bool ctl_prefix_match(const struct dp_prefix *p, const struct ctl_ip *ip)
+bool ctl_prefix_match(const struct cfg_prefix *p, const struct ctl_ip *ip)
 {
 	unsigned full = p->len / 8, rest = p->len % 8;
 
@@ -97,7 +97,7 @@ bool ctl_prefix_match(const struct dp_prefix *p, const struct ctl_ip *ip)
 	return (p->addr[full] & mask) == (ip->a[full] & mask);
 }
 
-bool ctl_ip_listed(const struct ctl_ip *ip, const struct dp_prefix *set, size_t n)
+bool ctl_ip_listed(const struct ctl_ip *ip, const struct cfg_prefix *set, size_t n)
 {
 	for (size_t i = 0; i < n; i++)
 		if (set[i].ipver == ip->ver && memcmp(set[i].addr, ip->a, alen(ip)) == 0)

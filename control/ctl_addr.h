@@ -11,7 +11,7 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "dp_config.h" /* struct dp_prefix */
+#include "cfg_prefix.h"
 
 struct ctl_ip {
 	uint8_t ver;       /* 4 or 6 */
@@ -34,10 +34,10 @@ bool ctl_ip_is_zero(const struct ctl_ip *ip);
 /* A plausible unicast test peer: not unspecified, multicast, IPv4
  * broadcast or "this network" (0/8). */
 bool ctl_ip_unicast(const struct ctl_ip *ip);
-bool ctl_prefix_match(const struct dp_prefix *p, const struct ctl_ip *ip);
+bool ctl_prefix_match(const struct cfg_prefix *p, const struct ctl_ip *ip);
 /* true when ip is the address (host bits, not the prefix) of one of the n
  * interface addresses in set */
-bool ctl_ip_listed(const struct ctl_ip *ip, const struct dp_prefix *set, size_t n);
+bool ctl_ip_listed(const struct ctl_ip *ip, const struct cfg_prefix *set, size_t n);
 
 /* "10.0.0.1" / "fd00::1" */
 const char *ctl_ip_str(const struct ctl_ip *ip, char *buf, size_t len);

@@ -53,7 +53,7 @@ struct ctl_req_ctx {
 	uint32_t mode;         /* negotiated Set-Up-Response Mode */
 	bool allow_other_peer;
 	uint32_t default_timeout_ms;
-	const struct dp_prefix *test_addrs; /* the dataplane ports' addresses */
+	const struct cfg_prefix *test_addrs; /* the dataplane ports' addresses */
 	size_t ntest_addrs;                 /* 0: only `local` is served */
 };
 

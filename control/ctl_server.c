@@ -15,7 +15,7 @@
 
 #include <libyang/libyang.h>
 
-#include "config_file.h"
+#include "cfg_file.h"
 #include "ctl_server.h"
 #include "ntp_time.h"
 #include "secure_mem.h"

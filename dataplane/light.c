@@ -44,7 +44,7 @@ void light_fini(void)
 	memset(&dp_light, 0, sizeof(dp_light));
 }
 
-static bool prefix_match(const struct dp_prefix *p, const uint8_t *addr)
+static bool prefix_match(const struct cfg_prefix *p, const uint8_t *addr)
 {
 	unsigned full = p->len / 8, rest = p->len % 8;
 

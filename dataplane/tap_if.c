@@ -33,7 +33,7 @@ static int write_sysctl(const char *ifname, const char *leaf, const char *val)
 	return rc;
 }
 
-static int add_v4(int fd, const char *ifname, const struct dp_prefix *p)
+static int add_v4(int fd, const char *ifname, const struct cfg_prefix *p)
 {
 	struct ifreq ifr;
 	struct sockaddr_in *sin = (struct sockaddr_in *)&ifr.ifr_addr;
@@ -49,7 +49,7 @@ static int add_v4(int fd, const char *ifname, const struct dp_prefix *p)
 	return ioctl(fd, SIOCSIFNETMASK, &ifr);
 }
 
-static int add_v6(const char *ifname, const struct dp_prefix *p)
+static int add_v6(const char *ifname, const struct cfg_prefix *p)
 {
 	struct twr_in6_ifreq r;
 	int fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0), rc;
@@ -86,7 +86,7 @@ int tap_if_configure(const char *ifname, const struct dp_port_cfg *c, char *err,
 	if (ioctl(fd, SIOCSIFFLAGS, &ifr) != 0)
 		goto fail;
 	for (size_t i = 0; i < c->naddrs; i++) {
-		const struct dp_prefix *p = &c->addrs[i];
+		const struct cfg_prefix *p = &c->addrs[i];
 		char a[INET6_ADDRSTRLEN];
 
 		if ((p->ipver == 4 ? add_v4(fd, ifname, p) : add_v6(ifname, p)) != 0) {

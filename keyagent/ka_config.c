@@ -5,28 +5,28 @@
 
 #include <stdio.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include <libyang/libyang.h>
 
-#include "config_file.h"
-#include "dp_config_priv.h" /* dpc_* accessors */
+#include "cfg_file.h"
+#include "cfg_prefix.h"
+#include "cfg_read.h"
 
 #define KA_MODULE "twamp-keyagent"
 #define KA_TOP "/twamp-keyagent:twamp-keyagent"
 
 static int copy_leaf(const struct lyd_node *top, const char *leaf, char *dst, size_t len,
-		     struct dpc_err *e)
+		     struct cfg_err *e)
 {
 	const char *v = cfg_str(top, leaf);
 
 	dst[0] = '\0';
-	if (v && dpc_copy(dst, len, v) != 0)
-		return dpc_fail(e, "%s: too long", leaf);
+	if (v && cfg_copy(dst, len, v) != 0)
+		return cfg_fail(e, "%s: too long", leaf);
 	return 0;
 }
 
-static int settings(const struct lyd_node *top, struct ka_config *c, struct dpc_err *e)
+static int settings(const struct lyd_node *top, struct ka_config *c, struct cfg_err *e)
 {
 	unsigned long pt, rt, mc;
 
@@ -35,26 +35,26 @@ static int settings(const struct lyd_node *top, struct ka_config *c, struct dpc_
 	    copy_leaf(top, "plugin-socket", c->plugin_socket, sizeof(c->plugin_socket), e) ||
 	    copy_leaf(top, "user", c->user, sizeof(c->user), e) ||
 	    copy_leaf(top, "audit-log", c->audit_log, sizeof(c->audit_log), e) ||
-	    dpc_uint(top, "plugin-timeout", 10000, &pt, e, KA_MODULE) ||
-	    dpc_uint(top, "request-timeout", 10000, &rt, e, KA_MODULE) ||
-	    dpc_uint(top, "max-clients", 256, &mc, e, KA_MODULE))
+	    cfg_uint(top, "plugin-timeout", 10000, &pt, e, KA_MODULE) ||
+	    cfg_uint(top, "request-timeout", 10000, &rt, e, KA_MODULE) ||
+	    cfg_uint(top, "max-clients", 256, &mc, e, KA_MODULE))
 		return -1;
 	c->plugin_timeout_ms = (unsigned)pt;
 	c->request_timeout_ms = (unsigned)rt;
 	c->max_clients = (unsigned)mc;
 	if (!c->socket[0] || !c->plugin_socket[0])
-		return dpc_fail(e, "socket and plugin-socket are needed");
+		return cfg_fail(e, "socket and plugin-socket are needed");
 	if (strcmp(c->socket, c->plugin_socket) == 0)
-		return dpc_fail(e, "socket and plugin-socket are the same file");
+		return cfg_fail(e, "socket and plugin-socket are the same file");
 	return 0;
 }
 
-static int lookups(const struct lyd_node *cl, struct ka_rule *r, struct dpc_err *e)
+static int lookups(const struct lyd_node *cl, struct ka_rule *r, struct cfg_err *e)
 {
 	struct ly_set *set = NULL;
 
 	if (lyd_find_xpath(cl, "lookup", &set) != LY_SUCCESS)
-		return dpc_fail(e, "client %s: cannot read lookup", r->name);
+		return cfg_fail(e, "client %s: cannot read lookup", r->name);
 	for (uint32_t i = 0; i < set->count; i++) {
 		const char *v = lyd_get_value(set->dnodes[i]);
 
@@ -65,64 +65,55 @@ static int lookups(const struct lyd_node *cl, struct ka_rule *r, struct dpc_err 
 	return 0;
 }
 
-static int prefixes(const struct lyd_node *cl, struct ka_rule *r, struct dpc_err *e)
+static const struct cfg_prefix_list peer_list = {
+	.xpath = "peer-prefix", .name = "peer-prefix", .plural = "peer-prefix entries",
+	.zero_host = true, .min = 1, .max = KA_MAX_PREFIXES,
+};
+
+static int prefixes(const struct lyd_node *cl, struct ka_rule *r, struct cfg_err *e)
 {
-	struct ly_set *set = NULL;
-	int rc = 0;
+	char what[KA_RULE_NAME + 8];
 
-	if (lyd_find_xpath(cl, "peer-prefix", &set) != LY_SUCCESS)
-		return dpc_fail(e, "client %s: cannot read peer-prefix", r->name);
-	if (set->count == 0 || set->count > KA_MAX_PREFIXES)
-		rc = dpc_fail(e, "client %s: %u peer-prefix entries (1 to %d)", r->name,
-			      set->count, KA_MAX_PREFIXES);
-	for (uint32_t i = 0; rc == 0 && i < set->count; i++) {
-		const char *p = lyd_get_value(set->dnodes[i]);
-
-		if (dpc_prefix(p, true, &r->prefixes[i]) != 0)
-			rc = dpc_fail(e, "client %s: peer-prefix \"%s\" is not a prefix", r->name, p);
-	}
-	if (rc == 0)
-		r->nprefixes = set->count;
-	ly_set_free(set, NULL);
-	return rc;
+	snprintf(what, sizeof(what), "client %s", r->name);
+	return cfg_prefixes(cl, &peer_list, what, r->prefixes, &r->nprefixes, e);
 }
 
-static int client(const struct lyd_node *cl, struct ka_rule *r, struct dpc_err *e)
+static int client(const struct lyd_node *cl, struct ka_rule *r, struct cfg_err *e)
 {
 	unsigned long v;
 
 	if (copy_leaf(cl, "name", r->name, sizeof(r->name), e) != 0)
 		return -1;
 	if (cfg_str(cl, "uid")) {
-		if (dpc_uint(cl, "uid", UINT32_MAX, &v, e, r->name) != 0)
+		if (cfg_uint(cl, "uid", UINT32_MAX, &v, e, r->name) != 0)
 			return -1;
 		r->has_uid = true;
 		r->uid = (uint32_t)v;
 	}
 	if (cfg_str(cl, "gid")) {
-		if (dpc_uint(cl, "gid", UINT32_MAX, &v, e, r->name) != 0)
+		if (cfg_uint(cl, "gid", UINT32_MAX, &v, e, r->name) != 0)
 			return -1;
 		r->has_gid = true;
 		r->gid = (uint32_t)v;
 	}
 	if (!r->has_uid && !r->has_gid)
-		return dpc_fail(e, "client %s: needs a uid or a gid", r->name);
+		return cfg_fail(e, "client %s: needs a uid or a gid", r->name);
 	if (lookups(cl, r, e) != 0 || prefixes(cl, r, e) != 0)
 		return -1;
 	if (!r->allow_spi && !r->allow_peer)
-		return dpc_fail(e, "client %s: no lookup allowed", r->name);
+		return cfg_fail(e, "client %s: no lookup allowed", r->name);
 	return 0;
 }
 
-static int policy(const struct lyd_node *top, struct ka_policy *pol, struct dpc_err *e)
+static int policy(const struct lyd_node *top, struct ka_policy *pol, struct cfg_err *e)
 {
 	struct ly_set *set = NULL;
 	int rc = 0;
 
 	if (lyd_find_xpath(top, "client", &set) != LY_SUCCESS)
-		return dpc_fail(e, "cannot read the client list");
+		return cfg_fail(e, "cannot read the client list");
 	if (set->count > KA_MAX_RULES)
-		rc = dpc_fail(e, "%u client entries, at most %d", set->count, KA_MAX_RULES);
+		rc = cfg_fail(e, "%u client entries, at most %d", set->count, KA_MAX_RULES);
 	for (uint32_t i = 0; rc == 0 && i < set->count; i++)
 		rc = client(set->dnodes[i], &pol->rules[i], e);
 	if (rc == 0)
@@ -131,14 +122,15 @@ static int policy(const struct lyd_node *top, struct ka_policy *pol, struct dpc_
 	return rc;
 }
 
-static int extract(const struct lyd_node *tree, struct ka_config *cfg, const char *path,
-		   char *err, size_t errlen)
+static int extract(const struct lyd_node *tree, void *arg, const char *path, char *err,
+		   size_t errlen)
 {
-	struct dpc_err e = { .file = path, .buf = err, .len = errlen };
+	struct cfg_err e = { .file = path, .buf = err, .len = errlen };
+	struct ka_config *cfg = arg;
 	struct lyd_node *top = NULL;
 
 	if (!tree || lyd_find_path(tree, KA_TOP, 0, &top) != LY_SUCCESS || !top)
-		return dpc_fail(&e, "no twamp-keyagent configuration");
+		return cfg_fail(&e, "no twamp-keyagent configuration");
 	if (settings(top, cfg, &e) != 0)
 		return -1;
 	return policy(top, &cfg->policy, &e);
@@ -146,29 +138,12 @@ static int extract(const struct lyd_node *tree, struct ka_config *cfg, const cha
 
 int ka_config_load(const char *path, struct ka_config *cfg, char *err, size_t errlen)
 {
-	struct lyd_node *tree = NULL;
-	struct ly_ctx *ctx;
-	struct stat parsed;
-	int rc = -1;
+	/* the file decides who gets keys: always the file-security rule */
+	static const struct cfg_load_opts opts = { .module = KA_MODULE, .always_secret = true };
+	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
-	ctx = cfg_ctx_new(err, errlen);
-	if (!ctx)
-		return -1;
-	if (!ly_ctx_load_module(ctx, KA_MODULE, NULL, NULL)) {
-		const struct ly_err_item *li = ly_err_last(ctx);
-
-		snprintf(err, errlen, "YANG module %s: %s", KA_MODULE,
-			 li && li->msg ? li->msg : "cannot load");
-		goto out;
-	}
-	if (cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0 ||
-	    cfg_check_secret_parsed(path, &parsed, err, errlen) != 0)
-		goto out;
-	rc = extract(tree, cfg, path, err, errlen);
-out:
-	lyd_free_all(tree);
-	ly_ctx_destroy(ctx);
+	rc = cfg_load(path, &opts, extract, cfg, err, errlen);
 	if (rc != 0)
 		memset(cfg, 0, sizeof(*cfg));
 	return rc;

@@ -7,7 +7,7 @@ static bool caller_matches(const struct ka_rule *r, uid_t uid, gid_t gid)
 	       (r->has_uid || r->has_gid);
 }
 
-bool ka_prefix_contains(const struct dp_prefix *p, const struct ka_addr *a)
+bool ka_prefix_contains(const struct cfg_prefix *p, const struct ka_addr *a)
 {
 	unsigned full = p->len / 8u, rest = p->len % 8u;
 

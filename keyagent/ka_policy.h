@@ -9,7 +9,7 @@
 
 #include <sys/types.h>
 
-#include "dp_config.h" /* struct dp_prefix */
+#include "cfg_prefix.h"
 #include "keyagent_proto.h"
 
 #define KA_MAX_RULES 64
@@ -22,7 +22,7 @@ struct ka_rule {
 	uint32_t uid, gid;
 	bool allow_spi, allow_peer;
 	size_t nprefixes;
-	struct dp_prefix prefixes[KA_MAX_PREFIXES]; /* host bits zero */
+	struct cfg_prefix prefixes[KA_MAX_PREFIXES]; /* host bits zero */
 };
 
 struct ka_policy {
@@ -31,7 +31,7 @@ struct ka_policy {
 };
 
 /* Is the address inside the prefix (same family, first len bits)? */
-bool ka_prefix_contains(const struct dp_prefix *p, const struct ka_addr *a);
+bool ka_prefix_contains(const struct cfg_prefix *p, const struct ka_addr *a);
 
 /* May the caller make a request of `type` (enum ka_type) about `peer`?
  * peer NULL: not known yet (an SPI lookup before charon answered): any

@@ -8,7 +8,7 @@
 
 #include <libyang/libyang.h>
 
-#include "config_file.h"
+#include "cfg_file.h"
 #include "ctl_config_priv.h"
 #include "secure_mem.h"
 
@@ -16,12 +16,12 @@ static int extract(const struct lyd_node *tree, void *arg, const char *path, cha
 		   size_t errlen)
 {
 	struct ctl_config *cfg = arg;
-	struct dpc_err err_ctx = { .file = path, .buf = err, .len = errlen };
-	struct dpc_err *e = &err_ctx;
+	struct cfg_err err_ctx = { .file = path, .buf = err, .len = errlen };
+	struct cfg_err *e = &err_ctx;
 	struct lyd_node *top = NULL;
 
-	if (!tree || lyd_find_path(tree, DPC_TOP, 0, &top) != LY_SUCCESS || !top)
-		return dpc_fail(e, "no twamp-reflector configuration");
+	if (!tree || lyd_find_path(tree, CFG_TOP, 0, &top) != LY_SUCCESS || !top)
+		return cfg_fail(e, "no twamp-reflector configuration");
 	if (ctlc_server(top, &cfg->server, e) != 0 || ctlc_security(top, &cfg->security, e) != 0)
 		return -1;
 	if (ctlc_dataplane(top, cfg, e) != 0)

@@ -9,7 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "dp_config.h" /* struct dp_prefix */
+#include "cfg_prefix.h"
 
 #define CTL_MAX_KEYS 64
 #define CTL_MAX_PREFIXES 64
@@ -17,7 +17,7 @@
 #define CTL_KEY_ID_MAX 80      /* KeyID of RFC 4656: 80 octets */
 #define CTL_SECRET_MAX 256     /* octets of one shared secret */
 #define CTL_PATH_MAX 4096
-#define CTL_MAX_TEST_ADDRS (DP_MAX_PORTS * DP_MAX_ADDRS)
+#define CTL_MAX_TEST_ADDRS 64   /* the dataplane's 4 ports of 16 addresses */
 
 /* TWAMP-Modes bits (RFC 8913 twamp-modes positions; protocol.md 1.3). */
 #define CTL_MODE_UNAUTH       0x01u
@@ -71,7 +71,7 @@ struct ctl_server_cfg {
 
 struct ctl_security_cfg {
 	size_t nacl;                     /* 0 = any source */
-	struct dp_prefix acl[CTL_MAX_PREFIXES]; /* host bits cleared */
+	struct cfg_prefix acl[CTL_MAX_PREFIXES]; /* host bits cleared */
 	uint8_t block_failed_times;      /* 5 */
 	uint16_t block_failed_period_s;  /* 60 */
 	uint16_t block_reactive_s;       /* 300 */
@@ -94,7 +94,7 @@ struct ctl_config {
 	 * test sessions may reflect on. 0 = none listed (then a session uses
 	 * the address the control connection reached). */
 	size_t ntest_addrs;
-	struct dp_prefix test_addrs[CTL_MAX_TEST_ADDRS];
+	struct cfg_prefix test_addrs[CTL_MAX_TEST_ADDRS];
 };
 
 /* Load, validate (libyang) and extract; a file holding keys must pass the

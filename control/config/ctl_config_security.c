@@ -3,48 +3,33 @@
 #include <stdint.h>
 #include <string.h>
 
-#include <libyang/libyang.h>
-
-#include "config_file.h"
+#include "cfg_prefix.h"
 #include "ctl_config_priv.h"
 
 #define SB "security-baseline/"
 
-static int acl(const struct lyd_node *top, struct ctl_security_cfg *s, struct dpc_err *e)
+static const struct cfg_prefix_list acl_list = {
+	.xpath = SB "control-acl/permit-prefix", .name = "permit-prefix",
+	.plural = "permit-prefix entries", .zero_host = true, .max = CTL_MAX_PREFIXES,
+};
+
+static int acl(const struct lyd_node *top, struct ctl_security_cfg *s, struct cfg_err *e)
 {
-	struct ly_set *set = NULL;
-	uint32_t i;
-	int rc = 0;
-
-	if (lyd_find_xpath(top, SB "control-acl/permit-prefix", &set) != LY_SUCCESS)
-		return dpc_fail(e, "control-acl: cannot read permit-prefix");
-	if (set->count > CTL_MAX_PREFIXES)
-		rc = dpc_fail(e, "control-acl: %u permit-prefix entries, at most %d", set->count,
-			      CTL_MAX_PREFIXES);
-	for (i = 0; rc == 0 && i < set->count; i++) {
-		const char *p = lyd_get_value(set->dnodes[i]);
-
-		if (dpc_prefix(p, true, &s->acl[i]) != 0)
-			rc = dpc_fail(e, "control-acl: permit-prefix \"%s\" is not a prefix", p);
-	}
-	if (rc == 0)
-		s->nacl = set->count;
-	ly_set_free(set, NULL);
-	return rc;
+	return cfg_prefixes(top, &acl_list, "control-acl", s->acl, &s->nacl, e);
 }
 
-static int numbers(const struct lyd_node *top, struct ctl_security_cfg *s, struct dpc_err *e)
+static int numbers(const struct lyd_node *top, struct ctl_security_cfg *s, struct cfg_err *e)
 {
 	unsigned long ft, fp, rt, up, lo, per;
 
-	if (dpc_uint(top, SB "ip-block/failed-times", UINT8_MAX, &ft, e, "ip-block") != 0 ||
-	    dpc_uint(top, SB "ip-block/failed-period", UINT16_MAX, &fp, e, "ip-block") != 0 ||
-	    dpc_uint(top, SB "ip-block/reactive-time", UINT16_MAX, &rt, e, "ip-block") != 0 ||
-	    dpc_uint(top, SB "login-failed-threshold-alarm/upper-limit", UINT8_MAX, &up, e,
+	if (cfg_uint(top, SB "ip-block/failed-times", UINT8_MAX, &ft, e, "ip-block") != 0 ||
+	    cfg_uint(top, SB "ip-block/failed-period", UINT16_MAX, &fp, e, "ip-block") != 0 ||
+	    cfg_uint(top, SB "ip-block/reactive-time", UINT16_MAX, &rt, e, "ip-block") != 0 ||
+	    cfg_uint(top, SB "login-failed-threshold-alarm/upper-limit", UINT8_MAX, &up, e,
 		     "login-failed-threshold-alarm") != 0 ||
-	    dpc_uint(top, SB "login-failed-threshold-alarm/lower-limit", UINT8_MAX, &lo, e,
+	    cfg_uint(top, SB "login-failed-threshold-alarm/lower-limit", UINT8_MAX, &lo, e,
 		     "login-failed-threshold-alarm") != 0 ||
-	    dpc_uint(top, SB "login-failed-threshold-alarm/period", UINT16_MAX, &per, e,
+	    cfg_uint(top, SB "login-failed-threshold-alarm/period", UINT16_MAX, &per, e,
 		     "login-failed-threshold-alarm") != 0)
 		return -1;
 	s->block_failed_times = (uint8_t)ft;
@@ -56,25 +41,25 @@ static int numbers(const struct lyd_node *top, struct ctl_security_cfg *s, struc
 	return 0;
 }
 
-static int logging(const struct lyd_node *top, struct ctl_security_cfg *s, struct dpc_err *e)
+static int logging(const struct lyd_node *top, struct ctl_security_cfg *s, struct cfg_err *e)
 {
 	const char *file = cfg_str(top, SB "log-security/local-log-file");
 	const char *kid = cfg_str(top, SB "log-security/hash-chain-key-id");
 
-	s->log_syslog = dpc_bool(top, SB "log-security/syslog");
-	s->log_hash_chain = dpc_bool(top, SB "log-security/hash-chain");
-	if (file && dpc_copy(s->log_file, sizeof(s->log_file), file) != 0)
-		return dpc_fail(e, "log-security: local-log-file longer than %zu octets",
+	s->log_syslog = cfg_bool(top, SB "log-security/syslog");
+	s->log_hash_chain = cfg_bool(top, SB "log-security/hash-chain");
+	if (file && cfg_copy(s->log_file, sizeof(s->log_file), file) != 0)
+		return cfg_fail(e, "log-security: local-log-file longer than %zu octets",
 				sizeof(s->log_file) - 1);
-	if (kid && dpc_copy(s->log_key_id, sizeof(s->log_key_id), kid) != 0)
-		return dpc_fail(e, "log-security: hash-chain-key-id longer than %d octets",
+	if (kid && cfg_copy(s->log_key_id, sizeof(s->log_key_id), kid) != 0)
+		return cfg_fail(e, "log-security: hash-chain-key-id longer than %d octets",
 				CTL_KEY_ID_MAX);
 	return 0;
 }
 
-int ctlc_security(const struct lyd_node *top, struct ctl_security_cfg *s, struct dpc_err *e)
+int ctlc_security(const struct lyd_node *top, struct ctl_security_cfg *s, struct cfg_err *e)
 {
-	s->require_root_owner = dpc_bool(top, SB "file-security/require-root-owner");
+	s->require_root_owner = cfg_bool(top, SB "file-security/require-root-owner");
 	if (numbers(top, s, e) != 0 || logging(top, s, e) != 0)
 		return -1;
 	return acl(top, s, e);

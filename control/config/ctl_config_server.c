@@ -8,7 +8,7 @@
 
 #include <libyang/libyang.h>
 
-#include "config_file.h"
+#include "cfg_read.h"
 #include "ctl_config_priv.h"
 
 /* twamp-modes bit names, by position (RFC 8913). */
@@ -18,7 +18,7 @@ static const char *const mode_names[] = {
 };
 
 /* libyang's canonical bits value: names separated by single spaces. */
-static int parse_modes(const char *s, uint32_t *modes, struct dpc_err *e)
+static int parse_modes(const char *s, uint32_t *modes, struct cfg_err *e)
 {
 	size_t i, n;
 
@@ -29,7 +29,7 @@ static int parse_modes(const char *s, uint32_t *modes, struct dpc_err *e)
 			if (strlen(mode_names[i]) == n && memcmp(s, mode_names[i], n) == 0)
 				break;
 		if (i == sizeof(mode_names) / sizeof(mode_names[0]))
-			return dpc_fail(e, "server: modes: unknown bit \"%.*s\"", (int)n, s);
+			return cfg_fail(e, "server: modes: unknown bit \"%.*s\"", (int)n, s);
 		*modes |= 1u << i;
 		s += n;
 		while (*s == ' ')
@@ -52,25 +52,25 @@ static int parse_addr(const char *s, struct ctl_addr *a)
 	return -1;
 }
 
-static int listen_addrs(const struct lyd_node *top, struct ctl_server_cfg *s, struct dpc_err *e)
+static int listen_addrs(const struct lyd_node *top, struct ctl_server_cfg *s, struct cfg_err *e)
 {
 	struct ly_set *set = NULL;
 	uint32_t i;
 	int rc = 0;
 
 	if (lyd_find_xpath(top, "server/listen-address", &set) != LY_SUCCESS)
-		return dpc_fail(e, "server: cannot read listen-address");
+		return cfg_fail(e, "server: cannot read listen-address");
 	if (set->count > CTL_MAX_LISTEN)
-		rc = dpc_fail(e, "server: %u listen-address entries, at most %d", set->count,
+		rc = cfg_fail(e, "server: %u listen-address entries, at most %d", set->count,
 			      CTL_MAX_LISTEN);
 	for (i = 0; rc == 0 && i < set->count; i++) {
 		const char *a = lyd_get_value(set->dnodes[i]);
 
 		/* inet:ip-address allows a zone; a listening socket here has none */
 		if (strchr(a, '%'))
-			rc = dpc_fail(e, "server: listen-address \"%s\": zones are not supported", a);
+			rc = cfg_fail(e, "server: listen-address \"%s\": zones are not supported", a);
 		else if (parse_addr(a, &s->listen[i]) != 0)
-			rc = dpc_fail(e, "server: listen-address \"%s\" is not an address", a);
+			rc = cfg_fail(e, "server: listen-address \"%s\" is not an address", a);
 	}
 	if (rc == 0)
 		s->nlisten = set->count;
@@ -80,16 +80,16 @@ static int listen_addrs(const struct lyd_node *top, struct ctl_server_cfg *s, st
 
 /* One unsigned leaf of the server container, at most max. */
 static int srv_uint(const struct lyd_node *top, const char *leaf, unsigned long max,
-		    unsigned long *v, struct dpc_err *e)
+		    unsigned long *v, struct cfg_err *e)
 {
 	char xpath[96];
 
 	snprintf(xpath, sizeof(xpath), "server/%s", leaf);
-	return dpc_uint(top, xpath, max, v, e, "server");
+	return cfg_uint(top, xpath, max, v, e, "server");
 }
 
 static int server_numbers(const struct lyd_node *top, struct ctl_server_cfg *s,
-			  struct dpc_err *e)
+			  struct cfg_err *e)
 {
 	unsigned long port, dscp, cnt, maxc, pmin, pmax;
 
@@ -110,7 +110,7 @@ static int server_numbers(const struct lyd_node *top, struct ctl_server_cfg *s,
 }
 
 static int server_limits(const struct lyd_node *top, struct ctl_server_cfg *s,
-			 struct dpc_err *e)
+			 struct cfg_err *e)
 {
 	static const struct {
 		const char *leaf;
@@ -132,7 +132,7 @@ static int server_limits(const struct lyd_node *top, struct ctl_server_cfg *s,
 			return -1;
 		*(uint32_t *)((char *)s + u32[i].off) = (uint32_t)v;
 	}
-	if (dpc_uint(top, "session-reflector/refwait", UINT32_MAX, &v, e, "session-reflector") != 0)
+	if (cfg_uint(top, "session-reflector/refwait", UINT32_MAX, &v, e, "session-reflector") != 0)
 		return -1;
 	s->refwait_s = (uint32_t)v;
 	return 0;
@@ -140,34 +140,34 @@ static int server_limits(const struct lyd_node *top, struct ctl_server_cfg *s,
 
 /* server/ikev2-derived; IKEv2Derived replaces the shared secret, so it
  * needs a mode that uses one. */
-static int server_ikev2(const struct lyd_node *top, struct ctl_server_cfg *s, struct dpc_err *e)
+static int server_ikev2(const struct lyd_node *top, struct ctl_server_cfg *s, struct cfg_err *e)
 {
 	const char *sock = cfg_str(top, "server/ikev2-derived/key-agent-socket");
 	unsigned long to;
 
 	if ((s->modes & CTL_MODE_IKEV2) &&
 	    !(s->modes & (CTL_MODE_AUTH | CTL_MODE_ENCRYPTED | CTL_MODE_MIXED)))
-		return dpc_fail(e, "server: modes: IKEv2Derived needs authenticated, encrypted or "
+		return cfg_fail(e, "server: modes: IKEv2Derived needs authenticated, encrypted or "
 			       "unauth-test-encrypt-control");
 	if (!sock || strlen(sock) >= sizeof(s->ka_socket))
-		return dpc_fail(e, "server: ikev2-derived: key-agent-socket missing or too long");
-	if (dpc_uint(top, "server/ikev2-derived/key-agent-timeout", 3000, &to, e,
+		return cfg_fail(e, "server: ikev2-derived: key-agent-socket missing or too long");
+	if (cfg_uint(top, "server/ikev2-derived/key-agent-timeout", 3000, &to, e,
 		     "server") != 0)
 		return -1;
 	snprintf(s->ka_socket, sizeof(s->ka_socket), "%s", sock);
 	s->ka_timeout_ms = (uint32_t)to;
-	s->ike_check_peer = dpc_bool(top, "server/ikev2-derived/check-peer-address");
+	s->ike_check_peer = cfg_bool(top, "server/ikev2-derived/check-peer-address");
 	return 0;
 }
 
-int ctlc_server(const struct lyd_node *top, struct ctl_server_cfg *s, struct dpc_err *e)
+int ctlc_server(const struct lyd_node *top, struct ctl_server_cfg *s, struct cfg_err *e)
 {
 	const char *modes = cfg_str(top, "server/modes");
 
-	s->admin_state = dpc_bool(top, "server/admin-state");
-	s->allow_other_test_peer = dpc_bool(top, "server/allow-test-peer-other-than-control-peer");
+	s->admin_state = cfg_bool(top, "server/admin-state");
+	s->allow_other_test_peer = cfg_bool(top, "server/allow-test-peer-other-than-control-peer");
 	if (!modes)
-		return dpc_fail(e, "server: modes missing");
+		return cfg_fail(e, "server: modes missing");
 	if (parse_modes(modes, &s->modes, e) != 0 || server_numbers(top, s, e) != 0 ||
 	    server_limits(top, s, e) != 0 || server_ikev2(top, s, e) != 0)
 		return -1;

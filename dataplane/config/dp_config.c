@@ -9,73 +9,61 @@
 
 #include <libyang/libyang.h>
 
-#include "config_file.h"
+#include "cfg_file.h"
 #include "dp_config_priv.h"
 #include "secure_mem.h"
 
+/* an interface address: the host bits are the address */
+static const struct cfg_prefix_list port_addr_list = {
+	.xpath = "address", .name = "address", .plural = "addresses", .max = DP_MAX_ADDRS,
+};
+
 static int port_addrs(const struct lyd_node *p, struct dp_port_cfg *port,
-		      struct dpc_err *e)
+		      struct cfg_err *e)
 {
-	struct ly_set *set = NULL;
-	uint32_t i;
-	int rc = 0;
+	char what[DP_NAME_LEN + 8];
 
-	if (lyd_find_xpath(p, "address", &set) != LY_SUCCESS)
-		return dpc_fail(e, "port '%s': cannot read address", port->name);
-	if (set->count > DP_MAX_ADDRS)
-		rc = dpc_fail(e, "port '%s': %u addresses, at most %d", port->name,
-			      set->count, DP_MAX_ADDRS);
-	for (i = 0; rc == 0 && i < set->count; i++) {
-		const char *s = lyd_get_value(set->dnodes[i]);
-
-		/* an interface address: the host bits are the address */
-		if (dpc_prefix(s, false, &port->addrs[i]) != 0)
-			rc = dpc_fail(e, "port '%s': address \"%s\" is not an address/length",
-				      port->name, s);
-	}
-	if (rc == 0)
-		port->naddrs = set->count;
-	ly_set_free(set, NULL);
-	return rc;
+	snprintf(what, sizeof(what), "port '%s'", port->name);
+	return cfg_prefixes(p, &port_addr_list, what, port->addrs, &port->naddrs, e);
 }
 
-static int port_one(const struct lyd_node *p, struct dp_port_cfg *port, struct dpc_err *e)
+static int port_one(const struct lyd_node *p, struct dp_port_cfg *port, struct cfg_err *e)
 {
 	const char *name = cfg_str(p, "name"), *tap;
 	unsigned long v;
 
-	if (!name || dpc_copy(port->name, sizeof(port->name), name) != 0)
-		return dpc_fail(e, "port: name missing or longer than %zu octets",
+	if (!name || cfg_copy(port->name, sizeof(port->name), name) != 0)
+		return cfg_fail(e, "port: name missing or longer than %zu octets",
 				sizeof(port->name) - 1);
-	if (dpc_uint(p, "rx-queues", UINT16_MAX, &v, e, port->name) != 0)
+	if (cfg_uint(p, "rx-queues", UINT16_MAX, &v, e, port->name) != 0)
 		return -1;
 	port->rx_queues = (uint16_t)v;
-	if (dpc_uint(p, "rx-descriptors", UINT16_MAX, &v, e, port->name) != 0)
+	if (cfg_uint(p, "rx-descriptors", UINT16_MAX, &v, e, port->name) != 0)
 		return -1;
 	port->rx_desc = (uint16_t)v;
-	if (dpc_uint(p, "tx-descriptors", UINT16_MAX, &v, e, port->name) != 0)
+	if (cfg_uint(p, "tx-descriptors", UINT16_MAX, &v, e, port->name) != 0)
 		return -1;
 	port->tx_desc = (uint16_t)v;
 	tap = cfg_str(p, "exception-interface");
-	if (tap && dpc_copy(port->tap_name, sizeof(port->tap_name), tap) != 0)
-		return dpc_fail(e, "port '%s': exception-interface longer than %zu octets",
+	if (tap && cfg_copy(port->tap_name, sizeof(port->tap_name), tap) != 0)
+		return cfg_fail(e, "port '%s': exception-interface longer than %zu octets",
 				port->name, sizeof(port->tap_name) - 1);
 	return port_addrs(p, port, e);
 }
 
 static int dataplane_ports(const struct lyd_node *top, struct dp_config *cfg,
-			   struct dpc_err *e)
+			   struct cfg_err *e)
 {
 	struct ly_set *set = NULL;
 	uint32_t i;
 	int rc = 0;
 
 	if (lyd_find_xpath(top, "dataplane/port", &set) != LY_SUCCESS)
-		return dpc_fail(e, "cannot read the dataplane ports");
+		return cfg_fail(e, "cannot read the dataplane ports");
 	if (set->count == 0)
-		rc = dpc_fail(e, "dataplane: no port configured");
+		rc = cfg_fail(e, "dataplane: no port configured");
 	else if (set->count > DP_MAX_PORTS)
-		rc = dpc_fail(e, "dataplane: %u ports, at most %d", set->count, DP_MAX_PORTS);
+		rc = cfg_fail(e, "dataplane: %u ports, at most %d", set->count, DP_MAX_PORTS);
 	for (i = 0; rc == 0 && i < set->count; i++)
 		rc = port_one(set->dnodes[i], &cfg->ports[i], e);
 	if (rc == 0)
@@ -85,7 +73,7 @@ static int dataplane_ports(const struct lyd_node *top, struct dp_config *cfg,
 }
 
 static int dataplane_workers(const struct lyd_node *top, struct dp_config *cfg,
-			     struct dpc_err *e)
+			     struct cfg_err *e)
 {
 	struct ly_set *set = NULL;
 	uint32_t i;
@@ -93,14 +81,14 @@ static int dataplane_workers(const struct lyd_node *top, struct dp_config *cfg,
 
 	/* a user-ordered leaf-list: the set is in configured order */
 	if (lyd_find_xpath(top, "dataplane/worker-lcore", &set) != LY_SUCCESS)
-		return dpc_fail(e, "cannot read worker-lcore");
+		return cfg_fail(e, "cannot read worker-lcore");
 	if (set->count > DP_MAX_WORKERS)
-		rc = dpc_fail(e, "dataplane: %u worker lcores, at most %d", set->count,
+		rc = cfg_fail(e, "dataplane: %u worker lcores, at most %d", set->count,
 			      DP_MAX_WORKERS);
 	for (i = 0; rc == 0 && i < set->count; i++) {
 		unsigned long v;
 
-		rc = dpc_uint(set->dnodes[i], ".", UINT16_MAX, &v, e, "worker-lcore");
+		rc = cfg_uint(set->dnodes[i], ".", UINT16_MAX, &v, e, "worker-lcore");
 		cfg->worker_lcores[i] = (unsigned)v;
 	}
 	if (rc == 0)
@@ -110,35 +98,35 @@ static int dataplane_workers(const struct lyd_node *top, struct dp_config *cfg,
 }
 
 static int dataplane_scalars(const struct lyd_node *top, struct dp_config *cfg,
-			     struct dpc_err *e)
+			     struct cfg_err *e)
 {
 	const char *sock = cfg_str(top, "dataplane/session-socket");
 	const char *err_s = cfg_str(top, "dataplane/clock/error-estimate");
 	unsigned long v;
 	char *end;
 
-	if (!sock || dpc_copy(cfg->session_socket, sizeof(cfg->session_socket), sock) != 0)
-		return dpc_fail(e, "dataplane: session-socket missing or longer than %zu octets",
+	if (!sock || cfg_copy(cfg->session_socket, sizeof(cfg->session_socket), sock) != 0)
+		return cfg_fail(e, "dataplane: session-socket missing or longer than %zu octets",
 				sizeof(cfg->session_socket) - 1);
-	if (dpc_uint(top, "dataplane/max-sessions", UINT32_MAX, &v, e, "dataplane") != 0)
+	if (cfg_uint(top, "dataplane/max-sessions", UINT32_MAX, &v, e, "dataplane") != 0)
 		return -1;
 	cfg->max_sessions = (uint32_t)v;
-	if (dpc_uint(top, "dataplane/burst-size", UINT16_MAX, &v, e, "dataplane") != 0)
+	if (cfg_uint(top, "dataplane/burst-size", UINT16_MAX, &v, e, "dataplane") != 0)
 		return -1;
 	cfg->burst = (uint16_t)v;
-	if (dpc_uint(top, "dataplane/mbufs", UINT32_MAX, &v, e, "dataplane") != 0)
+	if (cfg_uint(top, "dataplane/mbufs", UINT32_MAX, &v, e, "dataplane") != 0)
 		return -1;
 	cfg->mbufs = (uint32_t)v;
-	cfg->stage_cycles = dpc_bool(top, "dataplane/stage-cycles");
-	if (dpc_uint(top, "session-reflector/refwait", UINT32_MAX, &v, e, "session-reflector") != 0)
+	cfg->stage_cycles = cfg_bool(top, "dataplane/stage-cycles");
+	if (cfg_uint(top, "session-reflector/refwait", UINT32_MAX, &v, e, "session-reflector") != 0)
 		return -1;
 	cfg->refwait_s = (uint32_t)v;
-	cfg->clock_synced = dpc_bool(top, "dataplane/clock/synchronized");
+	cfg->clock_synced = cfg_bool(top, "dataplane/clock/synchronized");
 	if (!err_s)
-		return dpc_fail(e, "dataplane: clock error-estimate missing");
+		return cfg_fail(e, "dataplane: clock error-estimate missing");
 	cfg->clock_error_s = strtod(err_s, &end);
 	if (*end || end == err_s)
-		return dpc_fail(e, "dataplane: clock error-estimate \"%s\" unparsable", err_s);
+		return cfg_fail(e, "dataplane: clock error-estimate \"%s\" unparsable", err_s);
 	return 0;
 }
 
@@ -146,12 +134,12 @@ static int extract(const struct lyd_node *tree, void *arg, const char *path, cha
 		   size_t errlen)
 {
 	struct dp_config *cfg = arg;
-	struct dpc_err err_ctx = { .file = path, .buf = err, .len = errlen };
-	struct dpc_err *e = &err_ctx;
+	struct cfg_err err_ctx = { .file = path, .buf = err, .len = errlen };
+	struct cfg_err *e = &err_ctx;
 	struct lyd_node *top = NULL;
 
-	if (!tree || lyd_find_path(tree, DPC_TOP, 0, &top) != LY_SUCCESS || !top)
-		return dpc_fail(e, "no twamp-reflector configuration (no dataplane port)");
+	if (!tree || lyd_find_path(tree, CFG_TOP, 0, &top) != LY_SUCCESS || !top)
+		return cfg_fail(e, "no twamp-reflector configuration (no dataplane port)");
 	if (dataplane_scalars(top, cfg, e) != 0 || dataplane_workers(top, cfg, e) != 0 ||
 	    dataplane_ports(top, cfg, e) != 0)
 		return -1;

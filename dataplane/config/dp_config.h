@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "cfg_prefix.h"
 #include "test_crypto.h"
 
 #define DP_MAX_PORTS 4
@@ -18,22 +19,13 @@
 #define DP_MAX_WORKERS 32
 #define DP_NAME_LEN 64
 
-/* An address with its prefix length. Port addresses keep their host bits
- * (10.99.0.2/24 is the address 10.99.0.2 on a /24); allowed-sender prefixes
- * have them zeroed. */
-struct dp_prefix {
-	uint8_t ipver;     /* 4 or 6 */
-	uint8_t len;       /* prefix length */
-	uint8_t addr[16];  /* IPv4 in the first 4 octets */
-};
-
 struct dp_port_cfg {
 	char name[DP_NAME_LEN];      /* DPDK device name, e.g. net_af_packet0, 0000:3b:00.0 */
 	uint16_t rx_queues;          /* = worker lcores on this port */
 	uint16_t rx_desc, tx_desc;
 	char tap_name[16];           /* exception interface ("" = none: drop non-test traffic) */
 	size_t naddrs;
-	struct dp_prefix addrs[DP_MAX_ADDRS]; /* our addresses on this port (also on the TAP) */
+	struct cfg_prefix addrs[DP_MAX_ADDRS]; /* our addresses on this port (also on the TAP) */
 };
 
 enum dp_light_state { DP_LIGHT_STATELESS = 0, DP_LIGHT_STATEFUL = 1 };
@@ -49,7 +41,7 @@ struct dp_light_cfg {
 	struct tw_keys keys;         /* auth/enc: from the key-chain entry */
 	char key_id[81];
 	size_t nallowed;             /* 0 = any sender */
-	struct dp_prefix allowed[DP_MAX_PREFIXES];
+	struct cfg_prefix allowed[DP_MAX_PREFIXES];
 };
 
 struct dp_config {

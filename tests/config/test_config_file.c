@@ -12,8 +12,9 @@
 #include <cmocka.h>
 #include <libyang/libyang.h>
 
+#include "cfg_file.h"
+#include "cfg_read.h"
 #include "cfg_test_util.h"
-#include "config_file.h"
 #include "twr_build_config.h"
 
 #define TOP "/twamp-reflector:twamp-reflector"
@@ -301,6 +302,50 @@ static void test_secret_file_not_regular(void **state)
 	assert_contains(err, "absent.json: No such file");
 }
 
+static int extracted;
+
+static int count_extract(const struct lyd_node *tree, void *arg, const char *path, char *e,
+			 size_t elen)
+{
+	(void)tree;
+	(void)arg;
+	(void)path;
+	(void)e;
+	(void)elen;
+	extracted++;
+	return 0;
+}
+
+/* cfg_load's options: another module in the context, and the file-security
+ * rule for a file without keys. */
+static void test_load_options(void **state)
+{
+	static const struct cfg_load_opts ka = { .module = "twamp-keyagent" };
+	static const struct cfg_load_opts secret = { .always_secret = true };
+	static const struct cfg_load_opts nosuch = { .module = "no-such-module" };
+	char path[TU_PATH_MAX];
+
+	(void)state;
+	if (!tu_is_root())
+		skip();
+	assert_non_null(tu_write("ka.json", "{\"twamp-keyagent:twamp-keyagent\": {}}", path,
+				 sizeof(path)));
+	extracted = 0;
+	assert_int_equal(cfg_load_secure(path, count_extract, NULL, err, sizeof(err)), -1);
+	assert_contains(err, "twamp-keyagent");
+	assert_int_equal(cfg_load(path, &ka, count_extract, NULL, err, sizeof(err)), 0);
+	assert_int_equal(extracted, 1);
+	assert_int_equal(cfg_load(path, &nosuch, count_extract, NULL, err, sizeof(err)), -1);
+	assert_contains(err, "YANG module no-such-module: ");
+	/* keyless, readable by others: fine unless file security is asked for */
+	assert_non_null(tu_copy_data("minimal.json", 0644, 0, path, sizeof(path)));
+	assert_int_equal(cfg_load_secure(path, count_extract, NULL, err, sizeof(err)), 0);
+	assert_int_equal(extracted, 2);
+	assert_int_equal(cfg_load(path, &secret, count_extract, NULL, err, sizeof(err)), -1);
+	assert_contains(err, "mode 0644");
+	assert_int_equal(extracted, 2);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -318,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_secret_file_ok),
 		cmocka_unit_test(test_secret_file_refused),
 		cmocka_unit_test(test_secret_file_not_regular),
+		cmocka_unit_test(test_load_options),
 	};
 
 	unsetenv("TWR_YANG_DIR");

@@ -16,7 +16,6 @@
 
 #include "cfg_test_util.h"
 #include "ctl_config.h"
-#include "dp_config.h"
 
 #define TOP "/twamp-reflector:twamp-reflector"
 
@@ -196,34 +195,20 @@ static void test_full(void **state)
 	ctl_config_free(&cfg);
 }
 
-/* One file, both daemons' extractors. */
-static void test_both_extractors(void **state)
+/* One file for both daemons: the server's test addresses are the dataplane
+ * port's (test_dp_config reads the same file with the dataplane's
+ * extractor). */
+static void test_test_addrs(void **state)
 {
-	static struct dp_config dp;
-
 	(void)state;
 	if (load_secure("ctl-full.json") != 0)
 		fail_msg("%s", err);
 	assert_int_equal(cfg.server.tcp_port, 8620);
-	/* the server's test addresses are the dataplane port's */
 	assert_int_equal(cfg.ntest_addrs, 1);
 	assert_int_equal(cfg.test_addrs[0].ipver, 4);
 	assert_int_equal(cfg.test_addrs[0].len, 24);
 	assert_addr(cfg.test_addrs[0].addr, "10.99.0.2");
 	ctl_config_free(&cfg);
-	{
-		char path[TU_PATH_MAX];
-
-		assert_non_null(tu_tmp_path("ctl-full.json", path, sizeof(path)));
-		if (dp_config_load(path, &dp, err, sizeof(err)) != 0)
-			fail_msg("%s", err);
-	}
-	assert_int_equal(dp.nports, 1);
-	assert_string_equal(dp.ports[0].tap_name, "tw0");
-	assert_int_equal(dp.refwait_s, 600);
-	assert_int_equal(dp.nlight, 1);
-	assert_int_equal(dp.light[0].sec, TW_SEC_AUTH);
-	dp_config_wipe(&dp);
 }
 
 static void test_key_lookup(void **state)
@@ -513,7 +498,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full),
-		cmocka_unit_test(test_both_extractors),
+		cmocka_unit_test(test_test_addrs),
 		cmocka_unit_test(test_key_lookup),
 		cmocka_unit_test(test_free_wipes),
 		cmocka_unit_test(test_count_over_max),

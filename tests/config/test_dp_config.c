@@ -43,7 +43,7 @@ static int load_secure(const char *name)
 	return dp_config_load(path, &cfg, err, sizeof(err));
 }
 
-static void assert_prefix(const struct dp_prefix *p, const char *addr, unsigned len)
+static void assert_prefix(const struct cfg_prefix *p, const char *addr, unsigned len)
 {
 	uint8_t want[16] = { 0 };
 	int v4 = strchr(addr, ':') == NULL;
@@ -188,6 +188,24 @@ static void test_wipe(void **state)
 	dp_config_wipe(&cfg);
 	assert_memory_equal(&cfg.light[0].keys, zero, sizeof(zero));
 	assert_memory_equal(&cfg.light[1].keys, zero, sizeof(zero));
+}
+
+/* One file for both daemons: the control server's full configuration is
+ * a dataplane configuration too, with the port address the server reads
+ * as its test address (test_ctl_config). */
+static void test_ctl_full(void **state)
+{
+	(void)state;
+	if (load_secure("ctl-full.json") != 0)
+		fail_msg("%s", err);
+	assert_int_equal(cfg.nports, 1);
+	assert_string_equal(cfg.ports[0].tap_name, "tw0");
+	assert_int_equal(cfg.ports[0].naddrs, 1);
+	assert_prefix(&cfg.ports[0].addrs[0], "10.99.0.2", 24);
+	assert_int_equal(cfg.refwait_s, 600);
+	assert_int_equal(cfg.nlight, 1);
+	assert_int_equal(cfg.light[0].sec, TW_SEC_AUTH);
+	dp_config_wipe(&cfg);
 }
 
 /* Reflector 'a' gets its key, then 'b' is over a limit: the load fails
@@ -381,6 +399,7 @@ int main(void)
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_wipe),
+		cmocka_unit_test(test_ctl_full),
 		cmocka_unit_test(test_failure_leaves_no_keys),
 		cmocka_unit_test(test_xml),
 		cmocka_unit_test(test_auth_key_errors),

@@ -79,7 +79,7 @@ static void addresses(void **state)
 	struct ctl_ip ip;
 	uint16_t port;
 	char buf[CTL_ADDR_STR];
-	struct dp_prefix p = { .ipver = 4, .len = 20, .addr = { 10, 99, 0, 0 } };
+	struct cfg_prefix p = { .ipver = 4, .len = 20, .addr = { 10, 99, 0, 0 } };
 
 	(void)state;
 	inet_pton(AF_INET6, "::ffff:10.99.1.1", &s6.sin6_addr);

@@ -448,7 +448,7 @@ static void management_connection(void **state)
 	struct twc_accept_session as;
 	const struct twr_api_session *a;
 
-	t->cfg.test_addrs[0] = (struct dp_prefix){ .ipver = 4, .len = 24, .addr = { 10, 99, 7, 2 } };
+	t->cfg.test_addrs[0] = (struct cfg_prefix){ .ipver = 4, .len = 24, .addr = { 10, 99, 7, 2 } };
 	t->cfg.ntest_addrs = 1;
 	c = tconn_ready(t, &tc, TWC_MODE_AUTH);
 	assert_int_equal(tconn_request(c, &tc, &r, &as), TWC_ACCEPT_FAILURE);

@@ -41,8 +41,8 @@ static void acl_and_limits(void **state)
 	assert_int_equal(ctl_guard_init(&g, cfg), 0);
 	assert_int_equal(ctl_guard_admit(&g, &out, 0, &n), CTL_ADMIT_OK); /* no ACL: any */
 	cfg->security.nacl = 2;
-	cfg->security.acl[0] = (struct dp_prefix){ .ipver = 4, .len = 16, .addr = { 10, 99 } };
-	cfg->security.acl[1] = (struct dp_prefix){ .ipver = 6, .len = 64, .addr = { 0xfd, 0, 0, 0x99 } };
+	cfg->security.acl[0] = (struct cfg_prefix){ .ipver = 4, .len = 16, .addr = { 10, 99 } };
+	cfg->security.acl[1] = (struct cfg_prefix){ .ipver = 6, .len = 64, .addr = { 0xfd, 0, 0, 0x99 } };
 	assert_int_equal(ctl_guard_admit(&g, &in, 0, &n), CTL_ADMIT_OK);
 	assert_int_equal(ctl_guard_admit(&g, &v6, 0, &n), CTL_ADMIT_OK);
 	assert_int_equal(ctl_guard_admit(&g, &out, 0, &n), CTL_ADMIT_ACL);

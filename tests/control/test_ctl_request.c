@@ -87,7 +87,7 @@ static void receiver_must_be_local(void **state)
 
 /* The dataplane ports' addresses, as the configuration lists them: the
  * connection's local address 10.99.1.2 among them, and another port. */
-static const struct dp_prefix port_addrs[] = {
+static const struct cfg_prefix port_addrs[] = {
 	{ .ipver = 4, .len = 24, .addr = { 10, 99, 1, 2 } },
 	{ .ipver = 6, .len = 64, .addr = { 0xfd, 0, 0, 0x99, 0, 1, [15] = 2 } },
 	{ .ipver = 4, .len = 24, .addr = { 10, 99, 7, 2 } },

@@ -23,9 +23,9 @@ static char dir[64];
 static struct fake_server plugin;
 static struct ka_config cfg;
 
-static struct dp_prefix net24(uint8_t third)
+static struct cfg_prefix net24(uint8_t third)
 {
-	struct dp_prefix p = { .ipver = 4, .len = 24, .addr = { 10, 99, third, 0 } };
+	struct cfg_prefix p = { .ipver = 4, .len = 24, .addr = { 10, 99, third, 0 } };
 
 	return p;
 }

@@ -16,9 +16,9 @@
 #include "ka_config.h"
 #include "ka_policy.h"
 
-static struct dp_prefix prefix(uint8_t ipver, uint8_t len, const char *addr)
+static struct cfg_prefix prefix(uint8_t ipver, uint8_t len, const char *addr)
 {
-	struct dp_prefix p = { .ipver = ipver, .len = len };
+	struct cfg_prefix p = { .ipver = ipver, .len = len };
 	struct ka_addr a;
 
 	ka_addr_parse(&a, addr);
@@ -36,7 +36,7 @@ static struct ka_addr addr(const char *s)
 
 static void test_prefix_contains(void **state)
 {
-	struct dp_prefix p = prefix(4, 25, "10.99.0.0");
+	struct cfg_prefix p = prefix(4, 25, "10.99.0.0");
 	struct ka_addr a;
 
 	(void)state;

@@ -1,6 +1,7 @@
 /* Loading the YANG-modelled configuration with libyang, and the file
  * security check for files that hold key material. */
-#include "config_file.h"
+#include "cfg_file.h"
+#include "cfg_read.h"
 #include "secure_mem.h"
 
 #include <errno.h>
@@ -203,20 +204,7 @@ int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *e
 	return secret_mode_ok(path, parsed, err, errlen);
 }
 
-const char *cfg_str(const struct lyd_node *node, const char *xpath)
-{
-	struct ly_set *set = NULL;
-	const char *v = NULL;
-
-	if (!node || lyd_find_xpath(node, xpath, &set) != LY_SUCCESS)
-		return NULL;
-	if (set->count > 0 && (set->dnodes[0]->schema->nodetype & LYD_NODE_TERM))
-		v = lyd_get_value(set->dnodes[0]);
-	ly_set_free(set, NULL);
-	return v;
-}
-
-#define CFG_KEYS "/twamp-reflector:twamp-reflector/key-chain/key"
+#define CFG_KEYS CFG_TOP "/key-chain/key"
 
 /* Best effort: clear the decoded secrets libyang holds before freeing the
  * tree (its copy of the file text and the base64 strings are out of reach). */
@@ -236,7 +224,18 @@ static void wipe_tree_secrets(struct lyd_node *tree)
 	ly_set_free(set, NULL);
 }
 
-int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *err, size_t errlen)
+/* The extra module of opts, if any, in ctx. */
+static int load_module(struct ly_ctx *ctx, const struct cfg_load_opts *opts, char *err,
+		       size_t errlen)
+{
+	if (!opts->module || ly_ctx_load_module(ctx, opts->module, NULL, NULL))
+		return 0;
+	snprintf(err, errlen, "YANG module %s: %s", opts->module, ly_msg(ctx, "cannot load"));
+	return -1;
+}
+
+int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
+	     void *arg, char *err, size_t errlen)
 {
 	struct lyd_node *tree = NULL;
 	struct ly_ctx *ctx;
@@ -246,9 +245,10 @@ int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *e
 	ctx = cfg_ctx_new(err, errlen);
 	if (!ctx)
 		return -1;
-	if (cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0)
+	if (load_module(ctx, opts, err, errlen) != 0 ||
+	    cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0)
 		goto out;
-	if (cfg_str(tree, CFG_KEYS "/key-id") != NULL &&
+	if ((opts->always_secret || cfg_str(tree, CFG_KEYS "/key-id") != NULL) &&
 	    cfg_check_secret_parsed(path, &parsed, err, errlen) != 0)
 		goto out;
 	rc = extract(tree, arg, path, err, errlen);
@@ -257,4 +257,11 @@ out:
 	lyd_free_all(tree);
 	ly_ctx_destroy(ctx);
 	return rc;
+}
+
+int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *err, size_t errlen)
+{
+	static const struct cfg_load_opts plain = { 0 };
+
+	return cfg_load(path, &plain, extract, arg, err, errlen);
 }

@@ -3,8 +3,8 @@
  * before anything uses it. File security (the management-plane security
  * baseline): a file holding key material must be a regular file owned by
  * root and not readable or writable by others, or it is refused. */
-#ifndef TWR_CONFIG_FILE_H
-#define TWR_CONFIG_FILE_H
+#ifndef TWR_CFG_FILE_H
+#define TWR_CFG_FILE_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -13,6 +13,9 @@
 
 struct ly_ctx;
 struct lyd_node;
+
+/* The top container of the twamp-reflector module, which cfg_ctx_new loads. */
+#define CFG_TOP "/twamp-reflector:twamp-reflector"
 
 /* A libyang context with the project's modules (yang/ in the source tree,
  * or the installed copy; TWR_YANG_DIR in the environment overrides).
@@ -43,8 +46,15 @@ typedef int (*cfg_extract_fn)(const struct lyd_node *tree, void *arg, const char
 			      char *err, size_t errlen);
 int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *err, size_t errlen);
 
-/* Helpers for extraction code: value of the leaf at `xpath` under `node`
- * (NULL if absent). */
-const char *cfg_str(const struct lyd_node *node, const char *xpath);
+/* The same with options: another of the project's modules loaded in the
+ * context (the file's data is of that module), and file security required
+ * whatever the file holds (a file that decides who gets keys). A module that
+ * does not load: -1 with "YANG module NAME: reason". */
+struct cfg_load_opts {
+	const char *module;  /* NULL: only twamp-reflector */
+	bool always_secret;
+};
+int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
+	     void *arg, char *err, size_t errlen);
 
 #endif
