@@ -87,7 +87,7 @@ static const struct target TARGETS[] = {
 
 /* ---- set-up ---------------------------------------------------------------- */
 
-static void prefix(struct dp_prefix *p, uint8_t ipver, const uint8_t *a, uint8_t len)
+static void prefix(struct cfg_prefix *p, uint8_t ipver, const uint8_t *a, uint8_t len)
 {
 	p->ipver = ipver;
 	p->len = len;
