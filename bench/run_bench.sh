@@ -515,7 +515,7 @@ for ((r = 1; r <= RUNS; r++)); do
 	case_crypto enc "$r"
 	log "run $r/$RUNS: TWAMP-Control (authenticated, Count 2^15)"
 	case_control "$r"
-	log "run $r/$RUNS: replay (testpmd macswap, twamp-reflector open/auth/enc${BASE_REFLECTOR:+, and the base commit's})"
+	log "run $r/$RUNS: replay (testpmd macswap, twamp-reflector open/auth/enc${BASE_REFLECTOR:+, and the base commit})"
 	case_replay_testpmd "$r"
 	replays "$r"
 	log "run $r/$RUNS: stages (twamp-reflector open/auth with dataplane/stage-cycles, memif and replay)"
