@@ -10,7 +10,6 @@
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libyang/libyang.h>
@@ -20,14 +19,6 @@
 #include "ntp_time.h"
 #include "secure_mem.h"
 #include "twr_build_config.h"
-
-uint64_t ctl_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- the environment of every connection ---- */
 

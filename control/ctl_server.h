@@ -26,6 +26,7 @@
 #include "ctl_dp.h"
 #include "ctl_guard.h"
 #include "ctl_log.h"
+#include "ctl_loop.h"
 #include "ctl_ports.h"
 #include "ctl_timer.h"
 
@@ -147,8 +148,6 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 int ctl_server_run(struct ctl_server *s);
 /* Closes every connection (removing their sessions) and frees it all. */
 void ctl_server_fini(struct ctl_server *s);
-
-uint64_t ctl_mono_ms(void);
 
 /* ---- internal, shared by ctl_server*.c ---- */
 int ctl_listen_open(struct ctl_server *s, char *err, size_t errlen);
