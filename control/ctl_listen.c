@@ -108,7 +108,7 @@ static struct ctl_conn_counts counts(const struct ctl_server *s, const struct ct
 {
 	struct ctl_conn_counts n = { .total = s->nclients, .pending = s->npending };
 
-	for (const struct ctl_client *c = s->clients; c; c = c->next)
+	for (const struct ctl_peer *c = s->clients; c; c = c->next)
 		n.from_client += ctl_ip_equal(&c->conn->peer, peer);
 	return n;
 }
@@ -148,7 +148,7 @@ static void admit(struct ctl_server *s, int fd)
 		return;
 	}
 	set_dscp(fd, &local, s->cfg->server.control_dscp);
-	ctl_client_add(s, fd, &peer, pport, &local, lport);
+	ctl_peer_add(s, fd, &peer, pport, &local, lport);
 }
 
 void ctl_listen_accept(struct ctl_server *s, struct ctl_listener *l)

@@ -225,7 +225,7 @@ static void dispatch(struct ctl_server *s, struct ctl_ev *ev, uint32_t events)
 		return; /* closed earlier in this batch */
 	switch (ev->kind) {
 	case CTL_EV_LISTEN: ctl_listen_accept(s, (struct ctl_listener *)ev); break;
-	case CTL_EV_CLIENT: ctl_client_event((struct ctl_client *)ev, events); break;
+	case CTL_EV_PEER: ctl_peer_event((struct ctl_peer *)ev, events); break;
 	case CTL_EV_STATE_LISTEN: ctl_statesock_accept(s); break;
 	case CTL_EV_STATE_CLIENT: ctl_statesock_event((struct ctl_state_client *)ev, events); break;
 	case CTL_EV_SIGNAL: on_signal(s); break;
@@ -278,7 +278,7 @@ int ctl_server_run(struct ctl_server *s)
 void ctl_server_fini(struct ctl_server *s)
 {
 	while (s->clients)
-		ctl_client_close(s->clients, "server shutting down");
+		ctl_peer_close(s->clients, "server shutting down");
 	free_graveyard(s);
 	ctl_statesock_close_all(s);
 	ctl_ika_fini(&s->ika);

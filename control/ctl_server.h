@@ -1,6 +1,6 @@
 /* twamp-controld's event loop: one thread, epoll, non-blocking sockets.
  *
- *   listeners ──accept──▶ admission (ctl_guard) ──▶ ctl_client (socket +
+ *   listeners ──accept──▶ admission (ctl_guard) ──▶ ctl_peer (socket +
  *   ctl_conn state machine + timer) ──▶ ctl_dp (session API)
  *   state socket ──▶ JSON of the operational state (ctl_state.c)
  *   signalfd: SIGTERM/SIGINT end the loop; every connection is then
@@ -37,7 +37,7 @@
 #define CTL_DP_TIMEOUT_MS 1000u   /* one session API call */
 #define CTL_TICK_MS 1000u
 
-enum ctl_ev_kind { CTL_EV_LISTEN, CTL_EV_CLIENT, CTL_EV_STATE_LISTEN, CTL_EV_STATE_CLIENT,
+enum ctl_ev_kind { CTL_EV_LISTEN, CTL_EV_PEER, CTL_EV_STATE_LISTEN, CTL_EV_STATE_CLIENT,
 		   CTL_EV_SIGNAL, CTL_EV_KEYAGENT };
 
 /* What an epoll event points at: the first member of each owner. */
@@ -47,7 +47,7 @@ struct ctl_ev {
 	struct ctl_ev *dead;       /* graveyard link */
 };
 
-struct ctl_client {
+struct ctl_peer {
 	struct ctl_ev ev;          /* first */
 	struct ctl_server *srv;
 	struct ctl_conn *conn;
@@ -55,7 +55,7 @@ struct ctl_client {
 	bool pending;              /* counted in npending */
 	bool want_out;             /* EPOLLOUT armed */
 	const char *close_reason;
-	struct ctl_client *prev, *next;
+	struct ctl_peer *prev, *next;
 };
 
 struct ctl_state_client {
@@ -125,7 +125,7 @@ struct ctl_server {
 	struct ctl_log log;
 	struct ctl_conn_env env;
 	uint8_t dummy_secret[32];
-	struct ctl_client *clients;
+	struct ctl_peer *clients;
 	uint32_t nclients, npending;
 	struct ctl_state_client *state_clients;
 	struct ctl_ev *graveyard;  /* closed in this batch, freed after it */
@@ -152,10 +152,10 @@ void ctl_server_fini(struct ctl_server *s);
 /* ---- internal, shared by ctl_server*.c ---- */
 int ctl_listen_open(struct ctl_server *s, char *err, size_t errlen);
 void ctl_listen_accept(struct ctl_server *s, struct ctl_listener *l);
-void ctl_client_add(struct ctl_server *s, int fd, const struct ctl_ip *peer, uint16_t pport,
+void ctl_peer_add(struct ctl_server *s, int fd, const struct ctl_ip *peer, uint16_t pport,
 		    const struct ctl_ip *local, uint16_t lport);
-void ctl_client_event(struct ctl_client *cl, uint32_t events);
-void ctl_client_close(struct ctl_client *cl, const char *reason);
+void ctl_peer_event(struct ctl_peer *cl, uint32_t events);
+void ctl_peer_close(struct ctl_peer *cl, const char *reason);
 /* Free a closed client or state reader after the current batch of events
  * (another event of the batch may still point at it). */
 void ctl_bury(struct ctl_server *s, struct ctl_ev *ev);

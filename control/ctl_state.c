@@ -159,7 +159,7 @@ static void server_state(struct builder *b, uint64_t now)
 	put(b, ctl_ka_state_str(s->ika.state), TOP "/server/ikev2-derived/key-agent-status");
 	for (int i = 0; i < CTL_C_COUNT; i++)
 		put_u64(b, s->ctr.v[i], TOP "/server/statistics", ctl_counter_name((enum ctl_ctr)i));
-	for (struct ctl_client *cl = s->clients; cl; cl = cl->next)
+	for (struct ctl_peer *cl = s->clients; cl; cl = cl->next)
 		connection(b, cl->conn, now);
 	ctl_guard_foreach_blocked(&s->guard, now, blocked, b);
 	put(b, s->guard.alarm_raised ? "true" : "false",

@@ -10,14 +10,14 @@
 
 #include "ctl_server.h"
 
-static struct ctl_client *of_timer(struct ctl_timer *t)
+static struct ctl_peer *of_timer(struct ctl_timer *t)
 {
-	return (struct ctl_client *)((char *)t - offsetof(struct ctl_client, timer));
+	return (struct ctl_peer *)((char *)t - offsetof(struct ctl_peer, timer));
 }
 
 /* EPOLLIN while the peer may send (not closing, output not piling up),
  * EPOLLOUT while output is queued. */
-static void update_events(struct ctl_client *cl)
+static void update_events(struct ctl_peer *cl)
 {
 	size_t out;
 	bool closing = ctl_conn_closing(cl->conn);
@@ -29,7 +29,7 @@ static void update_events(struct ctl_client *cl)
 }
 
 /* Write what is queued; false when the connection got closed. */
-static bool flush(struct ctl_client *cl)
+static bool flush(struct ctl_peer *cl)
 {
 	size_t n;
 	const uint8_t *p = ctl_conn_output(cl->conn, &n);
@@ -42,27 +42,27 @@ static bool flush(struct ctl_client *cl)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (w <= 0) {
-			ctl_client_close(cl, "send failed");
+			ctl_peer_close(cl, "send failed");
 			return false;
 		}
 		ctl_conn_sent(cl->conn, (size_t)w);
 		p = ctl_conn_output(cl->conn, &n);
 	}
 	if (ctl_conn_closing(cl->conn) && n == 0) {
-		ctl_client_close(cl, cl->close_reason ? cl->close_reason : "protocol");
+		ctl_peer_close(cl, cl->close_reason ? cl->close_reason : "protocol");
 		return false;
 	}
 	return true;
 }
 
-static void arm(struct ctl_client *cl, uint64_t when)
+static void arm(struct ctl_peer *cl, uint64_t when)
 {
 	ctl_timer_arm(&cl->srv->timers, &cl->timer, when);
 }
 
 /* After input: leave the pending count once set up, and the closing
  * connection's linger. */
-static void after_input(struct ctl_client *cl)
+static void after_input(struct ctl_peer *cl)
 {
 	struct ctl_server *s = cl->srv;
 	uint64_t now = ctl_mono_ms();
@@ -76,7 +76,7 @@ static void after_input(struct ctl_client *cl)
 	}
 }
 
-static void read_input(struct ctl_client *cl)
+static void read_input(struct ctl_peer *cl)
 {
 	uint8_t buf[TWC_MAX_MSG_LEN];
 	size_t budget = CTL_READ_BUDGET, out;
@@ -101,7 +101,7 @@ static void read_input(struct ctl_client *cl)
 			if (n == 0 && ctl_conn_mid_message(cl->conn))
 				ctl_conn_abort(cl->conn, CTL_C_CLOSED_MID_MSG,
 					       "peer closed the connection in the middle of a message");
-			ctl_client_close(cl, n == 0 ? "peer closed" : "receive failed");
+			ctl_peer_close(cl, n == 0 ? "peer closed" : "receive failed");
 			return;
 		}
 		ctl_conn_input(cl->conn, buf, (size_t)n);
@@ -110,7 +110,7 @@ static void read_input(struct ctl_client *cl)
 	after_input(cl);
 }
 
-void ctl_client_event(struct ctl_client *cl, uint32_t events)
+void ctl_peer_event(struct ctl_peer *cl, uint32_t events)
 {
 	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
 		read_input(cl);
@@ -124,12 +124,12 @@ void ctl_client_event(struct ctl_client *cl, uint32_t events)
 
 static void on_timer(struct ctl_timer *t, uint64_t now)
 {
-	struct ctl_client *cl = of_timer(t);
+	struct ctl_peer *cl = of_timer(t);
 	struct ctl_conn *c = cl->conn;
 	uint64_t left;
 
 	if (ctl_conn_closing(c)) {
-		ctl_client_close(cl, "closing: peer did not take the last message");
+		ctl_peer_close(cl, "closing: peer did not take the last message");
 		return;
 	}
 	if (cl->pending) {
@@ -138,7 +138,7 @@ static void on_timer(struct ctl_timer *t, uint64_t now)
 		if (c->env->auth_result)
 			c->env->auth_result(c->env->arg, &c->peer, false);
 		ctl_conn_abort(c, CTL_C_AUTH_TIMEOUT, "authentication timeout");
-		ctl_client_close(cl, "authentication timeout");
+		ctl_peer_close(cl, "authentication timeout");
 		return;
 	}
 	left = ctl_conn_servwait_left(c, now);
@@ -147,13 +147,13 @@ static void on_timer(struct ctl_timer *t, uint64_t now)
 		return;
 	}
 	ctl_conn_abort(c, CTL_C_SERVWAIT, "idle for SERVWAIT");
-	ctl_client_close(cl, "SERVWAIT");
+	ctl_peer_close(cl, "SERVWAIT");
 }
 
-void ctl_client_add(struct ctl_server *s, int fd, const struct ctl_ip *peer, uint16_t pport,
+void ctl_peer_add(struct ctl_server *s, int fd, const struct ctl_ip *peer, uint16_t pport,
 		    const struct ctl_ip *local, uint16_t lport)
 {
-	struct ctl_client *cl = calloc(1, sizeof(*cl));
+	struct ctl_peer *cl = calloc(1, sizeof(*cl));
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = cl };
 	char p[CTL_ADDR_STR], l[CTL_ADDR_STR];
 
@@ -170,7 +170,7 @@ void ctl_client_add(struct ctl_server *s, int fd, const struct ctl_ip *peer, uin
 		close(fd);
 		return;
 	}
-	cl->ev = (struct ctl_ev){ .kind = CTL_EV_CLIENT, .fd = fd };
+	cl->ev = (struct ctl_ev){ .kind = CTL_EV_PEER, .fd = fd };
 	cl->srv = s;
 	cl->pending = true;
 	ctl_timer_init(&cl->timer, on_timer);
@@ -201,7 +201,7 @@ static void close_gently(int fd)
 	close(fd);
 }
 
-void ctl_client_close(struct ctl_client *cl, const char *reason)
+void ctl_peer_close(struct ctl_peer *cl, const char *reason)
 {
 	struct ctl_server *s = cl->srv;
 
