@@ -1,190 +1,196 @@
-/* A control connection's socket: reads exactly what the state machine
- * waits for, writes what it queued, and its timer (authentication
- * timeout, then SERVWAIT; a short linger while closing). */
+/* A control connection's socket (see ctl_peer.h). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "ctl_server.h"
+#include "ctl_peer.h"
 
 static struct ctl_peer *of_timer(struct ctl_timer *t)
 {
 	return (struct ctl_peer *)((char *)t - offsetof(struct ctl_peer, timer));
 }
 
-/* EPOLLIN while the peer may send (not closing, output not piling up),
- * EPOLLOUT while output is queued. */
-static void update_events(struct ctl_peer *cl)
+/* Readable while the peer may send (not closing, output not piling up),
+ * writable while output is queued. */
+static void update_events(struct ctl_peer *p)
 {
 	size_t out;
-	bool closing = ctl_conn_closing(cl->conn);
-	struct epoll_event ev = { .data.ptr = cl };
+	bool closing = ctl_conn_closing(p->conn);
 
-	ctl_conn_output(cl->conn, &out);
-	ev.events = (!closing && out < CTL_OUT_HIGH ? EPOLLIN : 0) | (out ? EPOLLOUT : 0);
-	epoll_ctl(cl->srv->epfd, EPOLL_CTL_MOD, cl->ev.fd, &ev);
+	ctl_conn_output(p->conn, &out);
+	ctl_loop_mod(p->set->loop, p->fd,
+		     (!closing && out < CTL_OUT_HIGH ? CTL_LOOP_IN : 0) | (out ? CTL_LOOP_OUT : 0));
 }
 
-/* Write what is queued; false when the connection got closed. */
-static bool flush(struct ctl_peer *cl)
+/* Write what is queued; false when the connection got closed (p freed). */
+static bool flush(struct ctl_peer *p)
 {
 	size_t n;
-	const uint8_t *p = ctl_conn_output(cl->conn, &n);
+	const uint8_t *b = ctl_conn_output(p->conn, &n);
 
 	while (n > 0) {
-		ssize_t w = send(cl->ev.fd, p, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t w = send(p->fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (w <= 0) {
-			ctl_peer_close(cl, "send failed");
+			ctl_peer_close(p, "send failed");
 			return false;
 		}
-		ctl_conn_sent(cl->conn, (size_t)w);
-		p = ctl_conn_output(cl->conn, &n);
+		ctl_conn_sent(p->conn, (size_t)w);
+		b = ctl_conn_output(p->conn, &n);
 	}
-	if (ctl_conn_closing(cl->conn) && n == 0) {
-		ctl_peer_close(cl, cl->close_reason ? cl->close_reason : "protocol");
+	if (ctl_conn_closing(p->conn) && n == 0) {
+		ctl_peer_close(p, "protocol");
 		return false;
 	}
 	return true;
 }
 
-static void arm(struct ctl_peer *cl, uint64_t when)
+static void arm(struct ctl_peer *p, uint64_t when)
 {
-	ctl_timer_arm(&cl->srv->timers, &cl->timer, when);
+	ctl_loop_arm(p->set->loop, &p->timer, when);
 }
 
 /* After input: leave the pending count once set up, and the closing
  * connection's linger. */
-static void after_input(struct ctl_peer *cl)
+static void after_input(struct ctl_peer *p)
 {
-	struct ctl_server *s = cl->srv;
+	struct ctl_peers *ps = p->set;
 	uint64_t now = ctl_mono_ms();
 
-	if (ctl_conn_closing(cl->conn)) {
-		arm(cl, now + CTL_LINGER_MS);
-	} else if (cl->pending && ctl_conn_set_up(cl->conn)) {
-		cl->pending = false;
-		s->npending--;
-		arm(cl, now + ctl_conn_servwait_left(cl->conn, now));
+	if (ctl_conn_closing(p->conn)) {
+		arm(p, now + CTL_LINGER_MS);
+	} else if (p->pending && ctl_conn_set_up(p->conn)) {
+		p->pending = false;
+		ps->npending--;
+		arm(p, now + ctl_conn_servwait_left(p->conn, now));
 	}
 }
 
-static void read_input(struct ctl_peer *cl)
+/* false when the connection got closed (p freed) */
+static bool read_input(struct ctl_peer *p)
 {
 	uint8_t buf[TWC_MAX_MSG_LEN];
 	size_t budget = CTL_READ_BUDGET, out;
 
-	while (budget > 0 && !ctl_conn_closing(cl->conn)) {
-		size_t want = ctl_conn_want(cl->conn);
+	while (budget > 0 && !ctl_conn_closing(p->conn)) {
+		size_t want = ctl_conn_want(p->conn);
 		ssize_t n;
 
-		ctl_conn_output(cl->conn, &out);
+		ctl_conn_output(p->conn, &out);
 		if (out >= CTL_OUT_HIGH)
 			break;
 		if (want > sizeof(buf))
 			want = sizeof(buf);
 		if (want > budget)
 			want = budget;
-		n = recv(cl->ev.fd, buf, want, MSG_DONTWAIT);
+		n = recv(p->fd, buf, want, MSG_DONTWAIT);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n <= 0) {
-			if (n == 0 && ctl_conn_mid_message(cl->conn))
-				ctl_conn_abort(cl->conn, CTL_C_CLOSED_MID_MSG,
+			if (n == 0 && ctl_conn_mid_message(p->conn))
+				ctl_conn_abort(p->conn, CTL_C_CLOSED_MID_MSG,
 					       "peer closed the connection in the middle of a message");
-			ctl_peer_close(cl, n == 0 ? "peer closed" : "receive failed");
-			return;
+			ctl_peer_close(p, n == 0 ? "peer closed" : "receive failed");
+			return false;
 		}
-		ctl_conn_input(cl->conn, buf, (size_t)n);
+		ctl_conn_input(p->conn, buf, (size_t)n);
 		budget -= (size_t)n;
 	}
-	after_input(cl);
+	after_input(p);
+	return true;
 }
 
-void ctl_peer_event(struct ctl_peer *cl, uint32_t events)
+static void on_event(void *ctx, uint32_t events)
 {
-	if (events & (EPOLLIN | EPOLLHUP | EPOLLERR)) {
-		read_input(cl);
-		if (cl->ev.fd < 0)
-			return;
-	}
-	if (!flush(cl))
+	struct ctl_peer *p = ctx;
+
+	if ((events & (CTL_LOOP_IN | CTL_LOOP_ERR)) && !read_input(p))
 		return;
-	update_events(cl);
+	if (flush(p))
+		update_events(p);
 }
 
 static void on_timer(struct ctl_timer *t, uint64_t now)
 {
-	struct ctl_peer *cl = of_timer(t);
-	struct ctl_conn *c = cl->conn;
+	struct ctl_peer *p = of_timer(t);
+	struct ctl_conn *c = p->conn;
 	uint64_t left;
 
 	if (ctl_conn_closing(c)) {
-		ctl_peer_close(cl, "closing: peer did not take the last message");
+		ctl_peer_close(p, "closing: peer did not take the last message");
 		return;
 	}
-	if (cl->pending) {
+	if (p->pending) {
 		/* counts as a failed authentication (YANG authentication-timeout) */
 		c->env->ctr->v[CTL_C_AUTH_FAILED]++;
 		if (c->env->auth_result)
 			c->env->auth_result(c->env->arg, &c->peer, false);
 		ctl_conn_abort(c, CTL_C_AUTH_TIMEOUT, "authentication timeout");
-		ctl_peer_close(cl, "authentication timeout");
+		ctl_peer_close(p, "authentication timeout");
 		return;
 	}
 	left = ctl_conn_servwait_left(c, now);
 	if (left > 0) {
-		arm(cl, now + left);
+		arm(p, now + left);
 		return;
 	}
 	ctl_conn_abort(c, CTL_C_SERVWAIT, "idle for SERVWAIT");
-	ctl_peer_close(cl, "SERVWAIT");
+	ctl_peer_close(p, "SERVWAIT");
 }
 
-void ctl_peer_add(struct ctl_server *s, int fd, const struct ctl_ip *peer, uint16_t pport,
-		    const struct ctl_ip *local, uint16_t lport)
+void ctl_peer_init(struct ctl_peers *ps, struct ctl_loop *loop, const struct ctl_conn_env *env)
 {
-	struct ctl_peer *cl = calloc(1, sizeof(*cl));
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = cl };
-	char p[CTL_ADDR_STR], l[CTL_ADDR_STR];
+	*ps = (struct ctl_peers){ .loop = loop, .env = env };
+}
 
-	ctl_logf(&s->log, LOG_INFO, "connection accepted: peer=%s local=%s",
-		 ctl_ipport_str(peer, pport, p, sizeof(p)), ctl_ipport_str(local, lport, l, sizeof(l)));
-	s->ctr.v[CTL_C_CONN_ACCEPTED]++;
-	if (cl)
-		cl->conn = ctl_conn_new(&s->env, peer, pport, local, lport);
-	if (!cl || !cl->conn || epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		ctl_logf(&s->log, LOG_ERR, "cannot take a connection: out of resources");
-		if (cl)
-			ctl_conn_free(cl->conn, "out of resources");
-		free(cl);
+static void link_in(struct ctl_peers *ps, struct ctl_peer *p)
+{
+	p->next = ps->head;
+	if (ps->head)
+		ps->head->prev = p;
+	ps->head = p;
+	ps->n++;
+	ps->npending++;
+}
+
+void ctl_peer_add(struct ctl_peers *ps, int fd, const struct ctl_ip *peer, uint16_t pport,
+		  const struct ctl_ip *local, uint16_t lport)
+{
+	const struct ctl_conn_env *env = ps->env;
+	struct ctl_peer *p = calloc(1, sizeof(*p));
+	char a[CTL_ADDR_STR], b[CTL_ADDR_STR];
+
+	ctl_logf(env->log, LOG_INFO, "connection accepted: peer=%s local=%s",
+		 ctl_ipport_str(peer, pport, a, sizeof(a)), ctl_ipport_str(local, lport, b, sizeof(b)));
+	env->ctr->v[CTL_C_CONN_ACCEPTED]++;
+	if (p)
+		p->conn = ctl_conn_new(env, peer, pport, local, lport);
+	if (!p || !p->conn || ctl_loop_add(ps->loop, fd, CTL_LOOP_IN, on_event, p) != 0) {
+		ctl_logf(env->log, LOG_ERR, "cannot take a connection: out of resources");
+		if (p)
+			ctl_conn_free(p->conn, "out of resources");
+		free(p);
 		close(fd);
 		return;
 	}
-	cl->ev = (struct ctl_ev){ .kind = CTL_EV_PEER, .fd = fd };
-	cl->srv = s;
-	cl->pending = true;
-	ctl_timer_init(&cl->timer, on_timer);
-	cl->next = s->clients;
-	if (s->clients)
-		s->clients->prev = cl;
-	s->clients = cl;
-	s->nclients++;
-	s->npending++;
-	arm(cl, ctl_mono_ms() + (uint64_t)s->cfg->server.auth_timeout_s * 1000u);
-	if (ctl_conn_closing(cl->conn))
-		arm(cl, ctl_mono_ms() + CTL_LINGER_MS);
-	if (flush(cl))
-		update_events(cl);
+	p->set = ps;
+	p->fd = fd;
+	p->pending = true;
+	ctl_timer_init(&p->timer, on_timer);
+	link_in(ps, p);
+	arm(p, ctl_mono_ms() + (uint64_t)env->cfg->server.auth_timeout_s * 1000u);
+	if (ctl_conn_closing(p->conn))
+		arm(p, ctl_mono_ms() + CTL_LINGER_MS);
+	if (flush(p))
+		update_events(p);
 }
 
 /* Closing a socket with unread input makes the kernel send RST, and an
@@ -201,26 +207,37 @@ static void close_gently(int fd)
 	close(fd);
 }
 
-void ctl_peer_close(struct ctl_peer *cl, const char *reason)
+void ctl_peer_close(struct ctl_peer *p, const char *reason)
 {
-	struct ctl_server *s = cl->srv;
+	struct ctl_peers *ps = p->set;
 
-	if (cl->ev.fd < 0)
-		return;
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, cl->ev.fd, NULL);
-	close_gently(cl->ev.fd);
-	cl->ev.fd = -1;
-	ctl_timer_cancel(&s->timers, &cl->timer);
-	if (cl->pending)
-		s->npending--;
-	s->nclients--;
-	if (cl->prev)
-		cl->prev->next = cl->next;
+	ctl_loop_del(ps->loop, p->fd);
+	close_gently(p->fd);
+	ctl_loop_cancel(ps->loop, &p->timer);
+	if (p->pending)
+		ps->npending--;
+	ps->n--;
+	if (p->prev)
+		p->prev->next = p->next;
 	else
-		s->clients = cl->next;
-	if (cl->next)
-		cl->next->prev = cl->prev;
-	ctl_conn_free(cl->conn, reason);
-	cl->conn = NULL;
-	ctl_bury(s, &cl->ev);
+		ps->head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	ctl_conn_free(p->conn, reason);
+	free(p);
+}
+
+void ctl_peer_close_all(struct ctl_peers *ps, const char *reason)
+{
+	while (ps->head)
+		ctl_peer_close(ps->head, reason);
+}
+
+struct ctl_conn_counts ctl_peer_counts(const struct ctl_peers *ps, const struct ctl_ip *ip)
+{
+	struct ctl_conn_counts n = { .total = ps->n, .pending = ps->npending };
+
+	for (const struct ctl_peer *p = ps->head; p; p = p->next)
+		n.from_client += ctl_ip_equal(&p->conn->peer, ip);
+	return n;
 }
