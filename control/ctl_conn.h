@@ -1,7 +1,7 @@
 /* One TWAMP-Control connection, server side, as a state machine fed with
  * the octets the client sent and producing the octets to send back: no
- * socket in here, so tests and the fuzzer drive it directly (the event
- * loop, ctl_server.c, does the I/O).
+ * socket in here, so tests and the fuzzer drive it directly (the
+ * connection's socket, ctl_peer.c, does the I/O).
  *
  *   new ──▶ SETUP ──Set-Up-Response──▶ REQUEST ◀──Stop-Sessions── TEST
  *   (greeting        (Server-Start        │  Request-TW-Session      ▲

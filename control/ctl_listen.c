@@ -1,17 +1,14 @@
-/* Listening sockets and admission of new control connections: the
- * control ACL, the block list and the connection limits are checked
- * before anything is sent; a refused connection is closed at once. */
+/* Listening sockets and admission (see ctl_listen.h). */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/ip.h>
 #include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "ctl_server.h"
+#include "ctl_listen.h"
 
 #define ACCEPTS_PER_WAKEUP 64
 #define EMFILE_PAUSE_MS 1000u
@@ -26,13 +23,24 @@ static void set_dscp(int fd, const struct ctl_ip *ip, uint8_t dscp)
 	setsockopt(fd, IPPROTO_IP, IP_TOS, &tos, sizeof(tos)); /* IPv4 and mapped */
 }
 
-static int open_one(struct ctl_server *s, const struct ctl_ip *ip, bool any, char *err,
+/* out of descriptors a while ago: accept again */
+static void resume(struct ctl_timer *t, uint64_t now)
+{
+	struct ctl_listener *l = (struct ctl_listener *)((char *)t - offsetof(struct ctl_listener, pause));
+
+	(void)now;
+	ctl_loop_mod(l->set->env.loop, l->fd, CTL_LOOP_IN);
+}
+
+static void on_accept(void *ctx, uint32_t events);
+
+static int open_one(struct ctl_listeners *ls, const struct ctl_ip *ip, bool any, char *err,
 		    size_t errlen)
 {
-	struct ctl_listener *l = &s->lis[s->nlis];
+	const struct ctl_server_cfg *sv = &ls->env.cfg->server;
+	struct ctl_listener *l = &ls->lis[ls->n];
 	struct sockaddr_storage ss;
-	socklen_t len = ctl_ip_to_sockaddr(ip, s->cfg->server.tcp_port, &ss);
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l };
+	socklen_t len = ctl_ip_to_sockaddr(ip, sv->tcp_port, &ss);
 	int one = 1, fd;
 	char a[CTL_ADDR_STR];
 
@@ -45,72 +53,65 @@ static int open_one(struct ctl_server *s, const struct ctl_ip *ip, bool any, cha
 	if (!any) /* the address may appear later (the dataplane's TAP) */
 		setsockopt(fd, ip->ver == 4 ? IPPROTO_IP : IPPROTO_IPV6,
 			   ip->ver == 4 ? IP_FREEBIND : IPV6_FREEBIND, &one, sizeof(one));
-	set_dscp(fd, ip, s->cfg->server.control_dscp);
+	set_dscp(fd, ip, sv->control_dscp);
 	if (bind(fd, (struct sockaddr *)&ss, len) != 0 || listen(fd, 128) != 0 ||
-	    epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0)
+	    ctl_loop_add(ls->env.loop, fd, CTL_LOOP_IN, on_accept, l) != 0)
 		goto fail;
-	l->ev = (struct ctl_ev){ .kind = CTL_EV_LISTEN, .fd = fd };
-	l->srv = s;
+	l->set = ls;
+	l->fd = fd;
 	l->ip = *ip;
-	s->nlis++;
-	ctl_logf(&s->log, LOG_NOTICE, "listening on %s",
-		 ctl_ipport_str(ip, s->cfg->server.tcp_port, a, sizeof(a)));
+	ctl_timer_init(&l->pause, resume);
+	ls->n++;
+	ctl_logf(ls->env.log, LOG_NOTICE, "listening on %s",
+		 ctl_ipport_str(ip, sv->tcp_port, a, sizeof(a)));
 	return 0;
 fail:
-	snprintf(err, errlen, "listen on %s: %s",
-		 ctl_ipport_str(ip, s->cfg->server.tcp_port, a, sizeof(a)), strerror(errno));
+	snprintf(err, errlen, "listen on %s: %s", ctl_ipport_str(ip, sv->tcp_port, a, sizeof(a)),
+		 strerror(errno));
 	if (fd >= 0)
 		close(fd);
 	return -1;
 }
 
-static void resume(struct ctl_timer *t, uint64_t now)
+int ctl_listen_open(struct ctl_listeners *ls, const struct ctl_listen_env *env, char *err,
+		    size_t errlen)
 {
-	struct ctl_listener *l = (struct ctl_listener *)((char *)t - offsetof(struct ctl_listener, pause));
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = l };
-
-	(void)now;
-	epoll_ctl(l->srv->epfd, EPOLL_CTL_MOD, l->ev.fd, &ev);
-}
-
-int ctl_listen_open(struct ctl_server *s, char *err, size_t errlen)
-{
-	const struct ctl_server_cfg *sv = &s->cfg->server;
+	const struct ctl_server_cfg *sv = &env->cfg->server;
 	struct ctl_ip any4 = { .ver = 4 }, any6 = { .ver = 6 };
 
+	*ls = (struct ctl_listeners){ .env = *env };
 	if (!sv->admin_state) {
-		ctl_logf(&s->log, LOG_NOTICE, "server admin-state is false: not listening");
+		ctl_logf(env->log, LOG_NOTICE, "server admin-state is false: not listening");
 		return 0;
 	}
 	for (size_t i = 0; i < sv->nlisten; i++) {
 		struct ctl_ip ip = { .ver = sv->listen[i].ipver };
 
 		memcpy(ip.a, sv->listen[i].addr, sizeof(ip.a));
-		if (open_one(s, &ip, false, err, errlen) != 0)
+		if (open_one(ls, &ip, false, err, errlen) != 0)
 			return -1;
 	}
 	if (sv->nlisten == 0) {
-		int r4 = open_one(s, &any4, true, err, errlen);
+		int r4 = open_one(ls, &any4, true, err, errlen);
 		char err6[256];
-		int r6 = open_one(s, &any6, true, err6, sizeof(err6));
+		int r6 = open_one(ls, &any6, true, err6, sizeof(err6));
 
 		if (r4 != 0 && r6 != 0)
 			return -1;
 		if (r4 != 0 || r6 != 0)
-			ctl_logf(&s->log, LOG_WARNING, "%s", r4 != 0 ? err : err6);
+			ctl_logf(env->log, LOG_WARNING, "%s", r4 != 0 ? err : err6);
 	}
-	for (size_t i = 0; i < s->nlis; i++)
-		ctl_timer_init(&s->lis[i].pause, resume);
 	return 0;
 }
 
-static struct ctl_conn_counts counts(const struct ctl_server *s, const struct ctl_ip *peer)
+void ctl_listen_close(struct ctl_listeners *ls)
 {
-	struct ctl_conn_counts n = { .total = s->nclients, .pending = s->npending };
-
-	for (const struct ctl_client *c = s->clients; c; c = c->next)
-		n.from_client += ctl_ip_equal(&c->conn->peer, peer);
-	return n;
+	for (size_t i = 0; i < ls->n; i++) {
+		ctl_loop_cancel(ls->env.loop, &ls->lis[i].pause);
+		ctl_loop_del(ls->env.loop, ls->lis[i].fd);
+		close(ls->lis[i].fd);
+	}
+	ls->n = 0;
 }
 
 static const enum ctl_ctr refusal_ctr[] = {
@@ -121,8 +122,9 @@ static const enum ctl_ctr refusal_ctr[] = {
 	[CTL_ADMIT_PENDING] = CTL_C_REFUSED_PENDING,
 };
 
-static void admit(struct ctl_server *s, int fd)
+static void admit(const struct ctl_listeners *set, int fd)
 {
+	const struct ctl_listen_env *env = &set->env;
 	struct sockaddr_storage ps, ls;
 	socklen_t plen = sizeof(ps), llen = sizeof(ls);
 	struct ctl_ip peer, local;
@@ -138,35 +140,37 @@ static void admit(struct ctl_server *s, int fd)
 		close(fd);
 		return;
 	}
-	n = counts(s, &peer);
-	v = ctl_guard_admit(&s->guard, &peer, ctl_mono_ms(), &n);
+	n = env->counts(env->arg, &peer);
+	v = ctl_guard_admit(env->guard, &peer, ctl_mono_ms(), &n);
 	if (v != CTL_ADMIT_OK) {
-		s->ctr.v[refusal_ctr[v]]++;
-		ctl_logf(&s->log, LOG_WARNING, "connection refused: peer=%s: %s",
+		env->ctr->v[refusal_ctr[v]]++;
+		ctl_logf(env->log, LOG_WARNING, "connection refused: peer=%s: %s",
 			 ctl_ipport_str(&peer, pport, a, sizeof(a)), ctl_admit_str(v));
 		close(fd);
 		return;
 	}
-	set_dscp(fd, &local, s->cfg->server.control_dscp);
-	ctl_client_add(s, fd, &peer, pport, &local, lport);
+	set_dscp(fd, &local, env->cfg->server.control_dscp);
+	env->admitted(env->arg, fd, &peer, pport, &local, lport);
 }
 
-void ctl_listen_accept(struct ctl_server *s, struct ctl_listener *l)
+static void on_accept(void *ctx, uint32_t events)
 {
+	struct ctl_listener *l = ctx;
+	struct ctl_listeners *ls = l->set;
+
+	(void)events;
 	for (int i = 0; i < ACCEPTS_PER_WAKEUP; i++) {
-		int fd = accept4(l->ev.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(l->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd >= 0) {
-			admit(s, fd);
+			admit(ls, fd);
 			continue;
 		}
 		if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
-			struct epoll_event ev = { .events = 0, .data.ptr = l };
-
-			ctl_logf(&s->log, LOG_ERR, "accept: %s: not accepting for %ums",
+			ctl_logf(ls->env.log, LOG_ERR, "accept: %s: not accepting for %ums",
 				 strerror(errno), EMFILE_PAUSE_MS);
-			epoll_ctl(s->epfd, EPOLL_CTL_MOD, l->ev.fd, &ev);
-			ctl_timer_arm(&s->timers, &l->pause, ctl_mono_ms() + EMFILE_PAUSE_MS);
+			ctl_loop_mod(ls->env.loop, l->fd, 0);
+			ctl_loop_arm(ls->env.loop, &l->pause, ctl_mono_ms() + EMFILE_PAUSE_MS);
 			return;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK)

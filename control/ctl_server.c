@@ -1,16 +1,13 @@
-/* twamp-controld's event loop: setup, the loop, shutdown (see
+/* twamp-controld's server: setup, the handlers' wiring, shutdown (see
  * ctl_server.h). */
 #include <errno.h>
-#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/signalfd.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <libyang/libyang.h>
@@ -18,16 +15,9 @@
 #include "cfg_file.h"
 #include "ctl_server.h"
 #include "ntp_time.h"
+#include "ctl_state.h"
 #include "secure_mem.h"
 #include "twr_build_config.h"
-
-uint64_t ctl_mono_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
-}
 
 /* ---- the environment of every connection ---- */
 
@@ -85,6 +75,21 @@ static void env_auth_result(void *arg, const struct ctl_ip *peer, bool ok)
 	}
 }
 
+static bool env_ike_offer(void *arg)
+{
+	const struct ctl_server *s = arg;
+
+	return ctl_ika_offer(&s->ika);
+}
+
+static enum ka_status env_ike_lookup(void *arg, const uint8_t spi_i[KA_SPI_LEN],
+				     const uint8_t spi_r[KA_SPI_LEN], struct ka_reply *out)
+{
+	struct ctl_server *s = arg;
+
+	return ctl_ika_lookup(&s->ika, spi_i, spi_r, out);
+}
+
 static void set_env(struct ctl_server *s)
 {
 	env_random(NULL, s->dummy_secret, sizeof(s->dummy_secret));
@@ -96,8 +101,8 @@ static void set_env(struct ctl_server *s)
 		.arg = s,
 	};
 	if (s->cfg->server.modes & TWC_MODE_IKEV2) {
-		s->env.ike_offer = ctl_ika_offer;
-		s->env.ike_lookup = ctl_ika_lookup;
+		s->env.ike_offer = env_ike_offer;
+		s->env.ike_lookup = env_ike_lookup;
 	}
 }
 
@@ -119,24 +124,90 @@ static void tick(struct ctl_timer *t, uint64_t now)
 		ctl_logf(&s->log, LOG_NOTICE,
 			 "alarm cleared: login-failed-threshold: %u failed authentications within %us",
 			 ctl_guard_alarm_count(&s->guard, now), s->cfg->security.alarm_period_s);
-	ctl_timer_arm(&s->timers, t, now + CTL_TICK_MS);
+	ctl_loop_arm(&s->loop, t, now + CTL_TICK_MS);
+}
+
+/* ---- what the handlers ask of the server ---- */
+
+static struct ctl_conn_counts conn_counts(void *arg, const struct ctl_ip *peer)
+{
+	const struct ctl_server *s = arg;
+
+	return ctl_peer_counts(&s->peers, peer);
+}
+
+static void admitted(void *arg, int fd, const struct ctl_ip *peer, uint16_t pport,
+		     const struct ctl_ip *local, uint16_t lport)
+{
+	struct ctl_server *s = arg;
+
+	ctl_peer_add(&s->peers, fd, peer, pport, local, lport);
+}
+
+/* The state document: the server's figures and every connection. */
+static char *state_doc(void *arg)
+{
+	struct ctl_server *s = arg;
+	struct ctl_conn **conns = malloc((s->peers.n + 1) * sizeof(*conns));
+	struct ctl_state_src src = {
+		.yctx = s->yctx, .dp = s->dp, .ctr = &s->ctr, .guard = &s->guard, .log = &s->log,
+		.ike_offered = ctl_ika_offer(&s->ika), .ka_status = ctl_ka_state_str(s->ika.state),
+		.conns = conns, .now_ms = ctl_mono_ms(),
+	};
+	char *doc;
+
+	if (!conns)
+		return NULL;
+	for (const struct ctl_peer *p = s->peers.head; p; p = p->next)
+		conns[src.nconns++] = p->conn;
+	doc = ctl_state_json(&src);
+	free(conns);
+	return doc;
+}
+
+static int open_handlers(struct ctl_server *s, const struct ctl_server_opts *o, char *err,
+			 size_t errlen)
+{
+	const struct ctl_statesock_env st = {
+		.loop = &s->loop, .log = &s->log, .ctr = &s->ctr, .build = state_doc, .arg = s,
+	};
+	const struct ctl_listen_env ls = {
+		.loop = &s->loop, .cfg = s->cfg, .log = &s->log, .ctr = &s->ctr, .guard = &s->guard,
+		.counts = conn_counts, .admitted = admitted, .arg = s,
+	};
+
+	ctl_peer_init(&s->peers, &s->loop, &s->env);
+	ctl_ika_init(&s->ika, &s->loop, s->cfg, &s->log);
+	if (ctl_statesock_open(&s->state, &st, o->state_socket, err, errlen) != 0)
+		return -1;
+	return ctl_listen_open(&s->lis, &ls, err, errlen);
 }
 
 /* ---- setup and shutdown ---- */
 
+static void on_signal(void *ctx, uint32_t events)
+{
+	struct ctl_server *s = ctx;
+	struct signalfd_siginfo si;
+
+	(void)events;
+	while (read(s->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+		ctl_logf(&s->log, LOG_NOTICE, "signal %u: shutting down", si.ssi_signo);
+		ctl_loop_stop(&s->loop);
+	}
+}
+
 static int open_signals(struct ctl_server *s, char *err, size_t errlen)
 {
 	sigset_t set;
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &s->sig };
 
 	signal(SIGPIPE, SIG_IGN);
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
 	sigaddset(&set, SIGINT);
 	sigprocmask(SIG_BLOCK, &set, NULL);
-	s->sig.kind = CTL_EV_SIGNAL;
-	s->sig.fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
-	if (s->sig.fd < 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, s->sig.fd, &ev) != 0) {
+	s->sig_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+	if (s->sig_fd < 0 || ctl_loop_add(&s->loop, s->sig_fd, CTL_LOOP_IN, on_signal, s) != 0) {
 		snprintf(err, errlen, "signalfd: %s", strerror(errno));
 		return -1;
 	}
@@ -181,10 +252,9 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 {
 	memset(s, 0, sizeof(*s));
 	s->cfg = cfg;
-	s->epfd = -1;
-	s->ika.ev.fd = -1;
-	s->sig.fd = -1;
-	s->state_lis.fd = -1;
+	s->loop.epfd = -1;
+	s->sig_fd = -1;
+	s->state.fd = -1;
 	if (ctl_log_open(&s->log, cfg, err, errlen) != 0)
 		return -1;
 	if (cfg->server.modes & ~CTL_MODES_SUPPORTED)
@@ -200,8 +270,7 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 	if (!s->yctx)
 		return -1;
 	raise_nofile();
-	s->epfd = epoll_create1(EPOLL_CLOEXEC);
-	if (s->epfd < 0) {
+	if (ctl_loop_init(&s->loop) != 0) {
 		snprintf(err, errlen, "epoll: %s", strerror(errno));
 		return -1;
 	}
@@ -209,96 +278,36 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 	    open_dataplane(s, o->session_socket, err, errlen) != 0)
 		return -1;
 	set_env(s);
-	ctl_ika_init(s);
-	if (ctl_statesock_open(s, o->state_socket, err, errlen) != 0 ||
-	    ctl_listen_open(s, err, errlen) != 0)
+	if (open_handlers(s, o, err, errlen) != 0)
 		return -1;
 	ctl_timer_init(&s->tick, tick);
-	ctl_timer_arm(&s->timers, &s->tick, ctl_mono_ms() + CTL_TICK_MS);
+	ctl_loop_arm(&s->loop, &s->tick, ctl_mono_ms() + CTL_TICK_MS);
 	return 0;
-}
-
-static void on_signal(struct ctl_server *s)
-{
-	struct signalfd_siginfo si;
-
-	while (read(s->sig.fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		ctl_logf(&s->log, LOG_NOTICE, "signal %u: shutting down", si.ssi_signo);
-		s->stop = true;
-	}
-}
-
-static void dispatch(struct ctl_server *s, struct ctl_ev *ev, uint32_t events)
-{
-	if (ev->fd < 0)
-		return; /* closed earlier in this batch */
-	switch (ev->kind) {
-	case CTL_EV_LISTEN: ctl_listen_accept(s, (struct ctl_listener *)ev); break;
-	case CTL_EV_CLIENT: ctl_client_event((struct ctl_client *)ev, events); break;
-	case CTL_EV_STATE_LISTEN: ctl_statesock_accept(s); break;
-	case CTL_EV_STATE_CLIENT: ctl_statesock_event((struct ctl_state_client *)ev, events); break;
-	case CTL_EV_SIGNAL: on_signal(s); break;
-	case CTL_EV_KEYAGENT: ctl_ika_event((struct ctl_ika *)ev, events); break;
-	}
-}
-
-void ctl_bury(struct ctl_server *s, struct ctl_ev *ev)
-{
-	ev->dead = s->graveyard;
-	s->graveyard = ev;
-}
-
-/* every owner has its ctl_ev first: freeing the ctl_ev frees the owner */
-static void free_graveyard(struct ctl_server *s)
-{
-	while (s->graveyard) {
-		struct ctl_ev *n = s->graveyard->dead;
-
-		free(s->graveyard);
-		s->graveyard = n;
-	}
 }
 
 int ctl_server_run(struct ctl_server *s)
 {
-	struct epoll_event evs[64];
-
 	ctl_logf(&s->log, LOG_NOTICE, "twamp-controld %s running: %zu listening sockets", TWR_VERSION,
-		 s->nlis);
-	while (!s->stop) {
-		uint64_t now = ctl_mono_ms(), next = ctl_timer_next(&s->timers);
-		int timeout = next == UINT64_MAX ? -1 : next <= now ? 0
-			      : next - now > INT_MAX ? INT_MAX : (int)(next - now);
-		int n = epoll_wait(s->epfd, evs, 64, timeout);
-
-		if (n < 0 && errno != EINTR) {
-			ctl_logf(&s->log, LOG_ERR, "epoll_wait: %s", strerror(errno));
-			return -1;
-		}
-		for (int i = 0; i < n; i++)
-			dispatch(s, evs[i].data.ptr, evs[i].events);
-		free_graveyard(s);
-		ctl_timer_run(&s->timers, ctl_mono_ms());
-		free_graveyard(s);
+		 s->lis.n);
+	if (ctl_loop_run(&s->loop) != 0) {
+		ctl_logf(&s->log, LOG_ERR, "epoll_wait: %s", strerror(errno));
+		return -1;
 	}
 	return 0;
 }
 
 void ctl_server_fini(struct ctl_server *s)
 {
-	while (s->clients)
-		ctl_client_close(s->clients, "server shutting down");
-	free_graveyard(s);
-	ctl_statesock_close_all(s);
+	ctl_peer_close_all(&s->peers, "server shutting down");
+	ctl_statesock_close(&s->state);
 	ctl_ika_fini(&s->ika);
-	for (size_t i = 0; i < s->nlis; i++)
-		close(s->lis[i].ev.fd);
-	if (s->sig.fd >= 0)
-		close(s->sig.fd);
-	if (s->epfd >= 0)
-		close(s->epfd);
+	ctl_listen_close(&s->lis);
+	if (s->sig_fd >= 0) {
+		ctl_loop_del(&s->loop, s->sig_fd);
+		close(s->sig_fd);
+	}
+	ctl_loop_fini(&s->loop);
 	ctl_dp_free(s->dp);
-	ctl_timers_free(&s->timers);
 	ctl_guard_fini(&s->guard);
 	free(s->ports);
 	if (s->yctx)

@@ -18,15 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <libyang/libyang.h>
-
-#include "ctl_server.h"
 #include "ctl_sid.h"
+#include "ctl_state.h"
 
 #define TOP "/twamp-reflector:twamp-reflector"
 
 struct builder {
-	struct ctl_server *s;
+	const struct ctl_state_src *src;
 	struct lyd_node *tree;
 	int err;
 };
@@ -44,7 +42,7 @@ static void put(struct builder *b, const char *value, const char *fmt, ...)
 	n = vsnprintf(path, sizeof(path), fmt, ap);
 	va_end(ap);
 	if (b->err || n < 0 || (size_t)n >= sizeof(path) ||
-	    lyd_new_path(b->tree, b->s->yctx, path, value, LYD_NEW_PATH_UPDATE,
+	    lyd_new_path(b->tree, b->src->yctx, path, value, LYD_NEW_PATH_UPDATE,
 			 b->tree ? NULL : &b->tree) != LY_SUCCESS)
 		b->err = 1;
 }
@@ -152,34 +150,34 @@ static void blocked(void *arg, const struct ctl_ip *ip, uint32_t left_s)
 
 static void server_state(struct builder *b, uint64_t now)
 {
-	struct ctl_server *s = b->s;
+	const struct ctl_state_src *s = b->src;
 
 	put(b, s->dp->reachable ? "true" : "false", TOP "/server/dataplane-reachable");
-	put(b, ctl_ika_offer(s) ? "true" : "false", TOP "/server/ikev2-derived/offered");
-	put(b, ctl_ka_state_str(s->ika.state), TOP "/server/ikev2-derived/key-agent-status");
+	put(b, s->ike_offered ? "true" : "false", TOP "/server/ikev2-derived/offered");
+	put(b, s->ka_status, TOP "/server/ikev2-derived/key-agent-status");
 	for (int i = 0; i < CTL_C_COUNT; i++)
-		put_u64(b, s->ctr.v[i], TOP "/server/statistics", ctl_counter_name((enum ctl_ctr)i));
-	for (struct ctl_client *cl = s->clients; cl; cl = cl->next)
-		connection(b, cl->conn, now);
-	ctl_guard_foreach_blocked(&s->guard, now, blocked, b);
-	put(b, s->guard.alarm_raised ? "true" : "false",
+		put_u64(b, s->ctr->v[i], TOP "/server/statistics", ctl_counter_name((enum ctl_ctr)i));
+	for (size_t i = 0; i < s->nconns; i++)
+		connection(b, s->conns[i], now);
+	ctl_guard_foreach_blocked(s->guard, now, blocked, b);
+	put(b, s->guard->alarm_raised ? "true" : "false",
 	    TOP "/security-baseline/login-failed-threshold-alarm/alarm-raised");
-	put_u64(b, ctl_guard_alarm_count(&s->guard, now),
+	put_u64(b, ctl_guard_alarm_count(s->guard, now),
 		TOP "/security-baseline/login-failed-threshold-alarm", "failures-in-period");
 }
 
-char *ctl_state_json(struct ctl_server *s)
+char *ctl_state_json(const struct ctl_state_src *s)
 {
-	struct builder b = { .s = s };
+	struct builder b = { .src = s };
 	char *out = NULL;
 
-	server_state(&b, ctl_mono_ms());
+	server_state(&b, s->now_ms);
 	if (b.err || lyd_validate_all(&b.tree, NULL, LYD_VALIDATE_PRESENT, NULL) != LY_SUCCESS ||
 	    lyd_print_mem(&out, b.tree, LYD_JSON, LYD_PRINT_WITHSIBLINGS | LYD_PRINT_WD_EXPLICIT) !=
 		    LY_SUCCESS) {
 		const struct ly_err_item *e = ly_err_first(s->yctx);
 
-		ctl_logf(&s->log, LOG_ERR, "operational state: %s", e && e->msg ? e->msg : "libyang error");
+		ctl_logf(s->log, LOG_ERR, "operational state: %s", e && e->msg ? e->msg : "libyang error");
 		free(out);
 		out = NULL;
 	}

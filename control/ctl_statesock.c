@@ -1,22 +1,23 @@
-/* The operational-state socket: a Unix SOCK_STREAM socket, mode 0600. A
- * reader connects, gets the state as YANG JSON (ctl_state.c), and the
- * server closes. Writes are non-blocking like everything else; a reader
- * that does not take the document within CTL_STATE_TIMEOUT_MS is
- * dropped, and at most CTL_STATE_CLIENTS are served at once. */
+/* The operational-state socket (see ctl_statesock.h). */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
 
-#include "ctl_server.h"
+#include "ctl_statesock.h"
 
-#define CTL_STATE_CLIENTS 16
-#define CTL_STATE_TIMEOUT_MS 5000u
+struct ctl_state_reader {
+	struct ctl_statesock *ss;
+	int fd;
+	char *buf;
+	size_t len, off;
+	struct ctl_timer timer;
+	struct ctl_state_reader *prev, *next;
+};
 
 static int make_dir(const char *path, char *err, size_t errlen)
 {
@@ -34,14 +35,17 @@ static int make_dir(const char *path, char *err, size_t errlen)
 	return 0;
 }
 
-int ctl_statesock_open(struct ctl_server *s, const char *path, char *err, size_t errlen)
+static void on_accept(void *ctx, uint32_t events);
+
+int ctl_statesock_open(struct ctl_statesock *ss, const struct ctl_statesock_env *env,
+		       const char *path, char *err, size_t errlen)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = &s->state_lis };
 	struct stat st;
 	mode_t old;
 	int fd;
 
+	*ss = (struct ctl_statesock){ .env = *env, .fd = -1 };
 	if (strlen(path) >= sizeof(sa.sun_path)) {
 		snprintf(err, errlen, "state socket path too long: %s", path);
 		return -1;
@@ -54,7 +58,7 @@ int ctl_statesock_open(struct ctl_server *s, const char *path, char *err, size_t
 	memcpy(sa.sun_path, path, strlen(path) + 1);
 	old = umask(0177);
 	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0600) != 0 ||
-	    listen(fd, 8) != 0 || epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
+	    listen(fd, 8) != 0 || ctl_loop_add(env->loop, fd, CTL_LOOP_IN, on_accept, ss) != 0) {
 		umask(old);
 		snprintf(err, errlen, "state socket %s: %s", path, strerror(errno));
 		if (fd >= 0)
@@ -62,117 +66,116 @@ int ctl_statesock_open(struct ctl_server *s, const char *path, char *err, size_t
 		return -1;
 	}
 	umask(old);
-	s->state_lis = (struct ctl_ev){ .kind = CTL_EV_STATE_LISTEN, .fd = fd };
-	snprintf(s->state_path, sizeof(s->state_path), "%s", path);
-	ctl_logf(&s->log, LOG_NOTICE, "operational state on %s (mode 0600)", path);
+	ss->fd = fd;
+	snprintf(ss->path, sizeof(ss->path), "%s", path);
+	ctl_logf(env->log, LOG_NOTICE, "operational state on %s (mode 0600)", path);
 	return 0;
 }
 
-static void sc_close(struct ctl_state_client *sc)
+static void rd_close(struct ctl_state_reader *r)
 {
-	struct ctl_server *s = sc->srv;
+	struct ctl_statesock *ss = r->ss;
 
-	epoll_ctl(s->epfd, EPOLL_CTL_DEL, sc->ev.fd, NULL);
-	close(sc->ev.fd);
-	sc->ev.fd = -1;
-	ctl_timer_cancel(&s->timers, &sc->timer);
-	if (sc->prev)
-		sc->prev->next = sc->next;
+	ctl_loop_del(ss->env.loop, r->fd);
+	close(r->fd);
+	ctl_loop_cancel(ss->env.loop, &r->timer);
+	if (r->prev)
+		r->prev->next = r->next;
 	else
-		s->state_clients = sc->next;
-	if (sc->next)
-		sc->next->prev = sc->prev;
-	free(sc->buf);
-	sc->buf = NULL;
-	s->nstate--;
-	ctl_bury(s, &sc->ev);
+		ss->readers = r->next;
+	if (r->next)
+		r->next->prev = r->prev;
+	free(r->buf);
+	free(r);
+	ss->n--;
 }
 
-static void sc_timeout(struct ctl_timer *t, uint64_t now)
+static void rd_timeout(struct ctl_timer *t, uint64_t now)
 {
 	(void)now;
-	sc_close((struct ctl_state_client *)((char *)t - offsetof(struct ctl_state_client, timer)));
+	rd_close((struct ctl_state_reader *)((char *)t - offsetof(struct ctl_state_reader, timer)));
 }
 
 /* Write what the reader takes; close when done or broken. */
-static void sc_write(struct ctl_state_client *sc)
+static void rd_write(struct ctl_state_reader *r)
 {
-	while (sc->off < sc->len) {
-		ssize_t w = send(sc->ev.fd, sc->buf + sc->off, sc->len - sc->off,
-				 MSG_NOSIGNAL | MSG_DONTWAIT);
+	while (r->off < r->len) {
+		ssize_t w = send(r->fd, r->buf + r->off, r->len - r->off, MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (w < 0 && errno == EINTR)
 			continue;
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			struct epoll_event ev = { .events = EPOLLOUT, .data.ptr = sc };
-
-			epoll_ctl(sc->srv->epfd, EPOLL_CTL_MOD, sc->ev.fd, &ev);
+			ctl_loop_mod(r->ss->env.loop, r->fd, CTL_LOOP_OUT);
 			return;
 		}
 		if (w <= 0)
 			break;
-		sc->off += (size_t)w;
+		r->off += (size_t)w;
 	}
-	sc_close(sc);
+	rd_close(r);
 }
 
-void ctl_statesock_event(struct ctl_state_client *sc, uint32_t events)
+static void on_writable(void *ctx, uint32_t events)
 {
 	(void)events;
-	sc_write(sc);
+	rd_write(ctx);
 }
 
-static void serve(struct ctl_server *s, int fd)
+static void serve(struct ctl_statesock *ss, int fd)
 {
-	struct ctl_state_client *sc = calloc(1, sizeof(*sc));
-	struct epoll_event ev = { .events = 0, .data.ptr = sc };
+	const struct ctl_statesock_env *env = &ss->env;
+	struct ctl_state_reader *r = calloc(1, sizeof(*r));
 
-	s->ctr.v[CTL_C_STATE_REQUESTS]++;
-	if (sc)
-		sc->buf = ctl_state_json(s);
-	if (!sc || !sc->buf || epoll_ctl(s->epfd, EPOLL_CTL_ADD, fd, &ev) != 0) {
-		ctl_logf(&s->log, LOG_ERR, "operational state: cannot build or serve it");
-		if (sc)
-			free(sc->buf);
-		free(sc);
+	env->ctr->v[CTL_C_STATE_REQUESTS]++;
+	if (r)
+		r->buf = env->build(env->arg);
+	if (!r || !r->buf || ctl_loop_add(env->loop, fd, 0, on_writable, r) != 0) {
+		ctl_logf(env->log, LOG_ERR, "operational state: cannot build or serve it");
+		if (r)
+			free(r->buf);
+		free(r);
 		close(fd);
 		return;
 	}
-	sc->ev = (struct ctl_ev){ .kind = CTL_EV_STATE_CLIENT, .fd = fd };
-	sc->srv = s;
-	sc->len = strlen(sc->buf);
-	ctl_timer_init(&sc->timer, sc_timeout);
-	ctl_timer_arm(&s->timers, &sc->timer, ctl_mono_ms() + CTL_STATE_TIMEOUT_MS);
-	sc->next = s->state_clients;
-	if (s->state_clients)
-		s->state_clients->prev = sc;
-	s->state_clients = sc;
-	s->nstate++;
-	sc_write(sc);
+	r->ss = ss;
+	r->fd = fd;
+	r->len = strlen(r->buf);
+	ctl_timer_init(&r->timer, rd_timeout);
+	ctl_loop_arm(env->loop, &r->timer, ctl_mono_ms() + CTL_STATE_TIMEOUT_MS);
+	r->next = ss->readers;
+	if (ss->readers)
+		ss->readers->prev = r;
+	ss->readers = r;
+	ss->n++;
+	rd_write(r);
 }
 
-void ctl_statesock_accept(struct ctl_server *s)
+static void on_accept(void *ctx, uint32_t events)
 {
+	struct ctl_statesock *ss = ctx;
+
+	(void)events;
 	for (int i = 0; i < CTL_STATE_CLIENTS; i++) {
-		int fd = accept4(s->state_lis.fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		int fd = accept4(ss->fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
 
 		if (fd < 0)
 			return;
-		if (s->nstate >= CTL_STATE_CLIENTS) {
+		if (ss->n >= CTL_STATE_CLIENTS) {
 			close(fd);
 			continue;
 		}
-		serve(s, fd);
+		serve(ss, fd);
 	}
 }
 
-void ctl_statesock_close_all(struct ctl_server *s)
+void ctl_statesock_close(struct ctl_statesock *ss)
 {
-	while (s->state_clients)
-		sc_close(s->state_clients);
-	if (s->state_lis.fd >= 0) {
-		close(s->state_lis.fd);
-		unlink(s->state_path);
+	while (ss->readers)
+		rd_close(ss->readers);
+	if (ss->fd >= 0) {
+		ctl_loop_del(ss->env.loop, ss->fd);
+		close(ss->fd);
+		unlink(ss->path);
 	}
-	s->state_lis.fd = -1;
+	ss->fd = -1;
 }

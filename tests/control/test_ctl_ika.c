@@ -10,20 +10,22 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <unistd.h>
 
 #include <cmocka.h>
 
 #include "../keyagent/fake_server.h"
-#include "ctl_server.h"
+#include "control_msg.h"
+#include "ctl_ika.h"
 #include "keyagent_client.h"
 
 #define LINES 32
 
 struct t {
 	struct ctl_config cfg;
-	struct ctl_server s;
+	struct ctl_loop loop;
+	struct ctl_ika ika;
+	struct ctl_log log;
 	struct fake_server fs;
 	bool fake_up;
 	char lines[LINES][CTL_LOG_TEXT_MAX];
@@ -68,12 +70,10 @@ static int setup(void **state)
 		 (int)getpid());
 	t->cfg.server.ka_timeout_ms = 200;
 	t->cfg.server.modes = TWC_MODE_AUTH | TWC_MODE_IKEV2;
-	t->s.cfg = &t->cfg;
-	t->s.log.hook = hook;
-	t->s.log.hook_arg = t;
-	t->s.epfd = epoll_create1(EPOLL_CLOEXEC);
-	assert_true(t->s.epfd >= 0);
-	t->s.ika.ping_ms = 50;
+	t->log.hook = hook;
+	t->log.hook_arg = t;
+	assert_int_equal(ctl_loop_init(&t->loop), 0);
+	t->ika.ping_ms = 50;
 	answer(t, KA_OK);
 	assert_int_equal(fake_start(&t->fs, t->cfg.server.ka_socket), 0);
 	t->fake_up = true;
@@ -87,9 +87,8 @@ static int teardown(void **state)
 
 	if (t->fake_up)
 		fake_stop(&t->fs);
-	ctl_ika_fini(&t->s.ika);
-	ctl_timers_free(&t->s.timers);
-	close(t->s.epfd);
+	ctl_ika_fini(&t->ika);
+	ctl_loop_fini(&t->loop);
 	free(t);
 	return 0;
 }
@@ -99,17 +98,10 @@ static void pump_until(struct t *t, enum ctl_ka_state want)
 {
 	uint64_t deadline = ctl_mono_ms() + 10000;
 
-	while (t->s.ika.state != want) {
-		struct epoll_event ev[4];
-		int n = epoll_wait(t->s.epfd, ev, 4, 20);
-
-		for (int i = 0; i < n; i++) {
-			assert_ptr_equal(ev[i].data.ptr, &t->s.ika.ev);
-			ctl_ika_event(&t->s.ika, ev[i].events);
-		}
-		ctl_timer_run(&t->s.timers, ctl_mono_ms());
+	while (t->ika.state != want) {
+		assert_int_equal(ctl_loop_once(&t->loop, 20), 0);
 		if (ctl_mono_ms() > deadline)
-			fail_msg("state %s, not %s", ctl_ka_state_str(t->s.ika.state),
+			fail_msg("state %s, not %s", ctl_ka_state_str(t->ika.state),
 				 ctl_ka_state_str(want));
 	}
 }
@@ -118,16 +110,16 @@ static void offered_while_the_agent_answers_ok(void **state)
 {
 	struct t *t = *state;
 
-	ctl_ika_init(&t->s); /* one blocking ping at start-up */
-	assert_int_equal(t->s.ika.state, CTL_KA_OK);
-	assert_true(ctl_ika_offer(&t->s));
+	ctl_ika_init(&t->ika, &t->loop, &t->cfg, &t->log); /* one blocking ping at start-up */
+	assert_int_equal(t->ika.state, CTL_KA_OK);
+	assert_true(ctl_ika_offer(&t->ika));
 	assert_int_equal(logged(t, "OK: offering IKEv2-derived mode (0x80)"), 1);
 	assert_int_equal(t->fs.connections, 1);
 	assert_memory_equal(t->fs.got, "TWKA\x01\x01", 6); /* a version 1 PING */
 
 	answer(t, KA_AGENT_DOWN);
 	pump_until(t, CTL_KA_CHARON_DOWN);
-	assert_false(ctl_ika_offer(&t->s));
+	assert_false(ctl_ika_offer(&t->ika));
 	assert_int_equal(logged(t, "AGENT_DOWN: not offering IKEv2-derived mode (0x80)"), 1);
 
 	answer(t, KA_OK);
@@ -139,7 +131,7 @@ static void offered_while_the_agent_answers_ok(void **state)
 	t->fake_up = false;
 	pump_until(t, CTL_KA_UNREACHABLE);
 	assert_int_equal(logged(t, "NO_AGENT: not offering"), 1);
-	assert_string_equal(ctl_ka_state_str(t->s.ika.state), "unreachable");
+	assert_string_equal(ctl_ka_state_str(t->ika.state), "unreachable");
 }
 
 /* An agent that takes the request and never answers: the ping does not
@@ -149,19 +141,17 @@ static void silent_agent_does_not_block(void **state)
 	struct t *t = *state;
 	int conns;
 
-	ctl_ika_init(&t->s);
-	assert_int_equal(t->s.ika.state, CTL_KA_OK);
+	ctl_ika_init(&t->ika, &t->loop, &t->cfg, &t->log);
+	assert_int_equal(t->ika.state, CTL_KA_OK);
 	t->fs.mode = FAKE_HANG;
 	conns = t->fs.connections;
-	/* fire the schedule: the next ping starts and is left in flight */
-	while (t->s.ika.ev.fd < 0) {
-		usleep(10000);
-		ctl_timer_run(&t->s.timers, ctl_mono_ms());
-	}
-	assert_int_equal(t->s.ika.state, CTL_KA_OK); /* not known yet */
+	/* run the schedule: the next ping starts and is left in flight */
+	while (t->ika.fd < 0)
+		assert_int_equal(ctl_loop_once(&t->loop, 10), 0);
+	assert_int_equal(t->ika.state, CTL_KA_OK); /* not known yet */
 	pump_until(t, CTL_KA_UNREACHABLE);
 	assert_true(t->fs.connections > conns);
-	assert_int_equal(t->s.ika.ev.fd, -1);
+	assert_int_equal(t->ika.fd, -1);
 }
 
 /* Answers that are not a PING reply are errors, and not offered. */
@@ -170,8 +160,8 @@ static void garbage_and_policy(void **state)
 	struct t *t = *state;
 
 	answer(t, KA_NOT_PERMITTED);
-	ctl_ika_init(&t->s);
-	assert_int_equal(t->s.ika.state, CTL_KA_ERROR);
+	ctl_ika_init(&t->ika, &t->loop, &t->cfg, &t->log);
+	assert_int_equal(t->ika.state, CTL_KA_ERROR);
 	assert_int_equal(logged(t, "NOT_PERMITTED: not offering"), 1);
 	answer(t, KA_OK);
 	pump_until(t, CTL_KA_OK);
@@ -192,10 +182,10 @@ static void unused(void **state)
 	struct t *t = *state;
 
 	t->cfg.server.modes = TWC_MODE_AUTH | TWC_MODE_ENC;
-	ctl_ika_init(&t->s);
-	assert_int_equal(t->s.ika.state, CTL_KA_UNUSED);
-	assert_false(ctl_ika_offer(&t->s));
-	assert_int_equal(ctl_timer_next(&t->s.timers), UINT64_MAX);
+	ctl_ika_init(&t->ika, &t->loop, &t->cfg, &t->log);
+	assert_int_equal(t->ika.state, CTL_KA_UNUSED);
+	assert_false(ctl_ika_offer(&t->ika));
+	assert_int_equal(ctl_timer_next(&t->loop.timers), UINT64_MAX);
 	usleep(100000);
 	assert_int_equal(t->fs.connections, 0);
 	assert_int_equal(t->nlines, 0);

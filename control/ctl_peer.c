@@ -1,0 +1,243 @@
+/* A control connection's socket (see ctl_peer.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "ctl_peer.h"
+
+static struct ctl_peer *of_timer(struct ctl_timer *t)
+{
+	return (struct ctl_peer *)((char *)t - offsetof(struct ctl_peer, timer));
+}
+
+/* Readable while the peer may send (not closing, output not piling up),
+ * writable while output is queued. */
+static void update_events(struct ctl_peer *p)
+{
+	size_t out;
+	bool closing = ctl_conn_closing(p->conn);
+
+	ctl_conn_output(p->conn, &out);
+	ctl_loop_mod(p->set->loop, p->fd,
+		     (!closing && out < CTL_OUT_HIGH ? CTL_LOOP_IN : 0) | (out ? CTL_LOOP_OUT : 0));
+}
+
+/* Write what is queued; false when the connection got closed (p freed). */
+static bool flush(struct ctl_peer *p)
+{
+	size_t n;
+	const uint8_t *b = ctl_conn_output(p->conn, &n);
+
+	while (n > 0) {
+		ssize_t w = send(p->fd, b, n, MSG_NOSIGNAL | MSG_DONTWAIT);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (w <= 0) {
+			ctl_peer_close(p, "send failed");
+			return false;
+		}
+		ctl_conn_sent(p->conn, (size_t)w);
+		b = ctl_conn_output(p->conn, &n);
+	}
+	if (ctl_conn_closing(p->conn) && n == 0) {
+		ctl_peer_close(p, "protocol");
+		return false;
+	}
+	return true;
+}
+
+static void arm(struct ctl_peer *p, uint64_t when)
+{
+	ctl_loop_arm(p->set->loop, &p->timer, when);
+}
+
+/* After input: leave the pending count once set up, and the closing
+ * connection's linger. */
+static void after_input(struct ctl_peer *p)
+{
+	struct ctl_peers *ps = p->set;
+	uint64_t now = ctl_mono_ms();
+
+	if (ctl_conn_closing(p->conn)) {
+		arm(p, now + CTL_LINGER_MS);
+	} else if (p->pending && ctl_conn_set_up(p->conn)) {
+		p->pending = false;
+		ps->npending--;
+		arm(p, now + ctl_conn_servwait_left(p->conn, now));
+	}
+}
+
+/* false when the connection got closed (p freed) */
+static bool read_input(struct ctl_peer *p)
+{
+	uint8_t buf[TWC_MAX_MSG_LEN];
+	size_t budget = CTL_READ_BUDGET, out;
+
+	while (budget > 0 && !ctl_conn_closing(p->conn)) {
+		size_t want = ctl_conn_want(p->conn);
+		ssize_t n;
+
+		ctl_conn_output(p->conn, &out);
+		if (out >= CTL_OUT_HIGH)
+			break;
+		if (want > sizeof(buf))
+			want = sizeof(buf);
+		if (want > budget)
+			want = budget;
+		n = recv(p->fd, buf, want, MSG_DONTWAIT);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			if (n == 0 && ctl_conn_mid_message(p->conn))
+				ctl_conn_abort(p->conn, CTL_C_CLOSED_MID_MSG,
+					       "peer closed the connection in the middle of a message");
+			ctl_peer_close(p, n == 0 ? "peer closed" : "receive failed");
+			return false;
+		}
+		ctl_conn_input(p->conn, buf, (size_t)n);
+		budget -= (size_t)n;
+	}
+	after_input(p);
+	return true;
+}
+
+static void on_event(void *ctx, uint32_t events)
+{
+	struct ctl_peer *p = ctx;
+
+	if ((events & (CTL_LOOP_IN | CTL_LOOP_ERR)) && !read_input(p))
+		return;
+	if (flush(p))
+		update_events(p);
+}
+
+static void on_timer(struct ctl_timer *t, uint64_t now)
+{
+	struct ctl_peer *p = of_timer(t);
+	struct ctl_conn *c = p->conn;
+	uint64_t left;
+
+	if (ctl_conn_closing(c)) {
+		ctl_peer_close(p, "closing: peer did not take the last message");
+		return;
+	}
+	if (p->pending) {
+		/* counts as a failed authentication (YANG authentication-timeout) */
+		c->env->ctr->v[CTL_C_AUTH_FAILED]++;
+		if (c->env->auth_result)
+			c->env->auth_result(c->env->arg, &c->peer, false);
+		ctl_conn_abort(c, CTL_C_AUTH_TIMEOUT, "authentication timeout");
+		ctl_peer_close(p, "authentication timeout");
+		return;
+	}
+	left = ctl_conn_servwait_left(c, now);
+	if (left > 0) {
+		arm(p, now + left);
+		return;
+	}
+	ctl_conn_abort(c, CTL_C_SERVWAIT, "idle for SERVWAIT");
+	ctl_peer_close(p, "SERVWAIT");
+}
+
+void ctl_peer_init(struct ctl_peers *ps, struct ctl_loop *loop, const struct ctl_conn_env *env)
+{
+	*ps = (struct ctl_peers){ .loop = loop, .env = env };
+}
+
+static void link_in(struct ctl_peers *ps, struct ctl_peer *p)
+{
+	p->next = ps->head;
+	if (ps->head)
+		ps->head->prev = p;
+	ps->head = p;
+	ps->n++;
+	ps->npending++;
+}
+
+void ctl_peer_add(struct ctl_peers *ps, int fd, const struct ctl_ip *peer, uint16_t pport,
+		  const struct ctl_ip *local, uint16_t lport)
+{
+	const struct ctl_conn_env *env = ps->env;
+	struct ctl_peer *p = calloc(1, sizeof(*p));
+	char a[CTL_ADDR_STR], b[CTL_ADDR_STR];
+
+	ctl_logf(env->log, LOG_INFO, "connection accepted: peer=%s local=%s",
+		 ctl_ipport_str(peer, pport, a, sizeof(a)), ctl_ipport_str(local, lport, b, sizeof(b)));
+	env->ctr->v[CTL_C_CONN_ACCEPTED]++;
+	if (p)
+		p->conn = ctl_conn_new(env, peer, pport, local, lport);
+	if (!p || !p->conn || ctl_loop_add(ps->loop, fd, CTL_LOOP_IN, on_event, p) != 0) {
+		ctl_logf(env->log, LOG_ERR, "cannot take a connection: out of resources");
+		if (p)
+			ctl_conn_free(p->conn, "out of resources");
+		free(p);
+		close(fd);
+		return;
+	}
+	p->set = ps;
+	p->fd = fd;
+	p->pending = true;
+	ctl_timer_init(&p->timer, on_timer);
+	link_in(ps, p);
+	arm(p, ctl_mono_ms() + (uint64_t)env->cfg->server.auth_timeout_s * 1000u);
+	if (ctl_conn_closing(p->conn))
+		arm(p, ctl_mono_ms() + CTL_LINGER_MS);
+	if (flush(p))
+		update_events(p);
+}
+
+/* Closing a socket with unread input makes the kernel send RST, and an
+ * RST can make the peer discard our last message (a Server-Start with
+ * Accept 1, say) before reading it: send FIN first and drop what the peer
+ * sent that we will not read (bounded). */
+static void close_gently(int fd)
+{
+	uint8_t sink[4096];
+
+	shutdown(fd, SHUT_WR);
+	for (int i = 0; i < 16 && recv(fd, sink, sizeof(sink), MSG_DONTWAIT) > 0; i++)
+		;
+	close(fd);
+}
+
+void ctl_peer_close(struct ctl_peer *p, const char *reason)
+{
+	struct ctl_peers *ps = p->set;
+
+	ctl_loop_del(ps->loop, p->fd);
+	close_gently(p->fd);
+	ctl_loop_cancel(ps->loop, &p->timer);
+	if (p->pending)
+		ps->npending--;
+	ps->n--;
+	if (p->prev)
+		p->prev->next = p->next;
+	else
+		ps->head = p->next;
+	if (p->next)
+		p->next->prev = p->prev;
+	ctl_conn_free(p->conn, reason);
+	free(p);
+}
+
+void ctl_peer_close_all(struct ctl_peers *ps, const char *reason)
+{
+	while (ps->head)
+		ctl_peer_close(ps->head, reason);
+}
+
+struct ctl_conn_counts ctl_peer_counts(const struct ctl_peers *ps, const struct ctl_ip *ip)
+{
+	struct ctl_conn_counts n = { .total = ps->n, .pending = ps->npending };
+
+	for (const struct ctl_peer *p = ps->head; p; p = p->next)
+		n.from_client += ctl_ip_equal(&p->conn->peer, ip);
+	return n;
+}
