@@ -8,7 +8,6 @@
 #include "dp_clock.h"
 #include "dp_log.h"
 #include "ntp_time.h"
-#include "sessions.h"
 
 static int log_syslog;
 static int log_max = LOG_INFO;
@@ -32,13 +31,13 @@ void dp_log_open(int use_syslog, int max_level)
 		openlog("twamp-reflector", LOG_PID | LOG_NDELAY, LOG_DAEMON);
 }
 
-static void vlog(int lvl, const char *prefix, const char *fmt, va_list ap)
+void dp_vlog(enum dp_log_level lvl, const char *prefix, const char *fmt, va_list ap)
 {
 	char msg[512];
 	struct timespec ts;
 	struct tm tm;
 
-	if (lvl > log_max)
+	if ((int)lvl > log_max)
 		return;
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	/* one line, whatever the message held */
@@ -59,7 +58,7 @@ void dp_log(enum dp_log_level lvl, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vlog(lvl, "", fmt, ap);
+	dp_vlog(lvl, "", fmt, ap);
 	va_end(ap);
 }
 
@@ -71,21 +70,6 @@ const char *dp_addr_str(uint8_t ipver, const uint8_t *addr, char *buf, size_t le
 		snprintf(a, sizeof(a), "?");
 	snprintf(buf, len, ipver == 4 ? "%s" : "[%s]", a);
 	return buf;
-}
-
-void dp_log_session(enum dp_log_level lvl, const struct dp_session *s, const char *fmt, ...)
-{
-	char prefix[160], peer[64], local[64], sid[33];
-	va_list ap;
-
-	for (int i = 0; i < 16; i++)
-		snprintf(sid + 2 * i, 3, "%02x", s->sid[i]);
-	snprintf(prefix, sizeof(prefix), "session %s %s:%u -> %s:%u: ", sid,
-		 dp_addr_str(s->key.ipver, s->key.peer, peer, sizeof(peer)), s->key.peer_port,
-		 dp_addr_str(s->key.ipver, s->key.local, local, sizeof(local)), s->key.local_port);
-	va_start(ap, fmt);
-	vlog(lvl, prefix, fmt, ap);
-	va_end(ap);
 }
 
 uint64_t dp_tsc_to_unix_ns(uint64_t tsc)

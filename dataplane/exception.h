@@ -7,7 +7,7 @@
 
 #include <rte_mbuf.h>
 
-#include "worker.h"
+#include "dp_worker.h"
 
 /* Pass exc[0, n) to the kernel; what the TAP does not take is freed. */
 void exception_to_kernel(struct dp_worker *w, struct rte_mbuf **exc, unsigned n);

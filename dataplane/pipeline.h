@@ -6,7 +6,7 @@
 
 #include <rte_mbuf.h>
 
-#include "worker.h"
+#include "dp_worker.h"
 
 /* Reflect, pass to the kernel or drop (counted) each of pkts[0, n), which
  * the worker received at TSC now: the plain instantiation first, the

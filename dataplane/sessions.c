@@ -1,3 +1,4 @@
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -312,6 +313,23 @@ int sessions_counters(const uint8_t sid[16], struct twr_api_counters *out)
 	return TWR_API_OK;
 }
 
+/* "session <sid> <peer addr>:<port> -> <local>:<port>: <message>" */
+static void __attribute__((format(printf, 3, 4)))
+log_session(enum dp_log_level lvl, const struct dp_session *s, const char *fmt, ...)
+{
+	char prefix[160], peer[64], local[64], sid[33];
+	va_list ap;
+
+	for (int i = 0; i < 16; i++)
+		snprintf(sid + 2 * i, 3, "%02x", s->sid[i]);
+	snprintf(prefix, sizeof(prefix), "session %s %s:%u -> %s:%u: ", sid,
+		 dp_addr_str(s->key.ipver, s->key.peer, peer, sizeof(peer)), s->key.peer_port,
+		 dp_addr_str(s->key.ipver, s->key.local, local, sizeof(local)), s->key.local_port);
+	va_start(ap, fmt);
+	dp_vlog(lvl, prefix, fmt, ap);
+	va_end(ap);
+}
+
 void sessions_expire(uint64_t now)
 {
 	uint64_t hz = rte_get_tsc_hz();
@@ -326,7 +344,7 @@ void sessions_expire(uint64_t now)
 			continue;
 		left--;
 		if (s->state == TWR_SS_STOPPING && now >= s->stop_deadline_tsc) {
-			DP_LOG_SESSION(INFO, s, "removed: stop timeout of %u ms over", s->timeout_ms);
+			log_session(DP_INFO, s, "removed: stop timeout of %u ms over", s->timeout_ms);
 			remove_session(s);
 			continue;
 		}
@@ -335,7 +353,7 @@ void sessions_expire(uint64_t now)
 		sessions_sum(i, &sum);
 		last = sum.last_rx_tsc > s->started_tsc ? sum.last_rx_tsc : s->started_tsc;
 		if (now > last && now - last > (uint64_t)s->refwait_s * hz) {
-			DP_LOG_SESSION(NOTICE, s, "removed: no packet for REFWAIT %u s", s->refwait_s);
+			log_session(DP_NOTICE, s, "removed: no packet for REFWAIT %u s", s->refwait_s);
 			remove_session(s);
 		}
 	}

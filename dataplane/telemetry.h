@@ -7,7 +7,7 @@
 #ifndef TWR_DP_TELEMETRY_H
 #define TWR_DP_TELEMETRY_H
 
-#include "worker.h"
+#include "dp_worker.h"
 
 int telemetry_register(struct dp_worker *workers, unsigned nworkers);
 void dp_counters_sum(struct dp_gcounters *out);

@@ -6,7 +6,7 @@
 
 #include <rte_mbuf.h>
 
-#include "worker.h"
+#include "dp_worker.h"
 
 /* The burst's transmit timestamp in wire form, and in *delta its RFC 1624
  * checksum delta against the zeros the replies hold until it is written. */

@@ -1,18 +1,22 @@
-"""The include graph of control/ has no cycle, and the event loop
-(control/ctl_loop.c) knows no handler: handlers -> loop, server -> handlers.
+"""The include graphs of control/ and dataplane/ have no cycle; the event
+loop (control/ctl_loop.c) knows no handler (handlers -> loop, server ->
+handlers), and the reflect pipeline (dataplane/pipeline.c) knows nothing of
+the worker loop that calls it.
 
 Nodes are modules: X.h with X.c and any X_*.c (ctl_conn_cmd.c belongs to
 ctl_conn). A header belongs to its module and also to the module of every
 control/*.c that defines a function the header declares, so that a header
 shared by several files cannot hide their circle. An edge A -> B: a file of
 A includes (#include "...") a control/ header that belongs to B. Only the
-files directly in control/ count (control/config/ is a library of its own).
+files directly in the folder count (config/ is a library of its own).
 """
 
 import re
 from pathlib import Path
 
-CONTROL = Path(__file__).resolve().parents[2] / "control"
+TOP = Path(__file__).resolve().parents[2]
+CONTROL = TOP / "control"
+DATAPLANE = TOP / "dataplane"
 LOOP_MAY_INCLUDE = {"ctl_loop.h", "ctl_timer.h"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*"([^"]+)"', re.M)
@@ -22,8 +26,8 @@ DEFINITION = re.compile(r"^(?!static\b|typedef\b)[A-Za-z_][\w \t*]*?\b(\w+)\s*\(
 PROTOTYPE = re.compile(r"\b(\w+)\s*\([^;{}]*\)\s*;")
 
 
-def files():
-    return sorted(p for p in CONTROL.iterdir() if p.suffix in (".c", ".h"))
+def files(folder):
+    return sorted(p for p in folder.iterdir() if p.suffix in (".c", ".h"))
 
 
 def module_of(stem, headers):
@@ -48,9 +52,9 @@ def without_braces(text):
     return "".join(out)
 
 
-def include_graph():
+def include_graph(folder=CONTROL):
     """{module: {module: why}} where why names one include making the edge."""
-    srcs = {p: COMMENT.sub("", p.read_text()) for p in files()}
+    srcs = {p: COMMENT.sub("", p.read_text()) for p in files(folder)}
     headers = {p.stem for p in srcs if p.suffix == ".h"}
     defined = {}  # function -> module of the .c defining it
     for p, text in srcs.items():
@@ -113,12 +117,31 @@ def test_graph_is_read():
     assert sum(len(v) for v in graph.values()) > 10
 
 
-def test_no_include_cycle_in_control():
-    graph = include_graph()
+def assert_no_cycle(folder):
+    graph = include_graph(folder)
     cycle = find_cycle(graph)
     if cycle:
         steps = [f"  {a} -> {b}: {graph[a][b]}" for a, b in zip(cycle, cycle[1:])]
-        raise AssertionError("include cycle in control/: " + " -> ".join(cycle) + "\n" + "\n".join(steps))
+        raise AssertionError(f"include cycle in {folder.name}/: " + " -> ".join(cycle) + "\n"
+                             + "\n".join(steps))
+
+
+def test_no_include_cycle_in_control():
+    assert_no_cycle(CONTROL)
+
+
+def test_no_include_cycle_in_dataplane():
+    assert_no_cycle(DATAPLANE)
+    graph = include_graph(DATAPLANE)
+    assert "pipeline" in graph.get("worker", {}), graph.get("worker")
+
+
+def test_pipeline_knows_no_worker_loop():
+    """pipeline.c and the stages' helpers are called by the worker loop
+    (worker.c) and never call back into it."""
+    for name in ("pipeline.c", "pipeline.h", "tx.c", "tx.h", "exception.c", "exception.h"):
+        text = COMMENT.sub("", (DATAPLANE / name).read_text())
+        assert "worker.h" not in INCLUDE.findall(text), f"{name} includes worker.h"
 
 
 def test_loop_includes_no_handler():
