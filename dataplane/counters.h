@@ -10,7 +10,7 @@
 /* X(name, help): one list so the struct, telemetry and the log agree. */
 #define DP_GLOBAL_COUNTERS(X)                                                        \
 	X(rx_packets, "frames received on data ports")                                 \
-	X(fast_lane, "of those, test packets the fast lane took (lane.c)")             \
+	X(fast_lane, "of those, test packets the plain copy took (pipeline.c)")        \
 	X(reflected, "test packets reflected")                                         \
 	X(auth_failures, "test packets failing HMAC verification (dropped)")           \
 	X(malformed, "malformed frames or test packets too short for their mode")     \

@@ -157,7 +157,7 @@ def test_dscp_reflected_and_set(env):
 
 def test_fast_lane_takes_the_common_shape(env):
     """Requests at least as long as the reply, IPv4 and IPv6, in every mode,
-    take the fast lane (lane.c); the replies were checked octet by octet
+    take the pipeline's plain copy (pipeline.c); the replies were checked octet by octet
     above and again here. Requests shorter than the reply go the general
     way. (Tagged frames: test_reflector_robustness.py.)"""
     net, r = env
@@ -190,7 +190,7 @@ def stage_cycles(r) -> dict:
 
 def test_stage_cycles_follow_the_path(env):
     """dataplane/stage-cycles: authenticated and encrypted requests in the
-    fast lane move the receive and every lane stage; requests one octet
+    plain copy move the receive and every one of its stages; requests one octet
     shorter than their reply (open, here) move the general path's and none
     of the lane's passes after take (frames that are not test packets, such
     as ARP, may move take and general at any time). The stages never add up

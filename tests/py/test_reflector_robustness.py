@@ -86,8 +86,8 @@ def test_raw_frame_is_reflected_with_ttl(env):
                                             ([100], tr.OPEN, True), ([200, 300], tr.OPEN, True)])
 def test_vlan_and_qinq_tags_kept(env, tags, sec, short):
     """The reply keeps the request's tags and is checked octet by octet.
-    Requests as long as their replies take the fast lane (lane.c) with one
-    tag or two; one octet shorter, the general path."""
+    Requests as long as their replies take the plain copy (pipeline.c) with one
+    tag or two; one octet shorter, the general copy."""
     net, r, port = env
     sport = 50010 + len(tags) * 4 + (sec == tr.AUTH) * 2 + short
     padding = (64 if sec == tr.AUTH else 27) - short

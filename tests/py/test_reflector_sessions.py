@@ -124,15 +124,15 @@ def test_session_lifecycle(env, api, sec, v6):
         s.close()
 
 
-# padding that makes a request as long as its reply: the fast lane's shape
+# padding that makes a request as long as its reply: the plain copy's shape
 FULL = {tr.OPEN: bytes(27), tr.AUTH: bytes(64), tr.ENC: bytes(64)}
 
 
 @pytest.mark.parametrize("sec", [tr.OPEN, tr.AUTH, tr.ENC])
 @pytest.mark.parametrize("shape", ["v4", "v6", "short"])
 def test_session_fast_lane(env, api, sec, shape):
-    """IPv4 and IPv6 requests as long as their replies take the fast lane
-    (lane.c) in every mode; requests one octet shorter the general path.
+    """IPv4 and IPv6 requests as long as their replies take the plain copy
+    (pipeline.c) in every mode; requests one octet shorter the general copy.
     Either way the replies (checked octet by octet), the session's own
     sequence numbers and its counters are the same, a wrong HMAC included."""
     net, r = env
