@@ -33,8 +33,8 @@
 #include "crypto_mb.h"
 #include "ntp_time.h"
 #include "secure_mem.h"
-#include "test_crypto.h"
-#include "test_pkt.h"
+#include "tw_crypto.h"
+#include "tw_pkt.h"
 
 #define CB_MAX_SIZE 1472
 #define CB_CHUNK 256   /* bursts between clock reads */

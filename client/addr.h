@@ -1,6 +1,6 @@
 /* IP address literals for the client: parsing, checking, printing. */
-#ifndef TWC_ADDR_H
-#define TWC_ADDR_H
+#ifndef TWCLI_ADDR_H
+#define TWCLI_ADDR_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -30,8 +30,8 @@
  *   ctl_stop(); the same loop      -> CTL_DONE or CTL_FAILED
  *   ctl_free()                        wipes every key
  */
-#ifndef TWC_CTL_CLIENT_H
-#define TWC_CTL_CLIENT_H
+#ifndef TWCLI_CTL_CLIENT_H
+#define TWCLI_CTL_CLIENT_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,7 +39,7 @@
 
 #include "control_crypto.h"
 #include "control_msg.h"
-#include "test_crypto.h"
+#include "tw_crypto.h"
 
 /* Sessions per control connection from this client (well below
  * TWC_NMSG_MAX, which bounds what a server may be asked for). */

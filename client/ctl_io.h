@@ -2,8 +2,8 @@
  * connecting and whole-message reads and writes, each bounded by a timeout.
  * No protocol knowledge (ctl_client.h has it).
  */
-#ifndef TWC_CTL_IO_H
-#define TWC_CTL_IO_H
+#ifndef TWCLI_CTL_IO_H
+#define TWCLI_CTL_IO_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -6,13 +6,13 @@
  * The file must be a regular file (not a symbolic link), owned by the
  * expected user and without any permission bits for group or others.
  */
-#ifndef TWC_KEYFILE_H
-#define TWC_KEYFILE_H
+#ifndef TWCLI_KEYFILE_H
+#define TWCLI_KEYFILE_H
 
 #include <stddef.h>
 #include <sys/types.h>
 
-#include "test_crypto.h"
+#include "tw_crypto.h"
 
 #define KEYFILE_HEX_DIGITS (2 * (TW_AES_KEY_LEN + TW_HMAC_KEY_LEN))
 #define KEYFILE_MAX_SIZE 4096

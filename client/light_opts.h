@@ -2,8 +2,8 @@
  * validation into a light_cfg. No I/O except reading the IPv6 scope's
  * interface index; the key file is read by the caller.
  */
-#ifndef TWC_LIGHT_OPTS_H
-#define TWC_LIGHT_OPTS_H
+#ifndef TWCLI_LIGHT_OPTS_H
+#define TWCLI_LIGHT_OPTS_H
 
 #include <stdbool.h>
 #include <stddef.h>

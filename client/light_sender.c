@@ -18,7 +18,7 @@
 #include "error_estimate.h"
 #include "ntp_time.h"
 #include "sender_pkt.h"
-#include "test_socket.h"
+#include "tw_socket.h"
 
 #define LOOP_MAX_WAIT_NS 100000000ull  /* 100 ms */
 #define SEND_BURST 32                    /* sends between two receive drains */

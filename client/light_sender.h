@@ -10,8 +10,8 @@
  * for each session it negotiated, several at once (light_run_many), on
  * sockets it opened before the negotiation (their ports go in the requests).
  */
-#ifndef TWC_LIGHT_SENDER_H
-#define TWC_LIGHT_SENDER_H
+#ifndef TWCLI_LIGHT_SENDER_H
+#define TWCLI_LIGHT_SENDER_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -20,8 +20,8 @@
 #include <sys/socket.h>
 
 #include "stats.h"
-#include "test_crypto.h"
-#include "test_pkt.h"
+#include "tw_crypto.h"
+#include "tw_pkt.h"
 
 #define LIGHT_MAX_COUNT 10000000u
 #define LIGHT_MIN_WINDOW 8u

@@ -2,8 +2,8 @@
  * share: strict number parsers and the getopt_long loop with its error
  * messages and its single HOST operand. No I/O.
  */
-#ifndef TWC_OPTS_H
-#define TWC_OPTS_H
+#ifndef TWCLI_OPTS_H
+#define TWCLI_OPTS_H
 
 #include <getopt.h>
 #include <stdbool.h>

@@ -2,8 +2,8 @@
  * a regular file (a symbolic link is refused), owned by the expected user,
  * with no permission bits for group or others, and small.
  */
-#ifndef TWC_PRIVATE_FILE_H
-#define TWC_PRIVATE_FILE_H
+#ifndef TWCLI_PRIVATE_FILE_H
+#define TWCLI_PRIVATE_FILE_H
 
 #include <stddef.h>
 #include <sys/types.h>

@@ -21,15 +21,15 @@
  *   reply_ttl           {min, max}: TTL/Hop Limit of the replies here, or null
  *   error               string: why the session stopped early, or null
  */
-#ifndef TWC_REPORT_H
-#define TWC_REPORT_H
+#ifndef TWCLI_REPORT_H
+#define TWCLI_REPORT_H
 
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
 #include "stats.h"
-#include "test_pkt.h"
+#include "tw_pkt.h"
 
 struct report_info {
 	const char *label;     /* table title, NULL: "TWAMP Light" */

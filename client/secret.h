@@ -6,8 +6,8 @@
  * SECRET_MAX octets; one trailing newline ("\n" or "\r\n") is not part of
  * the passphrase. Every other octet is, as is.
  */
-#ifndef TWC_SECRET_H
-#define TWC_SECRET_H
+#ifndef TWCLI_SECRET_H
+#define TWCLI_SECRET_H
 
 #include <stddef.h>
 #include <stdint.h>

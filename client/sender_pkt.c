@@ -1,5 +1,5 @@
 /* Session-Sender packets: see sender_pkt.h for the order of operations and
- * test_pkt.h for the layouts. */
+ * tw_pkt.h for the layouts. */
 #include "sender_pkt.h"
 
 #include <string.h>

@@ -9,16 +9,16 @@
  *                         timestamp is covered, so it must be in place first)
  * so the timestamp is taken as late as the mode allows (protocol.md §5.2).
  */
-#ifndef TWC_SENDER_PKT_H
-#define TWC_SENDER_PKT_H
+#ifndef TWCLI_SENDER_PKT_H
+#define TWCLI_SENDER_PKT_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
 #include "stats.h"
-#include "test_crypto.h"
-#include "test_pkt.h"
+#include "tw_crypto.h"
+#include "tw_pkt.h"
 
 #define SPKT_MAX_SIZE 9000
 

@@ -19,8 +19,8 @@
  * Median: the middle value, or the mean of the two middle values for an even
  * count. p99: nearest rank, the value at rank ceil(0.99 * n).
  */
-#ifndef TWC_STATS_H
-#define TWC_STATS_H
+#ifndef TWCLI_STATS_H
+#define TWCLI_STATS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -2,15 +2,15 @@
  * validation. No I/O: the name is resolved and the secret read by
  * twamp_run.
  */
-#ifndef TWC_TWAMP_OPTS_H
-#define TWC_TWAMP_OPTS_H
+#ifndef TWCLI_TWAMP_OPTS_H
+#define TWCLI_TWAMP_OPTS_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 
-#include "test_pkt.h"
+#include "tw_pkt.h"
 
 #define TWAMP_DEFAULT_PORT 862
 #define TWAMP_DEFAULT_MAX_COUNT_EXP 20

@@ -29,8 +29,8 @@
  *                         then every key of report_json but version (its
  *                         host: where the test packets went)
  */
-#ifndef TWC_TWAMP_REPORT_H
-#define TWC_TWAMP_REPORT_H
+#ifndef TWCLI_TWAMP_REPORT_H
+#define TWCLI_TWAMP_REPORT_H
 
 #include <stdbool.h>
 #include <stdint.h>

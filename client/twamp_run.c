@@ -23,7 +23,7 @@
 #include "secret.h"
 #include "secure_mem.h"
 #include "stats.h"
-#include "test_socket.h"
+#include "tw_socket.h"
 #include "twamp_report.h"
 
 struct trun {

@@ -3,8 +3,8 @@
  * (ctl_io.h), runs the negotiated test sessions at once (light_run_many),
  * stops them, prints the results (twamp_report.h) and wipes every secret.
  */
-#ifndef TWC_TWAMP_RUN_H
-#define TWC_TWAMP_RUN_H
+#ifndef TWCLI_TWAMP_RUN_H
+#define TWCLI_TWAMP_RUN_H
 
 #include <signal.h>
 

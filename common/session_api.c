@@ -7,7 +7,7 @@
 
 #include "secure_mem.h"
 #include "session_api.h"
-#include "test_pkt.h"
+#include "tw_pkt.h"
 
 #define HDR_LEN sizeof(struct twr_api_hdr)
 

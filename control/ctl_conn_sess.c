@@ -7,7 +7,7 @@
 #include "ctl_conn.h"
 #include "ctl_sid.h"
 #include "secure_mem.h"
-#include "test_crypto.h"
+#include "tw_crypto.h"
 
 struct ctl_sess *ctl_conn_find_sess(struct ctl_conn *c, const uint8_t sid[16])
 {

@@ -5,7 +5,7 @@
 #include "ctl_request.h"
 #include "ntp_time.h"
 #include "session_api.h"
-#include "test_pkt.h"
+#include "tw_pkt.h"
 
 #define UDP_HDR 8u
 

@@ -15,8 +15,8 @@
 
 #include <intel-ipsec-mb.h>
 
-#include "test_crypto.h"
-#include "test_pkt.h"
+#include "tw_crypto.h"
+#include "tw_pkt.h"
 
 #define MB_MAX_BURST 64
 

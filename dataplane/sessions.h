@@ -18,7 +18,7 @@
 #include "crypto_mb.h"
 #include "net_parse.h"
 #include "session_api.h"
-#include "test_pkt.h"
+#include "tw_pkt.h"
 
 /* Lookup key: the flow as seen in a received test packet. */
 struct sess_key {

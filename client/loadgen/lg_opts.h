@@ -7,8 +7,8 @@
 
 #include <rte_ether.h>
 
-#include "test_crypto.h"
-#include "test_pkt.h"
+#include "tw_crypto.h"
+#include "tw_pkt.h"
 
 #define LG_MAX_FLOWS 4096
 #define LG_MAX_SECONDS 3600

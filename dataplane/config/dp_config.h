@@ -10,7 +10,7 @@
 #include <stdint.h>
 
 #include "cfg_prefix.h"
-#include "test_crypto.h"
+#include "tw_crypto.h"
 
 #define DP_MAX_PORTS 4
 #define DP_MAX_ADDRS 16

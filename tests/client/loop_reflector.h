@@ -12,9 +12,9 @@
 #include <stdint.h>
 #include <sys/socket.h>
 
-#include "test_crypto.h"
-#include "test_pkt.h"
-#include "test_socket.h"
+#include "tw_crypto.h"
+#include "tw_pkt.h"
+#include "tw_socket.h"
 
 enum refl_behaviour {
 	REFL_NORMAL,

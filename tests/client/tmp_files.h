@@ -1,8 +1,8 @@
 /* A private temporary directory for tests that need real files (key file,
  * secret file): created by tmpf_setup, emptied of the listed names and
  * removed by tmpf_teardown. One directory per test program. */
-#ifndef TWC_TEST_TMP_FILES_H
-#define TWC_TEST_TMP_FILES_H
+#ifndef TWCLI_TEST_TMP_FILES_H
+#define TWCLI_TEST_TMP_FILES_H
 
 #include <stddef.h>
 #include <sys/types.h>

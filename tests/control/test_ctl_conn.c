@@ -14,7 +14,7 @@
 
 #include "ntp_time.h"
 #include "tctl.h"
-#include "test_crypto.h"
+#include "tw_crypto.h"
 
 static int setup(void **state)
 {

@@ -14,7 +14,7 @@
 #include <cmocka.h>
 
 #include "tctl.h"
-#include "test_crypto.h"
+#include "tw_crypto.h"
 
 /* prf(SK_d, "IPPM") for HMAC-SHA2-256 and SK_d = 00..1f (protocol.md §6) */
 static const uint8_t KEY[32] = {

@@ -11,7 +11,7 @@
 #include "ntp_time.h"
 #include "session_api.h"
 #include "tctl.h"
-#include "test_pkt.h"
+#include "tw_pkt.h"
 
 static struct ctl_req_ctx ctx4(uint32_t mode)
 {

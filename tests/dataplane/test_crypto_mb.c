@@ -11,7 +11,7 @@
 #include <cmocka.h>
 
 #include "crypto_mb.h"
-#include "test_crypto.h"
+#include "tw_crypto.h"
 
 #define PKT_LEN 160
 

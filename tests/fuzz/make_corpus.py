@@ -3,7 +3,7 @@
 
     /usr/bin/python3 tests/fuzz/make_corpus.py
 
-corpus/fuzz_test_pkt/     Ethernet frames: the captured twping/twampy frames
+corpus/fuzz_tw_pkt/     Ethernet frames: the captured twping/twampy frames
                           of tests/data/frames.hex, plus frames built with
                           scapy for each parser branch (VLAN, QinQ, IPv6,
                           fragments, options, extension headers, non-UDP)
@@ -97,7 +97,7 @@ def write(dirname, items):
 
 
 def main():
-    write("fuzz_test_pkt", frames())
+    write("fuzz_tw_pkt", frames())
     write("fuzz_session_api", api_messages())
 
 

@@ -16,7 +16,7 @@
 #include "control_crypto.h"
 #include "control_msg.h"
 #include "tdata.h"
-#include "test_crypto.h"
+#include "tw_crypto.h"
 #include "twping_ctl.h"
 
 /* PS unit-test constants (protocol.md §4.4) */

@@ -12,7 +12,7 @@
 
 #include "kdf.h"
 #include "tdata.h"
-#include "test_crypto.h"
+#include "tw_crypto.h"
 #include "twping_ctl.h"
 
 /* PS unit-test constants (protocol.md §4.4) */

@@ -8,7 +8,7 @@
 
 #include <stdint.h>
 
-#include "test_crypto.h"
+#include "tw_crypto.h"
 
 struct twping_ctl {
 	uint8_t challenge[16], salt[16];

@@ -13,7 +13,7 @@
 #include "byteorder.h"
 #include "ntp_time.h"
 #include "tdata.h"
-#include "test_pkt.h"
+#include "tw_pkt.h"
 
 /* ---- layouts: the offsets of protocol.md §5.3/§5.4 ------------------------ */
 static void check_layout(const struct tw_layout *l, unsigned base, unsigned ts, unsigned ee,

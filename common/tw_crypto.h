@@ -3,13 +3,13 @@
  * with intel-ipsec-mb in bursts; this one is for the client, the control
  * server (key derivation) and as the oracle in tests.
  */
-#ifndef TWR_TEST_CRYPTO_H
-#define TWR_TEST_CRYPTO_H
+#ifndef TWR_TW_CRYPTO_H
+#define TWR_TW_CRYPTO_H
 
 #include <stddef.h>
 #include <stdint.h>
 
-#include "test_pkt.h"
+#include "tw_pkt.h"
 
 struct tw_keys {
 	uint8_t aes[TW_AES_KEY_LEN];   /* test AES key */

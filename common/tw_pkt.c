@@ -1,9 +1,9 @@
 /* TWAMP-Test packet layouts and field access (see the diagrams in
- * test_pkt.h; protocol.md §5.2-§5.5). Crypto is in test_crypto.c. */
+ * tw_pkt.h; protocol.md §5.2-§5.5). Crypto is in tw_crypto.c. */
 #include <string.h>
 
 #include "byteorder.h"
-#include "test_pkt.h"
+#include "tw_pkt.h"
 #include "ntp_time.h"
 
 /* The sequence number is at offset 0 in every format. */

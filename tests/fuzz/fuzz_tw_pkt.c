@@ -14,8 +14,8 @@
 #include <string.h>
 
 #include "net_parse.h"
-#include "test_crypto.h"
-#include "test_pkt.h"
+#include "tw_crypto.h"
+#include "tw_pkt.h"
 
 #define MAX_FRAME 4096
 

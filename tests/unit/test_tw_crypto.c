@@ -12,7 +12,7 @@
 #include <cmocka.h>
 
 #include "tdata.h"
-#include "test_crypto.h"
+#include "tw_crypto.h"
 #include "twping_ctl.h"
 
 static void expect_hex(const uint8_t *got, size_t n, const char *hex)

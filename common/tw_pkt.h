@@ -26,8 +26,8 @@
  * encrypts and MACs block 0 only; encrypted mode encrypts and MACs every
  * octet before the HMAC field. Padding is never protected.
  */
-#ifndef TWR_TEST_PKT_H
-#define TWR_TEST_PKT_H
+#ifndef TWR_TW_PKT_H
+#define TWR_TW_PKT_H
 
 #include <stdbool.h>
 #include <stddef.h>

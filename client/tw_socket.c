@@ -1,5 +1,5 @@
-/* Test session socket: see test_socket.h. */
-#include "test_socket.h"
+/* Test session socket: see tw_socket.h. */
+#include "tw_socket.h"
 
 #include <errno.h>
 #include <netinet/in.h>

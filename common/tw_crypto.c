@@ -1,8 +1,8 @@
-/* TWAMP-Test crypto on OpenSSL 3 (see test_crypto.h, protocol.md §5.1-§5.2).
+/* TWAMP-Test crypto on OpenSSL 3 (see tw_crypto.h, protocol.md §5.1-§5.2).
  *
  * Every cipher use here is AES-128 with a zero IV and no padding on whole
  * 16-octet blocks; the HMAC is HMAC-SHA1 truncated to 16 octets. The packet
- * layouts (which octets are encrypted and MACed) come from test_pkt.c.
+ * layouts (which octets are encrypted and MACed) come from tw_pkt.c.
  */
 #include <pthread.h>
 #include <string.h>
@@ -13,7 +13,7 @@
 
 #include "aes128.h"
 #include "secure_mem.h"
-#include "test_crypto.h"
+#include "tw_crypto.h"
 
 /* HMAC-SHA1 as a context with its digest already set, fetched once per
  * process: fetching the algorithms by name on every call costs more than

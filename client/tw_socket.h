@@ -2,8 +2,8 @@
  * on transmit, DSCP, non-blocking; on receive the kernel timestamp
  * (SO_TIMESTAMPNS, CLOCK_REALTIME) and the TTL / Hop Limit of each datagram.
  */
-#ifndef TWC_TEST_SOCKET_H
-#define TWC_TEST_SOCKET_H
+#ifndef TWCLI_TW_SOCKET_H
+#define TWCLI_TW_SOCKET_H
 
 #include <stdbool.h>
 #include <stddef.h>
