@@ -427,7 +427,7 @@ enum ctl_result ctl_stop(struct ctl_client *c, uint8_t accept)
 	if (c->state != CTL_TESTING)
 		return fail(c, CTL_INTERNAL, "stop requested before the sessions started");
 	if (c->cfg.individual) {
-		/* octet 1 of Stop-N-Sessions may be MBZ (protocol.md §3.8 ⚠): 0 */
+		/* octet 1 of Stop-N-Sessions may be MBZ (docs/protocol.md §4.8 ⚠): 0 */
 		c->state = CTL_STOP_N_ACK;
 		return send_nmsg(c, TWC_CMD_STOP_N_SESSIONS, "Stop-N-Sessions");
 	}

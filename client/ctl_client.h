@@ -1,5 +1,5 @@
 /* TWAMP-Control Control-Client as a state machine (RFC 4656 §3, RFC 5357
- * §3, RFC 5618, RFC 5938, RFC 6038; protocol.md §3-§5). No I/O and no
+ * §3, RFC 5618, RFC 5938, RFC 6038; docs/protocol.md §4-§5, §7.1). No I/O and no
  * randomness of its own: it is told how many octets it wants next, is fed
  * exactly those, and leaves what is to be sent in an output buffer. The
  * random values (session keys, Client-IV) come in from the caller, so the
@@ -160,7 +160,7 @@ void ctl_modes_text(uint32_t modes, char *buf, size_t len);
 /* "open", "auth", "enc", "mixed" for a security bit, else "?" */
 const char *ctl_security_name(uint32_t security);
 
-/* The KeyID of the IKEv2-derived mode (protocol.md §6): SPIi in octets
+/* The KeyID of the IKEv2-derived mode (docs/protocol.md §8.1): SPIi in octets
  * 0-7, SPIr in 8-15, the rest zero. */
 void ctl_ike_keyid(uint8_t keyid[TWC_KEYID_LEN], const uint8_t spi_i[8], const uint8_t spi_r[8]);
 

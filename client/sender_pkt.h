@@ -7,7 +7,7 @@
  *   t1 = now
  *   spkt_finish(t1)       timestamp, and in encrypted mode the crypto (the
  *                         timestamp is covered, so it must be in place first)
- * so the timestamp is taken as late as the mode allows (protocol.md §5.2).
+ * so the timestamp is taken as late as the mode allows (docs/protocol.md §7.3).
  */
 #ifndef TWCLI_SENDER_PKT_H
 #define TWCLI_SENDER_PKT_H

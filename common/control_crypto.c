@@ -1,4 +1,4 @@
-/* TWAMP-Control session crypto (see control_crypto.h; protocol.md §4).
+/* TWAMP-Control session crypto (see control_crypto.h; docs/protocol.md §5).
  *
  * One direction = two AES-128-CBC contexts keyed once (encrypt and decrypt
  * key schedules) + the chaining block + a running HMAC-SHA1 context. The
@@ -317,7 +317,7 @@ enum twc_err twc_open(struct twc_ctl_crypto *c, enum twc_dir d, uint8_t *msg, si
 }
 
 /* Server-Start octets 32-47: first block of the server stream, folded into
- * the next server HMAC (no HMAC field of its own; protocol.md §4.3). */
+ * the next server HMAC (no HMAC field of its own; docs/protocol.md §5.3). */
 enum twc_err twc_seal_server_start(struct twc_ctl_crypto *c, uint8_t ss[TWC_SERVER_START_LEN])
 {
 	enum twc_err e = twc_mac_add(c, TWC_S2C, ss + 2 * TWC_BLOCK, TWC_BLOCK);

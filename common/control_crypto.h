@@ -1,5 +1,5 @@
 /* TWAMP-Control session crypto (RFC 4656 §3.1-§3.4, RFC 5357 §3;
- * protocol.md §4). No I/O.
+ * docs/protocol.md §5). No I/O.
  *
  * In the secured modes (Authenticated 2, Encrypted 4, Mixed 8: the control
  * plane is the same in all three) each direction is one AES-128-CBC stream
@@ -67,7 +67,7 @@ bool twc_ctl_crypto_secured(const struct twc_ctl_crypto *c);
  * constant time (TWC_E_CHALLENGE); on any error aes and hmac are zeroed.
  * A server with no secret for the KeyID should still run this with a
  * dummy secret, so that timing does not tell the two failures apart (PS,
- * protocol.md §3.9). Both:
+ * docs/protocol.md §4.9). Both:
  * TWC_E_COUNT for a count outside 1024..2^31-1 (the caller caps it lower,
  * max-count-exponent), TWC_E_CRYPTO on an OpenSSL failure. K is wiped. */
 enum twc_err twc_token_make(const uint8_t *secret, size_t secret_len, const uint8_t salt[16],

@@ -1,4 +1,4 @@
-/* TWAMP-Control message codecs (see control_msg.h; protocol.md §3).
+/* TWAMP-Control message codecs (see control_msg.h; docs/protocol.md §4).
  * Each codec has its layout drawn above it, offsets in octets. */
 #include <string.h>
 
@@ -181,7 +181,7 @@ enum twc_err twc_greeting_dec(const uint8_t *buf, size_t len, struct twc_greetin
  * |                     Client-IV (16 octets)                     | 148-163
  * +---------------------------------------------------------------+
  *
- * ⚠ UNCONFIRMED (protocol.md §6): RFC 8913's YANG says that in the
+ * ⚠ UNCONFIRMED (docs/protocol.md §8.4): RFC 8913's YANG says that in the
  * IKEv2-derived mode the Client-IV is 12 octets and the Token 16, which
  * would make this message shorter. The seed draft keeps the layout above,
  * and so do we, for every mode. setup_layout() is the one place that maps
@@ -589,7 +589,7 @@ enum twc_err twc_stop_dec(const uint8_t *buf, size_t len, struct twc_stop *m)
  *    Stop-Sessions. ⚠ UNCONFIRMED: we read and write it as Accept (0
  *    for a normal stop), which is the same octets as MBZ from a peer that
  *    sends 0, and refuse values above 6 as for every Accept.
- * ⚠ UNCONFIRMED (protocol.md §3.8): all four layouts rest on one
+ * ⚠ UNCONFIRMED (docs/protocol.md §4.8): all four layouts rest on one
  * implementation (SL), not on the RFC 5938 text. N = 0 is accepted (a
  * 32-octet message naming no session; the server answers it in kind).
  */
@@ -642,7 +642,7 @@ enum twc_err twc_nmsg_dec(const uint8_t *buf, size_t len, uint8_t cmd, struct tw
 	return check_accept(m->accept);
 }
 
-/* ---- Peek at the first block of a command (§3.9 point 4) --------------- */
+/* ---- Peek at the first block of a command (§4.9 point 4) --------------- */
 enum twc_err twc_peek(const uint8_t block[TWC_BLOCK], uint8_t *cmd, size_t *msg_len)
 {
 	uint32_t n;

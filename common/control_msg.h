@@ -1,5 +1,5 @@
 /* TWAMP-Control messages: typed structs and wire codecs
- * (RFC 4656 §3, RFC 5357 §3, RFC 5938, RFC 6038; protocol.md §1-§3).
+ * (RFC 4656 §3, RFC 5357 §3, RFC 5938, RFC 6038; docs/protocol.md §2-§4).
  * No I/O, no crypto: encoders write plaintext with a zero HMAC field,
  * decoders read plaintext (control_crypto.h seals and opens the stream).
  * The byte layout of each message is drawn beside its codec in
@@ -54,7 +54,7 @@
 /* The longest message a control peer sends (the server's read buffer). */
 #define TWC_MAX_MSG_LEN TWC_NMSG_MAX_LEN
 
-/* Modes bits (protocol.md §1.3) */
+/* Modes bits (docs/protocol.md §2.3) */
 #define TWC_MODE_UNAUTH 0x001u
 #define TWC_MODE_AUTH 0x002u
 #define TWC_MODE_ENC 0x004u
@@ -69,7 +69,7 @@
 #define TWC_MODE_KNOWN 0x3ffu
 #define TWC_MODE_SECURED (TWC_MODE_AUTH | TWC_MODE_ENC | TWC_MODE_MIXED)
 
-/* Command numbers: first octet of client commands and of N-acks (§1.2) */
+/* Command numbers: first octet of client commands and of N-acks (§2.2) */
 enum twc_cmd {
 	TWC_CMD_START_SESSIONS = 2,
 	TWC_CMD_STOP_SESSIONS = 3,
@@ -80,7 +80,7 @@ enum twc_cmd {
 	TWC_CMD_STOP_N_ACK = 10,
 };
 
-/* Accept values (§1.4) */
+/* Accept values (§2.4) */
 enum twc_accept {
 	TWC_ACCEPT_OK = 0,
 	TWC_ACCEPT_FAILURE = 1,
@@ -216,7 +216,7 @@ enum twc_err twc_nmsg_enc(const struct twc_nmsg *m, uint8_t *buf, size_t cap);
 /* `cmd` is the command expected (7..10); another one is TWC_E_COMMAND. */
 enum twc_err twc_nmsg_dec(const uint8_t *buf, size_t len, uint8_t cmd, struct twc_nmsg *m);
 
-/* ---- Peek (protocol.md §3.9 point 4) ----
+/* ---- Peek (docs/protocol.md §4.9 point 4) ----
  * From the decrypted first block of a command, its number and the total
  * length of the message it starts (for N-messages from N, so the caller
  * knows how many octets to read next). *cmd is always set; *msg_len is 0

@@ -1,4 +1,4 @@
-/* Token key and Token (see kdf.h; protocol.md §4.1). */
+/* Token key and Token (see kdf.h; docs/protocol.md §5.1). */
 #include <limits.h>
 #include <string.h>
 

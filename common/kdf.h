@@ -1,12 +1,12 @@
 /* TWAMP-Control key derivation and the Set-Up-Response Token
- * (RFC 4656 §3.1, RFC 5357 §3.1; protocol.md §4.1, KATs in §4.4).
+ * (RFC 4656 §3.1, RFC 5357 §3.1; docs/protocol.md §5.1, KATs in §11.3).
  *
  *   K     = PBKDF2-HMAC-SHA1(shared secret, Salt, Count, dkLen 16)
  *   Token = AES-128-CBC_K, IV 0, no padding
  *             (Challenge 16 ‖ AES Session-key 16 ‖ HMAC Session-key 32)
  *
  * The shared secret is the passphrase bound to a KeyID, or in IKEv2-derived
- * mode prf(SK_d, "IPPM") (protocol.md §6). Count comes from the Server
+ * mode prf(SK_d, "IPPM") (docs/protocol.md §8.2). Count comes from the Server
  * Greeting: a client must cap it (max-count-exponent) before calling, since
  * the cost is linear in Count.
  */

@@ -1,4 +1,4 @@
-/* The key agent's messages (RFC 7717 keys, protocol.md §6): fixed-size,
+/* The key agent's messages (RFC 7717 keys, docs/protocol.md §8): fixed-size,
  * versioned binary requests and replies on two Unix stream sockets that
  * share one layout and differ by magic:
  *

@@ -1,4 +1,4 @@
-/* TWAMP-Test crypto on OpenSSL 3 (see tw_crypto.h, protocol.md §5.1-§5.2).
+/* TWAMP-Test crypto on OpenSSL 3 (see tw_crypto.h, docs/protocol.md §7.1-§7.2).
  *
  * Every cipher use here is AES-128 with a zero IV and no padding on whole
  * 16-octet blocks; the HMAC is HMAC-SHA1 truncated to 16 octets. The packet

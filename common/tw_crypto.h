@@ -1,5 +1,5 @@
 /* TWAMP-Test crypto, reference implementation on OpenSSL (RFC 4656 §4.1.2,
- * RFC 5357 §4.1.2/§4.2.1, protocol.md §5.1-§5.2). The dataplane does the same
+ * RFC 5357 §4.1.2/§4.2.1, docs/protocol.md §7.1-§7.2). The dataplane does the same
  * with intel-ipsec-mb in bursts; this one is for the client, the control
  * server (key derivation) and as the oracle in tests.
  */

@@ -1,5 +1,5 @@
 /* TWAMP-Test packet layouts and field access (see the diagrams in
- * tw_pkt.h; protocol.md §5.2-§5.5). Crypto is in tw_crypto.c. */
+ * tw_pkt.h; docs/protocol.md §6.1-§6.4). Crypto is in tw_crypto.c. */
 #include <string.h>
 
 #include "byteorder.h"
@@ -38,7 +38,7 @@ static const struct tw_layout sender_enc = {
 };
 
 /* Symmetrical-size sender with crypto (RFC 6038 with RFC 4656 security).
- * ⚠ UNCONFIRMED (protocol.md §5.3): the layout is inferred, not read from
+ * ⚠ UNCONFIRMED (docs/protocol.md §6.1): the layout is inferred, not read from
  * RFC 6038. It is the reflector's shape: Seq 4, MBZ 12, TS 8, EE 2, MBZ 70,
  * HMAC at 96, padding from 112. The crypto coverage is inferred the same
  * way: authenticated protects block 0 only (as every authenticated packet),

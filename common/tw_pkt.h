@@ -22,7 +22,7 @@
  *  | Seq | MBZ | TS |EE|MBZ| RxTS |MBZ|SndSeq|MBZ| SndTS|SEE|MBZ|TTL|MBZ| HMAC  | pad
  *  +-----+-----+----+--+---+------+---+------+---+------+---+---+---+---+-------+
  *
- * Crypto coverage (RFC 4656 §4.1.2, protocol.md §5.2): authenticated mode
+ * Crypto coverage (RFC 4656 §4.1.2, docs/protocol.md §7.2): authenticated mode
  * encrypts and MACs block 0 only; encrypted mode encrypts and MACs every
  * octet before the HMAC field. Padding is never protected.
  */

@@ -1,5 +1,5 @@
 /* TWAMP-Control commands after Server-Start (RFC 5357 §3.4-§3.8,
- * RFC 5938; protocol.md §3.4-§3.9). Request-TW-Session is in
+ * RFC 5938; docs/protocol.md §4.4-§4.9). Request-TW-Session is in
  * ctl_conn_sess.c. */
 #include <string.h>
 

@@ -1,6 +1,6 @@
 /* Set-Up-Response with IKEv2Derived (Mode bit 0x80): the shared secret is
  * prf(SK_d, "IPPM") of the IKE SA the KeyID names, from the key agent
- * (RFC 7717 §5.1, §5.3; protocol.md §6). Then PBKDF2 and the Token check
+ * (RFC 7717 §5.1, §5.3; docs/protocol.md §8). Then PBKDF2 and the Token check
  * as for a key-chain secret (ctl_conn_setup.c).
  *
  * KeyID (80 octets) in this mode:

@@ -1,5 +1,5 @@
 /* Greeting, Set-Up-Response and Server-Start (RFC 4656 §3.1, RFC 5357
- * §3.1; protocol.md §3.1-§3.3, §3.9 point 1). */
+ * §3.1; docs/protocol.md §4.1-§4.3, §4.9 point 1). */
 #include <string.h>
 
 #include "ctl_conn.h"

@@ -1,4 +1,4 @@
-/* Session identifiers (RFC 4656 §3.5, RFC 5357 §3.5; protocol.md §2):
+/* Session identifiers (RFC 4656 §3.5, RFC 5357 §3.5; docs/protocol.md §3.4):
  *
  *   0        4                    12        16
  *   +--------+--------------------+---------+

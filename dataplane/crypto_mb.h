@@ -1,5 +1,5 @@
 /* TWAMP-Test crypto for whole bursts with intel-ipsec-mb's burst API
- * (protocol.md §5.2): AES-128-CBC with IV 0 over [0, enc_len) and
+ * (docs/protocol.md §7.2): AES-128-CBC with IV 0 over [0, enc_len) and
  * HMAC-SHA1 over plaintext [0, mac_len), truncated to 16 octets, with the
  * ipad/opad states precomputed when a session is installed.
  *

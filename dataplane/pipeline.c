@@ -12,9 +12,9 @@
  *             the unencrypted ones with its checksum delta (RFC 1624)
  *   transmit  tx burst
  *
- * Order within a mode (RFC 4656 §4.1.2): the transmit timestamp is as late
- * as the mode allows: written last when in the clear, just before the
- * encryption that covers it otherwise.
+ * Order within a mode (RFC 4656 §4.1.2, docs/protocol.md §7.3): the
+ * transmit timestamp is as late as the mode allows: written last when in
+ * the clear, just before the encryption that covers it otherwise.
  *
  * The stages are inline functions over struct dp_pkt, instantiated twice
  * with the compile-time flag `plain`, as VPP instantiates one node body:

@@ -19,7 +19,7 @@
 #define CTL_PATH_MAX 4096
 #define CTL_MAX_TEST_ADDRS 64   /* the dataplane's 4 ports of 16 addresses */
 
-/* TWAMP-Modes bits (RFC 8913 twamp-modes positions; protocol.md 1.3). */
+/* TWAMP-Modes bits (RFC 8913 twamp-modes positions; docs/protocol.md §2.3). */
 #define CTL_MODE_UNAUTH       0x01u
 #define CTL_MODE_AUTH         0x02u
 #define CTL_MODE_ENCRYPTED    0x04u

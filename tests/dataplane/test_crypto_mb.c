@@ -150,7 +150,7 @@ static void test_wrong_key(void **state)
 	assert_false(ok);
 }
 
-/* the §5.2 KAT through the dataplane's code: auth sender Seq 1 */
+/* the docs/protocol.md §11.4 KAT through the dataplane's code: auth sender Seq 1 */
 static void test_kat_auth_sender(void **state)
 {
 	static const uint8_t aes[16] = { 0xbc, 0x11, 0xe3, 0xb5, 0x54, 0x14, 0x62, 0xd6,

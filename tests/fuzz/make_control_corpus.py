@@ -4,7 +4,7 @@
     /usr/bin/python3 tests/fuzz/make_control_corpus.py
 
 Reads the captured control exchanges in tests/data (*.control.hex, the
-passphrase in twping_mode_A.keys), decrypts them (protocol.md §4) and writes
+passphrase in twping_mode_A.keys), decrypts them (docs/protocol.md §5) and writes
 corpus/fuzz_control_msg/:
 
   msg_<name>      byte 0 = the codec index of fuzz_control_msg.c, then one

@@ -19,7 +19,7 @@ from scapy.all import ARP, Dot1AD, Dot1Q, Ether, ICMP, IP, IPv6, IPv6ExtHdrFragm
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "data"
 
-# a 48-octet authenticated sender packet (protocol.md §5.2 KAT) and a
+# a 48-octet authenticated sender packet (docs/protocol.md §11.4 KAT) and a
 # 14-octet open one
 AUTH_SENDER = bytes.fromhex("585885d9d6aae2cad674f209f469b2e2"
                             "e8000000800000008001000000000000"

@@ -18,7 +18,7 @@ DATA = pathlib.Path(__file__).parent / "data"
 # vectors/README.md: KeyID `testuser`, passphrase `interop-passphrase`.
 PASSPHRASE = b"interop-passphrase"
 
-# TWAMP-Control message sizes (protocol.md §3)
+# TWAMP-Control message sizes (docs/protocol.md §4)
 GREETING, SETUP_RESPONSE, SERVER_START = 64, 164, 48
 REQUEST_TW_SESSION, ACCEPT_SESSION, START_SESSIONS, START_ACK, STOP_SESSIONS = 112, 48, 32, 32, 32
 

@@ -1,6 +1,6 @@
 """twamp-client twamp (TWAMP Control-Client and Session-Sender) as a program.
 
-The control server here is a small fake written from protocol.md §3-§5 with
+The control server here is a small fake written from docs/protocol.md §4-§7 with
 twamp_ref (token_key, decrypt_token, CbcStream, hmac16): it shares no code
 with the client. It runs in a thread of this process and serves one
 connection:
@@ -69,7 +69,7 @@ def secret_file(tmp_path, data=PASS + b"\n", mode=0o600, name="secret"):
 
 class Direction:
     """One direction of the control stream: CBC chain and running HMAC over
-    plaintext (protocol.md §4.2-§4.3); nothing at all in open mode."""
+    plaintext (docs/protocol.md §5.2-§5.3); nothing at all in open mode."""
 
     def __init__(self, secured, aes=None, hmac_key=None, iv=None):
         self.secured, self.hmac_key = secured, hmac_key

@@ -1,4 +1,4 @@
-"""twamp_ref against the known-answer values of protocol.md (§4.4, §5.2) and
+"""twamp_ref against the known-answer values of docs/protocol.md (§11.3, §11.4) and
 against the twping/twampd and twampy captures copied into tests/py/data/.
 
 Every key in the captures is re-derived here from the passphrase; the values
@@ -12,7 +12,7 @@ import twamp_ref as t
 
 H = bytes.fromhex
 
-# --- protocol.md §4.4 / §5.2 inputs and known answers -----------------------
+# --- docs/protocol.md §11.3 / §11.4 inputs and known answers --------------
 
 KAT_PASS = b"this is the passphrase"
 KAT_SALT = b"some funny saltT"
@@ -336,7 +336,7 @@ def test_ntp_conversions():
     a = t.ntp_from_unix_ns(10**18)
     assert t.ntp_diff_ns(a, t.ntp_from_unix_ns(10**18 - 1500)) in (1499, 1500, 1501)
     assert t.ntp_diff_ns(t.ntp_from_unix_ns(10**18 - 1500), a) in (-1499, -1500, -1501)
-    # KAT timestamp of §5.2: 0xe8000000 s + 1/2 s
+    # KAT timestamp of docs/protocol.md §11.4: 0xe8000000 s + 1/2 s
     assert t.ntp_to_unix_ns(KAT_TS) == (0xE8000000 - 2208988800) * 10**9 + 500_000_000
 
 

@@ -1,6 +1,6 @@
 """Independent Python reference for TWAMP-Test packets and their crypto.
 
-Written from protocol.md (§2, §4, §5, §7.1) with hashlib, hmac and
+Written from docs/protocol.md (§3, §5-§7, §9) with hashlib, hmac and
 python3-cryptography only; it shares no code with the C implementation, so the
 two can check each other.  All integers are big-endian on the wire; NTP
 timestamps are Python ints (seconds << 32 | fraction).
@@ -16,14 +16,14 @@ Main entry points:
   protect(plain, layout, keys) / unprotect(wire, layout, keys)
   expected_reply(request_plain, ...)      exact reply plaintext for a rule
   check_reply(request_plain, reply_wire, keys, ...)   verify a real reply
-  token_key / encrypt_token / decrypt_token / derive_test_keys   (§4.1, §5.1)
-  ntp_* and errest_* helpers                                       (§2)
+  token_key / encrypt_token / decrypt_token / derive_test_keys   (§5.1, §7.1)
+  ntp_* and errest_* helpers                                       (§3)
 
-Sender packets (§5.3)                    Reflector packets (§5.4)
+Sender packets (§6.1)                    Reflector packets (§6.2)
   open      14+P  Seq|TS|EE|pad            open      41+P  Seq|TS|EE|MBZ|RxTS|SSeq|STS|SEE|MBZ|TTL|pad
   open sym  41+P  Seq|TS|EE|MBZ27|pad      auth/enc 112+P  as above spread out, HMAC at 96
   auth/enc  48+P  Seq|MBZ|TS|EE|MBZ|HMAC@32|pad
-  auth/enc sym 112+P  ...|MBZ70|HMAC@96|pad   (inferred layout, protocol.md §5.3)
+  auth/enc sym 112+P  ...|MBZ70|HMAC@96|pad   (inferred layout, docs/protocol.md §6.1)
 """
 
 from __future__ import annotations
@@ -114,7 +114,7 @@ def reflector_layout(sec: str) -> Layout:
 
 
 # ---------------------------------------------------------------------------
-# NTP timestamps and Error Estimate (protocol.md §2)
+# NTP timestamps and Error Estimate (docs/protocol.md §3.1-§3.2)
 
 NTP_UNIX_OFFSET = 2208988800
 
@@ -207,7 +207,7 @@ def errest_from_seconds(synced: bool, err_s) -> int:
 
 
 # ---------------------------------------------------------------------------
-# Crypto primitives (§4.1, §5.1, §5.2)
+# Crypto primitives (§5.1, §7.1, §7.2)
 
 
 def aes_ecb_encrypt(key: bytes, data: bytes) -> bytes:
@@ -270,14 +270,14 @@ TestKeys.__test__ = False    # not a pytest test class
 
 
 def derive_test_keys(sid: bytes, aes_session_key: bytes, hmac_session_key: bytes) -> TestKeys:
-    """§5.1: AES-ECB_SID(AES Session-key), AES-CBC_SID,IV0(HMAC Session-key)."""
+    """§7.1: AES-ECB_SID(AES Session-key), AES-CBC_SID,IV0(HMAC Session-key)."""
     if (len(sid), len(aes_session_key), len(hmac_session_key)) != (16, 16, 32):
         raise ValueError("SID 16, AES key 16, HMAC key 32 octets")
     return TestKeys(aes_ecb_encrypt(sid, aes_session_key), aes_cbc_encrypt(sid, hmac_session_key))
 
 
 class CbcStream:
-    """One direction of the TWAMP-Control AES-CBC stream (§4.2): the chain
+    """One direction of the TWAMP-Control AES-CBC stream (§5.2): the chain
     carries over from message to message."""
 
     def __init__(self, key: bytes, iv: bytes):
@@ -335,7 +335,7 @@ def zero_hmac(plain: bytes, layout: Layout) -> bytes:
 
 
 # ---------------------------------------------------------------------------
-# Building and parsing packets (§5.3, §5.4)
+# Building and parsing packets (§6.1, §6.2)
 
 
 @dataclass(frozen=True)
@@ -424,7 +424,7 @@ def parse_reflector(plain: bytes, sec: str = OPEN) -> ReflectorPacket:
 
 
 def reply_len(req_len: int, sec: str) -> int:
-    """PS behaviour (§5.4): as long as the request, at least the base."""
+    """PS behaviour (§6.3): as long as the request, at least the base."""
     return max(req_len, reflector_layout(sec).base_len)
 
 

@@ -1,4 +1,4 @@
-/* TWAMP-Control session crypto (control_crypto.h): protocol.md §4.4 KATs,
+/* TWAMP-Control session crypto (control_crypto.h): docs/protocol.md §11.3 KATs,
  * the CBC chain and running HMACs against OpenSSL one-shot oracles, and
  * the captured twping/twampd exchanges (modes A and E, wrong passphrase):
  * every control message opened, verified and decoded, then the messages
@@ -19,7 +19,7 @@
 #include "tw_crypto.h"
 #include "twping_ctl.h"
 
-/* PS unit-test constants (protocol.md §4.4) */
+/* PS unit-test constants (docs/protocol.md §11.3) */
 static const char PASS[] = "this is the passphrase";
 static const uint8_t *SALT = (const uint8_t *)"some funny saltT";
 static const uint8_t *CHALLENGE = (const uint8_t *)"just a challenge";
@@ -38,7 +38,7 @@ static void expect_hex(const uint8_t *got, size_t n, const char *hex)
 	assert_memory_equal(got, want, n);
 }
 
-/* the §4.4 session keys (AES 00..0f, HMAC 10..2f) and two IVs */
+/* the §11.3 session keys (AES 00..0f, HMAC 10..2f) and two IVs */
 struct keys {
 	uint8_t aes[16], hmac[32], civ[16], siv[16];
 };
@@ -101,7 +101,7 @@ static void test_token_kat(void **state)
 			 TWC_E_COUNT);
 }
 
-/* protocol.md §4.4: Start-Sessions with a fresh context */
+/* docs/protocol.md §11.3: Start-Sessions with a fresh context */
 static void test_start_sessions_hmac_kat(void **state)
 {
 	struct keys k = kat_keys();

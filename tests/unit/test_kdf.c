@@ -1,4 +1,4 @@
-/* Control-plane key derivation: protocol.md §4.4 and §6 KATs, and the
+/* Control-plane key derivation: docs/protocol.md §11.3 and §11.5 KATs, and the
  * captured twping control exchanges against vectors/README.md. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -15,7 +15,7 @@
 #include "tw_crypto.h"
 #include "twping_ctl.h"
 
-/* PS unit-test constants (protocol.md §4.4) */
+/* PS unit-test constants (docs/protocol.md §11.3) */
 static const char PASS[] = "this is the passphrase";
 static const uint8_t *SALT = (const uint8_t *)"some funny saltT";
 static const uint8_t *CHALLENGE = (const uint8_t *)"just a challenge";
@@ -117,7 +117,7 @@ static void test_start_sessions_hmac_kat(void **state)
 	expect_hex(mac, 16, "6493444798ad093b8b60650d555bfdbf");
 }
 
-/* protocol.md §6: PBKDF2 of prf(SK_d, "IPPM") as the shared secret */
+/* docs/protocol.md §11.5: PBKDF2 of prf(SK_d, "IPPM") as the shared secret */
 static void test_ikev2_secret_kat(void **state)
 {
 	uint8_t secret[32], k[16];

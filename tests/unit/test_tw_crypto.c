@@ -1,4 +1,4 @@
-/* TWAMP-Test crypto: HMAC-SHA1 (RFC 2202), the protocol.md §5.2 packet
+/* TWAMP-Test crypto: HMAC-SHA1 (RFC 2202), the docs/protocol.md §11.4 packet
  * KATs, tamper detection, and every authenticated/encrypted packet of the
  * twping captures (keys re-derived from the passphrase). */
 #include <setjmp.h>
@@ -23,7 +23,7 @@ static void expect_hex(const uint8_t *got, size_t n, const char *hex)
 	assert_memory_equal(got, want, n);
 }
 
-/* §4.4 session keys and SID, giving the §4.4 test keys */
+/* §11.3 session keys and SID, giving the §11.4 test keys */
 static void kat_keys(struct tw_keys *k)
 {
 	uint8_t aes[16], hmac[32];
@@ -60,7 +60,7 @@ static void test_hmac_rfc2202(void **state)
 	expect_hex(mac, 16, "aa4ae5e15272d00e95705637ce8a3b55");
 }
 
-/* ---- §5.2 KATs ----------------------------------------------------------- */
+/* ---- §11.4 KATs ---------------------------------------------------------- */
 static const struct tw_sender_fields KAT_FIELDS = {
 	.seq = 1, .ts = 0xe800000080000000ull, .errest = 0x8001,
 };
@@ -104,7 +104,7 @@ static void test_kat_enc_sender(void **state)
 /* The captured-or-KAT wire bytes of a protected packet verify, and so
  * does nothing else: flipping any bit of the encrypted region or of the
  * HMAC field fails; bits outside them (authenticated-mode timestamps,
- * padding) are not covered, by design (protocol.md §5.2). */
+ * padding) are not covered, by design (docs/protocol.md §7.2). */
 static void check_tamper(const uint8_t *wire, size_t len, const struct tw_layout *l,
 			 const struct tw_keys *k)
 {

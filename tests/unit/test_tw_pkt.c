@@ -15,7 +15,7 @@
 #include "tdata.h"
 #include "tw_pkt.h"
 
-/* ---- layouts: the offsets of protocol.md §5.3/§5.4 ------------------------ */
+/* ---- layouts: the offsets of docs/protocol.md §6.1/§6.2 ------------------- */
 static void check_layout(const struct tw_layout *l, unsigned base, unsigned ts, unsigned ee,
 			 unsigned enc, unsigned mac, unsigned hmac)
 {

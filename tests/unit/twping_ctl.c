@@ -1,6 +1,6 @@
 /* Control replay of a twping capture (see twping_ctl.h).
  *
- * Stream layout (PS; protocol.md §4.2-§4.3), each direction one CBC chain:
+ * Stream layout (PS; docs/protocol.md §5.2-§5.3), each direction one CBC chain:
  *   server->client, IV = Server-IV: Server-Start[32..48) ‖ Accept-Session ‖ Start-Ack
  *   client->server, IV = Client-IV: Request-TW-Session ‖ Start-Sessions ‖ Stop-Sessions
  * The first server HMAC also covers the Server-Start block.

@@ -1,6 +1,6 @@
 /* Replays the captured TWAMP-Control exchange of a twping capture (mode A
  * or E) with the library: token key from the passphrase, Token, control
- * CBC streams and HMACs (protocol.md §4), SID and test keys (§5.1). Every
+ * CBC streams and HMACs (docs/protocol.md §5), SID and test keys (§7.1). Every
  * step is asserted (challenge echoed, each control HMAC verifies), so the
  * keys returned are those the capture's peers used. */
 #ifndef TWR_TWPING_CTL_H

@@ -1,7 +1,7 @@
 """An independent TWAMP-Control client for the system tests of
-twamp-controld, written from protocol.md §3-§4 on top of twamp_ref's
+twamp-controld, written from docs/protocol.md §4-§5 on top of twamp_ref's
 primitives (token_key, encrypt_token, CbcStream, derive_test_keys); the
-running HMACs of §4.3 are kept here with hmac/hashlib. It shares no code
+running HMACs of §5.3 are kept here with hmac/hashlib. It shares no code
 with the C implementation.
 
     c = TwampControl.connect(net.a, "10.99.5.2", 862, src="10.99.5.1")
@@ -70,7 +70,7 @@ def mode_test_sec(mode: int) -> str:
 
 
 class _Mac:
-    """A direction's running HMAC (§4.3): every plaintext block but the
+    """A direction's running HMAC (§5.3): every plaintext block but the
     HMAC fields; an HMAC field takes the digest and starts afresh."""
 
     def __init__(self, key: bytes):
@@ -89,7 +89,7 @@ class _Mac:
 def request_body(ipvn=4, sender_port=40001, receiver_port=0, sender_addr=b"", receiver_addr=b"",
                  padding=0, start_time=0, timeout=0, dscp=0, octets=0, pad_reflect=0,
                  type_p=None, conf=(0, 0)) -> bytes:
-    """Request-TW-Session plaintext, HMAC field zero (§3.4)."""
+    """Request-TW-Session plaintext, HMAC field zero (§4.4)."""
     m = bytearray(112)
     m[0], m[1], m[2], m[3] = CMD_REQUEST, ipvn, conf[0], conf[1]
     struct.pack_into(">HH", m, 12, sender_port, receiver_port)
@@ -184,7 +184,7 @@ class TwampControl:
     def setup_response(self, mode: int, keyid: bytes = b"", secret: bytes | None = None,
                        aes: bytes = bytes(range(16)), hmac_key: bytes = bytes(range(16, 48)),
                        civ: bytes = bytes(range(48, 64)), challenge: bytes | None = None) -> bytes:
-        """The 164 octets of a Set-Up-Response (§3.2)."""
+        """The 164 octets of a Set-Up-Response (§4.2)."""
         self.mode, self._keys = mode, (aes, hmac_key, civ)
         if mode & SECURED:
             k = tr.token_key(secret, self.g.salt, self.g.count)
@@ -194,7 +194,7 @@ class TwampControl:
         return struct.pack(">I", mode) + keyid.ljust(80, b"\0") + token + civ
 
     def server_start(self) -> int:
-        """Read Server-Start; on Accept 0 open the streams (§4.2-§4.3)."""
+        """Read Server-Start; on Accept 0 open the streams (§5.2-§5.3)."""
         ss = self.recv_exact(48)
         accept = ss[15]
         if accept != 0:
@@ -269,7 +269,7 @@ class TwampControl:
         return self._n_message(CMD_STOP_N, sids)
 
     def test_keys(self, sid: bytes) -> tr.TestKeys | None:
-        """The session's test keys (§5.1), None for open test packets."""
+        """The session's test keys (§7.1), None for open test packets."""
         if mode_test_sec(self.mode) == tr.OPEN:
             return None
         return tr.derive_test_keys(sid, *self.session_keys)
