@@ -5,8 +5,9 @@
  *   take      parse, decide whose it is, check length and UDP checksum ──┬─▶ exception: TAP (kernel)
  *     │                                                                  └─▶ drop (counted)
  *   verify    decrypt and check the HMAC of authenticated and encrypted requests (one ipsec-mb burst)
- *   build     the reply in place: reflector header, reflected octets, IP and UDP headers
- *   sign      authenticated: the request's block 0 reused, or signed; encrypted: stamped, then
+ *   build     the reply in place: reflector header, reflected octets, IP and UDP headers;
+ *             authenticated, block 0 as the request's: its ciphertext and tag back
+ *   sign      the other authenticated replies' block 0 signed; encrypted: stamped, then
  *             signed and encrypted whole (one ipsec-mb burst)
  *   stamp     each reply's UDP checksum, and the burst's transmit timestamp patched into
  *             the unencrypted ones with its checksum delta (RFC 1624)
@@ -59,6 +60,7 @@ struct dp_pkt {
 	const struct tw_layout *snd_l, *refl_l;
 	const struct mb_keys *keys;
 	uint8_t sec;
+	bool blk0_reused;            /* block 0 and tag are the request's: nothing to sign */
 	int8_t dscp;
 	uint16_t reflect_len;
 	uint16_t reply_len;          /* UDP payload */
@@ -304,7 +306,9 @@ PL_INLINE unsigned take_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsig
 
 /* ---- verify, build, sign, stamp, transmit ------------------------------------ */
 
-PL_INLINE void drop(struct dp_pkt *p)
+/* out of line: rare, and the flattened stages would take a copy of the
+ * mbuf free each */
+static __attribute__((noinline, cold)) void drop(struct dp_pkt *p)
 {
 	rte_pktmbuf_free(p->m);
 	p->m = NULL;
@@ -379,6 +383,19 @@ PL_INLINE bool next_seq(struct dp_worker *w, const struct dp_pkt *p, struct tw_r
 	return true;
 }
 
+/* Authenticated mode protects block 0 alone, with AES-CBC (IV 0) and an
+ * HMAC of its plaintext: deterministic for a key. A reply whose block 0 is
+ * the request's (a stateless reflector; a session whose counter matches the
+ * sender's) gets exactly the ciphertext and tag the request came with. */
+PL_INLINE bool reuse_request_block0(struct dp_pkt *p)
+{
+	if (p->sec != TW_SEC_AUTH || memcmp(p->pl, p->blk0_pt, 16) != 0)
+		return false;
+	memcpy(p->pl, p->blk0_ct, 16);
+	memcpy(p->pl + p->refl_l->hmac_off, p->blk0_tag, TW_HMAC_LEN);
+	return true;
+}
+
 /* The replies in place, their Timestamps still zero. */
 PL_INLINE void build(struct dp_worker *w, struct dp_pkt *ps, unsigned n, uint64_t now,
 		     const bool plain)
@@ -404,6 +421,7 @@ PL_INLINE void build(struct dp_worker *w, struct dp_pkt *ps, unsigned n, uint64_
 			drop(p);
 			continue;
 		}
+		p->blk0_reused = reuse_request_block0(p);
 		/* the frame ends where the IP packet does (no trailing octets) */
 		p->m->data_len = p->m->pkt_len =
 			(uint16_t)np_make_reply(p->frame, &p->info, (uint16_t)rlen, p->dscp);
@@ -412,19 +430,6 @@ PL_INLINE void build(struct dp_worker *w, struct dp_pkt *ps, unsigned n, uint64_
 		if (!plain)
 			rte_ether_addr_copy(&w->port->mac, (struct rte_ether_addr *)(p->frame + 6));
 	}
-}
-
-/* Authenticated mode protects block 0 alone, with AES-CBC (IV 0) and an
- * HMAC of its plaintext: deterministic for a key. A reply whose block 0 is
- * the request's (a stateless reflector; a session whose counter matches the
- * sender's) gets exactly the ciphertext and tag the request came with. */
-PL_INLINE bool reuse_request_block0(struct dp_pkt *p)
-{
-	if (p->sec != TW_SEC_AUTH || memcmp(p->pl, p->blk0_pt, 16) != 0)
-		return false;
-	memcpy(p->pl, p->blk0_ct, 16);
-	memcpy(p->pl + p->refl_l->hmac_off, p->blk0_tag, TW_HMAC_LEN);
-	return true;
 }
 
 PL_INLINE void sign(struct dp_worker *w, struct dp_pkt *ps, unsigned n)
@@ -436,7 +441,7 @@ PL_INLINE void sign(struct dp_worker *w, struct dp_pkt *ps, unsigned n)
 	for (unsigned i = 0; i < n; i++) {
 		struct dp_pkt *p = &ps[i];
 
-		if (p->m == NULL || p->sec == TW_SEC_OPEN || reuse_request_block0(p))
+		if (p->m == NULL || p->sec == TW_SEC_OPEN || p->blk0_reused)
 			continue;
 		if (p->sec == TW_SEC_ENC) { /* its timestamp is encrypted: stamped first */
 			if (tx_ntp == 0)
