@@ -2,7 +2,8 @@
 # The whole suite, as ./run test runs it (and CI through .ci/run):
 #   1. unit tests (cmocka, meson test) in build/
 #   2. the same under AddressSanitizer + UndefinedBehaviorSanitizer (build-asan/)
-#   3. every libFuzzer target for FUZZ_SECONDS each (build-fuzz/)
+#   3. every libFuzzer target for FUZZ_SECONDS each (build-fuzz/), those of
+#      the daemons' and the client's other parsers for FUZZ_SHORT_SECONDS
 #   4. pytest: the Python cross-check and the system tests (real processes in
 #      network namespaces), against build/, then the system tests against
 #      the sanitizer build
@@ -12,6 +13,7 @@ cd "$(dirname "$0")/.."
 TOP=$PWD
 PY=/usr/bin/python3
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
+FUZZ_SHORT_SECONDS=${FUZZ_SHORT_SECONDS:-10}
 LOGDIR=$TOP/build-testlogs
 rm -rf "$LOGDIR" && mkdir -p "$LOGDIR"
 
@@ -51,6 +53,18 @@ EOF
 	fi
 }
 
+# The configuration files, the hash-chained log, both ends of the session
+# API and the key agent's serving path, the charon plugin's messages and the
+# client's receive path and files: briefly, to keep the suite's time; each
+# had its long run once (tests/README.md).
+fuzz_seconds() {
+	case $1 in
+	fuzz_config_* | fuzz_ctl_* | fuzz_dp_api | fuzz_keyagent_serve | fuzz_ippm_msg | fuzz_client_*)
+		echo "$FUZZ_SHORT_SECONDS" ;;
+	*) echo "$FUZZ_SECONDS" ;;
+	esac
+}
+
 fuzz_stage() {
 	local p=0 f=0 t name corpus
 	for t in build-fuzz/tests/fuzz/fuzz_*; do
@@ -58,7 +72,7 @@ fuzz_stage() {
 		name=$(basename "$t")
 		corpus=$(mktemp -d)
 		cp -r "tests/fuzz/corpus/$name/." "$corpus/" 2>/dev/null || true
-		if "$t" -max_total_time="$FUZZ_SECONDS" -timeout=10 -rss_limit_mb=2048 \
+		if "$t" -max_total_time="$(fuzz_seconds "$name")" -timeout=10 -rss_limit_mb=2048 \
 			-artifact_prefix="$LOGDIR/$name-" "$corpus" >"$LOGDIR/$name.log" 2>&1; then
 			p=$((p + 1))
 		else
