@@ -4,12 +4,12 @@ re-run by hand).
 
     /usr/bin/python3 tests/fuzz/make_config_corpus.py
 
-corpus/fuzz_config_reflector/  the twamp-reflector configurations of
-                               dpdk-configs/ and tests/config/data/ as they
+corpus/fuzz_config_control/    the twamp-reflector configurations of
+corpus/fuzz_config_dataplane/  dpdk-configs/ and tests/config/data/ as they
                                are, and variants of the fullest ones: each
                                leaf in turn removed, or set to a boundary
                                value of its kind (0, -1, 2^32, "", a long
-                               string)
+                               string); the same files in both
 corpus/fuzz_config_keyagent/   keyagent/twamp-keyagent.json and its variants
 """
 import json
@@ -66,10 +66,14 @@ def variants(tree, budget):
     return out
 
 
-def write(target, name, text):
-    d = OUT / target
-    d.mkdir(parents=True, exist_ok=True)
-    (d / name).write_bytes(text)
+REFLECTOR = ("fuzz_config_control", "fuzz_config_dataplane")
+
+
+def write(targets, name, text):
+    for target in targets:
+        d = OUT / target
+        d.mkdir(parents=True, exist_ok=True)
+        (d / name).write_bytes(text)
 
 
 def main():
@@ -77,17 +81,17 @@ def main():
         sorted((TOP / "tests/config/data").glob("*.json")) + \
         sorted((TOP / "tests/config/data").glob("*.xml"))
     for f in refl:
-        write("fuzz_config_reflector", f.name, f.read_bytes())
+        write(REFLECTOR, f.name, f.read_bytes())
     for src in ("tests/config/data/ctl-full.json", "tests/config/data/full.json"):
         tree = json.loads((TOP / src).read_text())
         stem = Path(src).stem
-        for name, t in variants(tree, 48):
-            write("fuzz_config_reflector", f"{stem}-{name}.json",
+        for name, t in variants(tree, 36):
+            write(REFLECTOR, f"{stem}-{name}.json",
                   json.dumps(t, indent=1).encode())
     ka = TOP / "keyagent/twamp-keyagent.json"
-    write("fuzz_config_keyagent", "example.json", ka.read_bytes())
+    write(("fuzz_config_keyagent",), "example.json", ka.read_bytes())
     for name, t in variants(json.loads(ka.read_text()), 60):
-        write("fuzz_config_keyagent", f"{name}.json", json.dumps(t, indent=1).encode())
+        write(("fuzz_config_keyagent",), f"{name}.json", json.dumps(t, indent=1).encode())
 
 
 if __name__ == "__main__":
