@@ -60,6 +60,8 @@ def serve_seeds():
     spi = request(b"TWKA", 2, SPI_I, SPI_R)
     yield "spi_ok", serve(both, spi, answer=charon())
     yield "spi_ok_v6", serve(both, spi, answer=charon(2, 0, True, V6))
+    # a key that repeats the SPIs, which the audit line does show
+    yield "key_like_spis", serve(both, spi, answer=charon(key=(SPI_I + SPI_R) * 4))
     yield "spi_outside", serve(both, spi, answer=charon(remote=bytes([192, 0, 2, 1])))
     yield "peer_ok", serve(both, request(b"TWKA", 3, fam=4, addr=V4), answer=charon(3))
     yield "peer_v6", serve(both, request(b"TWKA", 3, fam=6, addr=V6), answer=charon(4))
