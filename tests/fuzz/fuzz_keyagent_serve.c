@@ -136,8 +136,10 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(cfg.socket, sizeof(cfg.socket), "%s/agent.sock", dir);
 	snprintf(cfg.plugin_socket, sizeof(cfg.plugin_socket), "%s/ippm.sock", dir);
-	cfg.plugin_timeout_ms = 2000;
-	cfg.request_timeout_ms = 2000;
+	/* far above any answer's time, even for a thread starved on a loaded
+	 * host (nice 19): a timeout here would be a false alarm */
+	cfg.plugin_timeout_ms = 8000;
+	cfg.request_timeout_ms = 8000;
 	cfg.max_clients = 4;
 	plugin.lfd = listen_on(cfg.plugin_socket, 0);
 	CHECK(pthread_create(&t, NULL, plugin_run, NULL) == 0);
