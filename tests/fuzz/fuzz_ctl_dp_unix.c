@@ -211,8 +211,9 @@ static void new_client(struct client *c)
 {
 	ctl_dp_free(c->dp);
 	/* far above any answer's time, even for the fake's thread starved on
-	 * a loaded host (nice 19): a timeout here would be a false alarm */
-	c->dp = ctl_dp_unix_new(sock_path, 8000);
+	 * a loaded host (nice 19): a timeout here would be a false alarm; a
+	 * real hang is libFuzzer's -timeout's to report */
+	c->dp = ctl_dp_unix_new(sock_path, 60000);
 	CHECK(c->dp != NULL);
 	c->flushed = c->connected = false;
 }

@@ -78,7 +78,7 @@ static void *plugin_run(void *arg)
 {
 	(void)arg;
 	for (;;) {
-		struct timeval tv = { 2, 0 };
+		struct timeval tv = { 60, 0 };
 		uint8_t buf[KA_REQ_LEN + 1];
 		size_t got = 0;
 		ssize_t r;
@@ -137,9 +137,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	snprintf(cfg.socket, sizeof(cfg.socket), "%s/agent.sock", dir);
 	snprintf(cfg.plugin_socket, sizeof(cfg.plugin_socket), "%s/ippm.sock", dir);
 	/* far above any answer's time, even for a thread starved on a loaded
-	 * host (nice 19): a timeout here would be a false alarm */
-	cfg.plugin_timeout_ms = 8000;
-	cfg.request_timeout_ms = 8000;
+	 * host (nice 19): a timeout here would be a false alarm (an agent that
+	 * expires a request it has not read yet answers MALFORMED and resets
+	 * the stream); a real hang is libFuzzer's -timeout's to report */
+	cfg.plugin_timeout_ms = 60000;
+	cfg.request_timeout_ms = 60000;
 	cfg.max_clients = 4;
 	plugin.lfd = listen_on(cfg.plugin_socket, 0);
 	CHECK(pthread_create(&t, NULL, plugin_run, NULL) == 0);
@@ -292,7 +294,7 @@ static void script_plugin(enum plugin_mode mode, const struct ka_request *req, b
 static size_t call_agent(const uint8_t *req, size_t len, size_t piece, uint8_t *rep, size_t cap)
 {
 	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct timeval tv = { 10, 0 };
+	struct timeval tv = { 60, 0 };
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	size_t off = 0, got = 0;
 	ssize_t r;
