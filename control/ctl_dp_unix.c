@@ -87,11 +87,17 @@ static int do_call(struct dp_unix *u, uint16_t op, const void *body, size_t blen
 	memcpy(msg, &h, sizeof(h));
 	if (blen)
 		memcpy(msg + sizeof(h), body, blen);
-	n = send(u->fd, msg, sizeof(h) + blen, MSG_NOSIGNAL);
+	/* with SO_SNDTIMEO/SO_RCVTIMEO set, a signal or a stop and continue
+	 * (SIGSTOP, a debugger) fails the call with EINTR (signal(7)): retry */
+	do
+		n = send(u->fd, msg, sizeof(h) + blen, MSG_NOSIGNAL);
+	while (n < 0 && errno == EINTR);
 	wipe(msg, sizeof(msg)); /* ADD carries test keys */
 	if (n != (ssize_t)(sizeof(h) + blen))
 		return CTL_DP_DOWN;
-	n = recv(u->fd, rep, sizeof(rep), 0);
+	do
+		n = recv(u->fd, rep, sizeof(rep), 0);
+	while (n < 0 && errno == EINTR);
 	if (n < (ssize_t)head || n > TWR_API_MAX_MSG)
 		return CTL_DP_DOWN;
 	memcpy(&rh, rep, sizeof(rh));
