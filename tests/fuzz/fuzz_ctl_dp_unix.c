@@ -25,6 +25,7 @@
  * CTL_DP_DOWN; `reachable` follows; a COUNTERS body is copied exactly; a
  * result that is not CTL_DP_DOWN keeps the connection, CTL_DP_DOWN drops it
  * (the next call connects anew). */
+#include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdbool.h>
@@ -102,6 +103,7 @@ static bool answer(int fd, const uint8_t *req, size_t len, unsigned conn)
 	uint8_t m = take8(&fake.in);
 	struct seen *s = fake.nseen < MAX_SEEN ? &fake.seen[fake.nseen] : NULL;
 	uint32_t status;
+	ssize_t sent;
 
 	CHECK(s != NULL);
 	fake.nseen++;
@@ -148,7 +150,10 @@ static bool answer(int fd, const uint8_t *req, size_t len, unsigned conn)
 	s->expect = model(rep, (ssize_t)n, h.op, h.seq, outlen);
 	if (s->expect == TWR_API_OK && outlen)
 		memcpy(s->body, rep + sizeof(h) + sizeof(struct twr_api_reply), outlen);
-	return send(fd, rep, n, MSG_NOSIGNAL) == (ssize_t)n;
+	do
+		sent = send(fd, rep, n, MSG_NOSIGNAL);
+	while (sent < 0 && errno == EINTR);
+	return sent == (ssize_t)n;
 }
 
 static void *fake_run(void *arg)
@@ -165,8 +170,12 @@ static void *fake_run(void *arg)
 		pthread_mutex_lock(&fake.mu);
 		conn = ++fake.connections;
 		pthread_mutex_unlock(&fake.mu);
-		while ((n = recv(fd, req, sizeof(req), 0)) > 0) {
+		/* libFuzzer's SIGALRM (once a second) may land in this thread */
+		while ((n = recv(fd, req, sizeof(req), 0)) > 0 || (n < 0 && errno == EINTR)) {
 			bool keep;
+
+			if (n < 0)
+				continue;
 
 			/* the control server sends nothing the dataplane would refuse */
 			CHECK(twr_api_check_req(req, (size_t)n, NULL) == TWR_API_OK);

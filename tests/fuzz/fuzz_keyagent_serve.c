@@ -87,14 +87,17 @@ static void *plugin_run(void *arg)
 		if (fd < 0)
 			continue;
 		setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-		while (got < KA_REQ_LEN && (r = recv(fd, buf + got, sizeof(buf) - got, 0)) > 0)
-			got += (size_t)r;
+		/* libFuzzer's SIGALRM (once a second) may land in this thread */
+		while (got < KA_REQ_LEN &&
+		       ((r = recv(fd, buf + got, sizeof(buf) - got, 0)) > 0 || (r < 0 && errno == EINTR)))
+			got += r > 0 ? (size_t)r : 0;
 		pthread_mutex_lock(&plugin.mu);
 		memcpy(plugin.got, buf, got);
 		plugin.got_len = got;
 		plugin.asked++;
 		if (plugin.mode != PLUGIN_CLOSE)
-			send(fd, plugin.reply, plugin.reply_len, MSG_NOSIGNAL);
+			while (send(fd, plugin.reply, plugin.reply_len, MSG_NOSIGNAL) < 0 && errno == EINTR)
+				;
 		pthread_mutex_unlock(&plugin.mu);
 		close(fd);
 	}
@@ -306,13 +309,17 @@ static size_t call_agent(const uint8_t *req, size_t len, size_t piece, uint8_t *
 	while (off < len) {
 		size_t n = piece && len - off > piece ? piece : len - off;
 
-		if (send(fd, req + off, n, MSG_NOSIGNAL) != (ssize_t)n)
+		ssize_t w = send(fd, req + off, n, MSG_NOSIGNAL);
+
+		if (w < 0 && errno == EINTR) /* libFuzzer's SIGALRM */
+			continue;
+		if (w != (ssize_t)n)
 			break; /* the agent has answered and closed */
 		off += n;
 	}
 	shutdown(fd, SHUT_WR);
-	while (got < cap && (r = recv(fd, rep + got, cap - got, 0)) > 0)
-		got += (size_t)r;
+	while (got < cap && ((r = recv(fd, rep + got, cap - got, 0)) > 0 || (r < 0 && errno == EINTR)))
+		got += r > 0 ? (size_t)r : 0;
 	/* the end of the stream, not a timeout; an agent that closes with our
 	 * excess octets unread resets the stream after its reply */
 	CHECK(r == 0 || got == cap || (r < 0 && errno == ECONNRESET && len > KA_REQ_LEN));
