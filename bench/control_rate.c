@@ -136,7 +136,7 @@ static int conn_open(struct conn *k, const struct opts *o, const uint8_t *secret
 	memcpy(cfg.keyid, o->key_id, strnlen(o->key_id, TWC_KEYID_LEN));
 	cfg.secret = secret;
 	cfg.secret_len = slen;
-	cfg.max_count_exp = 31;
+	cfg.max_count_exp = TW_COUNT_MAX_EXP;
 	cfg.nsessions = nsess;
 	for (unsigned i = 0; i < nsess; i++)
 		request_for(&cfg.req[i], i, base_port);

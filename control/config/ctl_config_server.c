@@ -10,6 +10,7 @@
 
 #include "cfg_read.h"
 #include "ctl_config_priv.h"
+#include "kdf.h"
 
 /* twamp-modes bit names, by position (RFC 8913). */
 static const char *const mode_names[] = {
@@ -95,8 +96,8 @@ static int server_numbers(const struct lyd_node *top, struct ctl_server_cfg *s,
 
 	if (srv_uint(top, "server-tcp-port", UINT16_MAX, &port, e) != 0 ||
 	    srv_uint(top, "control-packet-dscp", 63, &dscp, e) != 0 ||
-	    srv_uint(top, "count", 31, &cnt, e) != 0 ||
-	    srv_uint(top, "max-count-exponent", 31, &maxc, e) != 0 ||
+	    srv_uint(top, "count", TW_COUNT_MAX_EXP, &cnt, e) != 0 ||
+	    srv_uint(top, "max-count-exponent", TW_COUNT_MAX_EXP, &maxc, e) != 0 ||
 	    srv_uint(top, "test-port-min", UINT16_MAX, &pmin, e) != 0 ||
 	    srv_uint(top, "test-port-max", UINT16_MAX, &pmax, e) != 0)
 		return -1;

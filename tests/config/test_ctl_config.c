@@ -255,6 +255,12 @@ static void test_count_over_max(void **state)
 	assert_int_equal(load_data("ctl-count.json"), -1);
 	assert_contains(err, "ctl-count.json: " TOP "/server/count: ");
 	assert_contains(err, "count must not exceed max-count-exponent");
+	/* the largest that runs */
+	assert_int_equal(load_text("{\"twamp-reflector:twamp-reflector\":{\"server\":"
+				   "{\"count\":30,\"max-count-exponent\":30}}}"), 0);
+	assert_int_equal(cfg.server.count, 30);
+	assert_int_equal(cfg.server.max_count_exponent, 30);
+	ctl_config_free(&cfg);
 	/* a max-count-exponent below the default count */
 	assert_int_equal(load_text("{\"twamp-reflector:twamp-reflector\":{\"server\":{\"max-count-exponent\":12}}}"), -1);
 	assert_contains(err, TOP "/server/count: count must not exceed max-count-exponent");
@@ -276,6 +282,9 @@ static void test_constraints(void **state)
 		{ "\"server\":{\"servwait\":0}", "/server/servwait", "0" },
 		{ "\"server\":{\"control-packet-dscp\":64}", "/server/control-packet-dscp", "64" },
 		{ "\"server\":{\"count\":9}", "/server/count", "9" },
+		/* 2^31 iterations cannot run (OpenSSL's int): refused, not accepted and failed */
+		{ "\"server\":{\"count\":31}", "/server/count", "31" },
+		{ "\"server\":{\"max-count-exponent\":31}", "/server/max-count-exponent", "31" },
 		{ "\"server\":{\"modes\":\"authenticated bogus\"}", "/server/modes", "bogus" },
 		{ "\"server\":{\"listen-address\":[\"10.99.0.300\"]}", "/server/listen-address",
 		  "10.99.0.300" },
