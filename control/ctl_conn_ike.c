@@ -113,15 +113,18 @@ static void check_token(struct ctl_conn *c, const struct twc_setup *s, const str
 	enum twc_err e = twc_token_check(rep->key, rep->key_len, c->salt,
 					 1u << c->env->cfg->server.count, s->token, c->challenge,
 					 c->aes, c->hmac);
-	char ip[CTL_ADDR_STR];
+	char ip[CTL_ADDR_STR], id[4 * KA_ID_FIELD + 1];
 	const char *prf = ka_prf_name(rep->prf);
 
 	snprintf(c->ike_remote_id, sizeof(c->ike_remote_id), "%s", rep->remote_id);
 	if (e == TWC_OK) {
 		c->env->ctr->v[CTL_C_IKE_OK]++;
+		/* the identity is the IKE peer's choice: escaped like a KeyID */
+		ctl_escape((const uint8_t *)rep->remote_id, strnlen(rep->remote_id, KA_ID_FIELD), id,
+			   sizeof(id));
 		ctl_logf(c->env->log, LOG_NOTICE,
 			 "authentication ok: peer=%s ikev2 spi=%s ike-peer=%s ike-id=\"%s\" prf=%s mode=0x%x",
-			 c->name, spis, ka_addr_format(&rep->remote, ip, sizeof(ip)), rep->remote_id,
+			 c->name, spis, ka_addr_format(&rep->remote, ip, sizeof(ip)), id,
 			 prf ? prf : "?", c->mode);
 		ctl_conn_auth_accepted(c, s->client_iv);
 		return;
