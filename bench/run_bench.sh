@@ -39,6 +39,9 @@ set -euo pipefail
 
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BENCH_BUILD:-$TOP/build}
+# the build tree's binaries read the YANG modules from here (no compiled-in
+# path); the base commit's reflector gets the same modules
+export TWR_YANG_DIR=${TWR_YANG_DIR:-$TOP/yang}
 PY=${PY:-/usr/bin/python3}
 RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-5}

@@ -21,6 +21,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
 BUILD=${TWR_BUILD:-$TOP/build}
+# the build tree's binaries read the YANG modules from here (no compiled-in path)
+export TWR_YANG_DIR=${TWR_YANG_DIR:-$TOP/yang}
 COUNT=${DEMO_COUNT:-1000}
 NS_C=twr-demo-c NS_R=twr-demo-r
 TMP=$(mktemp -d /tmp/twr-demo.XXXXXX)

@@ -4,6 +4,7 @@
 #include "cfg_read.h"
 #include "secure_mem.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,18 +19,112 @@
 
 #define CFG_MODULE "twamp-reflector"
 
-/* Where the modules are: the environment, then the source tree (a build
- * that has not been installed), then the installed copy. */
+/* Where the modules are: TWR_YANG_DIR from the environment (a build tree,
+ * the tests), else the installed copy. Never a compiled-in source path: a
+ * local user who could create it would choose the defaults root loads. */
 static const char *yang_dir(void)
 {
 	const char *env = getenv("TWR_YANG_DIR");
-	struct stat st;
 
-	if (env && *env)
-		return env;
-	if (stat(TWR_YANG_SRCDIR, &st) == 0 && S_ISDIR(st.st_mode))
-		return TWR_YANG_SRCDIR;
-	return TWR_YANG_DIR;
+	return env && *env ? env : TWR_YANG_DIR;
+}
+
+/* Owned by root or by us, not writable by group or others. */
+static int yang_owner_ok(const char *what, const char *path, const struct stat *st, char *err,
+			 size_t errlen)
+{
+	if ((st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & (S_IWGRP | S_IWOTH)))
+		return 0;
+	snprintf(err, errlen,
+		 "YANG %s %s: owned by uid %lu with mode %04o; refused (needs owner root or "
+		 "uid %lu, not writable by group or others)",
+		 what, path, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777),
+		 (unsigned long)geteuid());
+	return -1;
+}
+
+static bool is_module_file(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && strcmp(name + n - 5, ".yang") == 0) ||
+	       (n > 4 && strcmp(name + n - 4, ".yin") == 0);
+}
+
+#define YANG_DIR_DEPTH 4
+
+/* The directory and, as libyang searches it, its subdirectories and the
+ * module files in them (what it would find through a symbolic link is
+ * not checked: links are refused). fd is closed. */
+static int yang_tree_ok(int fd, const char *path, int depth, char *err, size_t errlen)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = 0;
+
+	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "YANG directory %s: not a directory", path);
+		close(fd);
+		return -1;
+	}
+	if (yang_owner_ok("directory", path, &st, err, errlen) != 0) {
+		close(fd);
+		return -1;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		snprintf(err, errlen, "YANG directory %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char sub[4096];
+		int cfd;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue; /* gone since readdir */
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (S_ISLNK(st.st_mode)) {
+			struct stat t;
+
+			/* a link to a module, or to a directory libyang would enter */
+			if (is_module_file(de->d_name) ||
+			    (fstatat(dirfd(d), de->d_name, &t, 0) == 0 && S_ISDIR(t.st_mode))) {
+				snprintf(err, errlen, "YANG file %s: a symbolic link; refused", sub);
+				rc = -1;
+			}
+		} else if (S_ISDIR(st.st_mode)) {
+			if (depth >= YANG_DIR_DEPTH) {
+				snprintf(err, errlen, "YANG directory %s: nested too deep; refused", sub);
+				rc = -1;
+				break;
+			}
+			cfd = openat(dirfd(d), de->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			rc = cfd < 0 ? 0 : yang_tree_ok(cfd, sub, depth + 1, err, errlen);
+		} else if (is_module_file(de->d_name)) {
+			rc = yang_owner_ok("module file", sub, &st, err, errlen);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The modules' directory, checked before libyang reads anything in it:
+ * the defaults and constraints of every daemon come from there. */
+static int yang_dir_ok(const char *dir, char *err, size_t errlen)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "YANG directory %s: %s%s", dir, strerror(errno),
+			 getenv("TWR_YANG_DIR") ? "" : " (installed modules; TWR_YANG_DIR overrides)");
+		return -1;
+	}
+	return yang_tree_ok(fd, dir, 0, err, errlen);
 }
 
 /* The message of libyang's last error, or a fallback. */
@@ -46,6 +141,8 @@ struct ly_ctx *cfg_ctx_new(char *err, size_t errlen)
 	const char *dir = yang_dir();
 	struct ly_ctx *ctx = NULL;
 
+	if (yang_dir_ok(dir, err, errlen) != 0)
+		return NULL;
 	/* Keep errors for our messages instead of printing them. */
 	ly_log_options(LY_LOSTORE_LAST);
 	if (ly_ctx_new(dir, LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx) != LY_SUCCESS) {
