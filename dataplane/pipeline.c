@@ -377,7 +377,7 @@ PL_INLINE bool next_seq(struct dp_worker *w, const struct dp_pkt *p, struct tw_r
 		return true;
 	}
 	seq = light_next_seq(&w->light, p->light, p->info.ipver, p->info.src, p->info.sport,
-			     be32_get(p->pl), now);
+			     be32_get(p->pl), now, &w->gc->light_state_evicted);
 	if (seq < 0) {
 		w->gc->light_state_full++;
 		return false;
