@@ -303,8 +303,27 @@ int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *e
 
 #define CFG_KEYS CFG_TOP "/key-chain/key"
 
-/* Best effort: clear the decoded secrets libyang holds before freeing the
- * tree (its copy of the file text and the base64 strings are out of reach). */
+/* Overwrite a dictionary string in place: same length, a filler no YANG
+ * value holds. libyang's dictionary then no longer finds it when the tree
+ * is freed (lydict_remove records "not found", no harm: the record stays
+ * until ly_ctx_destroy frees it, wiped); zeros would instead make it the
+ * empty string, which the dictionary may hold for another node. */
+static void wipe_dict_string(const char *s)
+{
+	volatile char *p = (volatile char *)s;
+
+	for (; p && *p; p++)
+		*p = '\x01';
+}
+
+/* Clear what libyang holds of the secrets before the tree is freed: each
+ * secret-key's decoded octets (lyd_value_binary) and its base64 text (the
+ * canonical value, a dictionary string). What cannot be cleared: the file
+ * text (libyang maps the file and unmaps it when parsed: page cache, not
+ * this process's memory) and a copy the JSON parser makes of a value with
+ * escapes (`\/`; freed at once). No `must` in the modules may read a
+ * secret-key: XPath would copy its text into strings freed unwiped (so the
+ * Light key length is checked in dp_config_light.c). */
 static void wipe_tree_secrets(struct lyd_node *tree)
 {
 	struct ly_set *set = NULL;
@@ -312,11 +331,13 @@ static void wipe_tree_secrets(struct lyd_node *tree)
 	if (!tree || lyd_find_xpath(tree, CFG_KEYS "/secret-key", &set) != LY_SUCCESS)
 		return;
 	for (uint32_t i = 0; i < set->count; i++) {
+		struct lyd_node_term *t = (struct lyd_node_term *)set->dnodes[i];
 		struct lyd_value_binary *bin;
 
-		LYD_VALUE_GET(&((struct lyd_node_term *)set->dnodes[i])->value, bin);
+		LYD_VALUE_GET(&t->value, bin);
 		if (bin && bin->data)
 			wipe(bin->data, bin->size);
+		wipe_dict_string(t->value._canonical);
 	}
 	ly_set_free(set, NULL);
 }
