@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "ctl_hashlog.h"
+#include "secmem.h"
 #include "secure_mem.h"
 
 #define TAIL_READ (2 * CTL_HASHLOG_LINE_MAX)
@@ -73,22 +74,23 @@ static void read_tail(struct ctl_hashlog *h, const char *path)
 struct ctl_hashlog *ctl_hashlog_open(const char *path, const uint8_t *key, size_t keylen,
 				     bool require_root, char *err, size_t errlen)
 {
-	struct ctl_hashlog *h = calloc(1, sizeof(*h));
+	/* the chain key: on pages out of core dumps (secmem.h) */
+	struct ctl_hashlog *h = secmem_alloc(sizeof(*h));
 
 	if (!h || keylen > sizeof(h->key)) {
 		snprintf(err, errlen, "%s: %s", path, h ? "hash-chain key too long" : "out of memory");
-		free(h);
+		secmem_free(h, sizeof(*h));
 		return NULL;
 	}
 	h->fd = open(path, O_RDWR | O_APPEND | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
 	if (h->fd < 0) {
 		snprintf(err, errlen, "%s: %s", path, strerror(errno));
-		free(h);
+		secmem_free(h, sizeof(*h));
 		return NULL;
 	}
 	if (check_file(h->fd, require_root, path, err, errlen) != 0) {
 		close(h->fd);
-		free(h);
+		secmem_free(h, sizeof(*h));
 		return NULL;
 	}
 	h->chained = key != NULL;
@@ -121,8 +123,7 @@ void ctl_hashlog_close(struct ctl_hashlog *h)
 	if (!h)
 		return;
 	close(h->fd);
-	wipe(h, sizeof(*h));
-	free(h);
+	secmem_free(h, sizeof(*h)); /* wiped */
 }
 
 long ctl_hashlog_verify_file(const char *path, const uint8_t *key, size_t keylen, char *why,

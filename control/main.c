@@ -2,6 +2,7 @@
  * RFC 5618, RFC 5938, RFC 6038). It authenticates Control-Clients,
  * negotiates test sessions and installs them in the dataplane through its
  * session API; see control/README.md. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,6 +11,7 @@
 #include "ctl_config.h"
 #include "ctl_hashlog.h"
 #include "ctl_server.h"
+#include "secmem.h"
 #include "session_api.h"
 #include "twr_build_config.h"
 
@@ -79,7 +81,7 @@ int main(int argc, char **argv)
 	};
 	struct ctl_server_opts o = { TWR_API_DEFAULT_PATH, CTL_STATE_DEFAULT_PATH };
 	const char *cfgpath = NULL, *verify = NULL;
-	static struct ctl_config cfg;
+	struct ctl_config *cfg;
 	char err[512];
 	int c, rc;
 
@@ -98,11 +100,24 @@ int main(int argc, char **argv)
 		usage(stderr);
 		return EXIT_USAGE;
 	}
-	if (ctl_config_load(cfgpath, &cfg, err, sizeof(err)) != 0) {
+	/* the key-chain on pages out of core dumps (secmem.h) */
+	cfg = secmem_alloc(sizeof(*cfg));
+	if (!cfg) {
+		fprintf(stderr, "twamp-controld: no memory for the configuration\n");
+		return 1;
+	}
+	if (ctl_config_load(cfgpath, cfg, err, sizeof(err)) != 0) {
 		fprintf(stderr, "twamp-controld: %s\n", err);
+		secmem_free(cfg, sizeof(*cfg));
 		return EXIT_USAGE;
 	}
-	rc = verify ? verify_log(verify, &cfg) : serve(&cfg, &o);
-	ctl_config_free(&cfg);
+	if (cfg->security.non_dumpable && secmem_set_dumpable(false) != 0) {
+		fprintf(stderr, "twamp-controld: memory-security/non-dumpable: %s\n", strerror(errno));
+		rc = 1;
+	} else {
+		rc = verify ? verify_log(verify, cfg) : serve(cfg, &o);
+	}
+	ctl_config_free(cfg);
+	secmem_free(cfg, sizeof(*cfg));
 	return rc;
 }

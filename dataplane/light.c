@@ -7,12 +7,18 @@
 #include <rte_malloc.h>
 
 #include "light.h"
+#include "secmem.h"
 
 struct dp_light_table dp_light;
 
 int light_init(const struct dp_config *cfg, IMB_MGR *mb, char *err, size_t errlen)
 {
 	memset(&dp_light, 0, sizeof(dp_light));
+	dp_light.keys = secmem_alloc(sizeof(struct mb_keys) * DP_MAX_LIGHT);
+	if (dp_light.keys == NULL) {
+		snprintf(err, errlen, "light reflectors: no memory for their keys");
+		return -1;
+	}
 	for (size_t i = 0; i < cfg->nlight; i++) {
 		const struct dp_light_cfg *c = &cfg->light[i];
 		struct dp_light *l = &dp_light.l[i];
@@ -29,8 +35,9 @@ int light_init(const struct dp_config *cfg, IMB_MGR *mb, char *err, size_t errle
 		l->snd_l = tw_sender_layout(c->sec, c->symmetrical);
 		l->refl_l = tw_reflector_layout(c->sec);
 		l->refwait_tsc = (uint64_t)c->refwait_s * rte_get_tsc_hz();
+		l->keys = &dp_light.keys[i];
 		if (c->sec != TW_SEC_OPEN)
-			mb_keys_init(mb, &c->keys, &l->keys);
+			mb_keys_init(mb, &c->keys, &dp_light.keys[i]);
 		dp_light.by_port[c->port] = (uint8_t)(i + 1);
 		dp_light.nstateful += c->state == DP_LIGHT_STATEFUL;
 	}
@@ -40,8 +47,7 @@ int light_init(const struct dp_config *cfg, IMB_MGR *mb, char *err, size_t errle
 
 void light_fini(void)
 {
-	for (unsigned i = 0; i < dp_light.n; i++)
-		mb_keys_wipe(&dp_light.l[i].keys);
+	secmem_free(dp_light.keys, sizeof(struct mb_keys) * DP_MAX_LIGHT); /* wiped */
 	memset(&dp_light, 0, sizeof(dp_light));
 }
 

@@ -24,7 +24,7 @@ struct dp_light {
 	bool any_sender;             /* no allowed-sender prefixes */
 	const struct tw_layout *snd_l;
 	const struct tw_layout *refl_l;
-	struct mb_keys keys;
+	const struct mb_keys *keys;  /* dp_light.keys[i] */
 	uint64_t refwait_tsc;
 };
 
@@ -33,6 +33,8 @@ struct dp_light_table {
 	unsigned n;
 	unsigned nstateful;          /* workers sweep their sender tables only if > 0 */
 	struct dp_light l[DP_MAX_LIGHT];
+	/* the expanded keys, from secmem_alloc: out of core dumps (sessions.h) */
+	struct mb_keys *keys;        /* [DP_MAX_LIGHT] */
 };
 
 extern struct dp_light_table dp_light;

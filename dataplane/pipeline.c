@@ -97,7 +97,7 @@ PL_INLINE void from_session(struct dp_pkt *p, const struct dp_session *s)
 	p->light = NULL;
 	p->snd_l = s->snd_l;
 	p->refl_l = s->refl_l;
-	p->keys = &s->keys;
+	p->keys = s->keys;
 	p->sec = s->sec;
 	p->dscp = s->dscp;
 	p->reflect_len = s->reflect_len;
@@ -108,7 +108,7 @@ PL_INLINE void from_light(struct dp_pkt *p, const struct dp_light *l)
 	p->light = l;
 	p->snd_l = l->snd_l;
 	p->refl_l = l->refl_l;
-	p->keys = &l->keys;
+	p->keys = l->keys;
 	p->sec = l->sec;
 	p->dscp = l->dscp;
 	p->reflect_len = 0;

@@ -14,6 +14,7 @@
 
 #include "ka_audit.h"
 #include "ka_handle.h"
+#include "secmem.h"
 #include "secure_mem.h"
 
 struct conn {
@@ -32,26 +33,34 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A reply with its key, decoded and encoded: on a page out of core dumps
+ * (secmem.h), allocated once by ka_serve (one thread). */
+struct transit {
+	uint8_t out[KA_REPLY_LEN];
+	struct ka_reply rep;
+};
+static struct transit *transit;
+
 /* Answer, audit, close. transport: why the read failed, or NULL. */
 static void finish(const struct ka_config *cfg, int audit_fd, struct conn *c, const char *transport)
 {
-	uint8_t out[KA_REPLY_LEN];
+	uint8_t *out = transit->out;
+	struct ka_reply *rep = &transit->rep;
 	struct ka_audit_rec rec;
-	struct ka_reply rep;
 
-	ka_handle(cfg, &c->caller, c->buf, c->got, transport, &rep, &rec);
-	if (ka_reply_encode(KA_LEG_AGENT, &rep, out) != 0) {
-		ka_reply_error(&rep, 0, KA_INTERNAL);
-		ka_reply_encode(KA_LEG_AGENT, &rep, out);
+	ka_handle(cfg, &c->caller, c->buf, c->got, transport, rep, &rec);
+	if (ka_reply_encode(KA_LEG_AGENT, rep, out) != 0) {
+		ka_reply_error(rep, 0, KA_INTERNAL);
+		ka_reply_encode(KA_LEG_AGENT, rep, out);
 		rec.status = KA_INTERNAL;
 		rec.reason = "reply could not be encoded";
 	}
 	/* a fresh stream socket's buffer holds the whole reply */
-	if (send(c->fd, out, sizeof(out), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(out) &&
+	if (send(c->fd, out, KA_REPLY_LEN, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)KA_REPLY_LEN &&
 	    !rec.reason)
 		rec.reason = "caller gone before the reply";
-	ka_reply_wipe(&rep);
-	wipe(out, sizeof(out));
+	ka_reply_wipe(rep);
+	wipe(out, KA_REPLY_LEN);
 	ka_audit_write(audit_fd, &rec);
 	close(c->fd);
 	c->fd = -1;
@@ -154,7 +163,8 @@ int ka_serve(const struct ka_config *cfg, int lfd, int audit_fd, volatile sig_at
 	unsigned *map = calloc(n + 1, sizeof(*map));
 	int rc = 0;
 
-	if (!cs || !p || !map) {
+	transit = secmem_alloc(sizeof(*transit));
+	if (!cs || !p || !map || !transit) {
 		rc = -1;
 		goto out;
 	}
@@ -189,5 +199,7 @@ out:
 	free(cs);
 	free(p);
 	free(map);
+	secmem_free(transit, sizeof(*transit));
+	transit = NULL;
 	return rc;
 }

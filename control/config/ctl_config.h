@@ -83,6 +83,7 @@ struct ctl_security_cfg {
 	bool log_hash_chain;             /* true */
 	char log_key_id[CTL_KEY_ID_MAX + 1]; /* "" = none */
 	bool require_root_owner;         /* true */
+	bool non_dumpable;               /* memory-security/non-dumpable: false */
 };
 
 struct ctl_config {

@@ -1,5 +1,5 @@
 /* The security-baseline container: control ACL, ip-block, failed-login
- * alarm, log security and file security. */
+ * alarm, log security, file security and memory security. */
 #include <stdint.h>
 #include <string.h>
 
@@ -60,6 +60,7 @@ static int logging(const struct lyd_node *top, struct ctl_security_cfg *s, struc
 int ctlc_security(const struct lyd_node *top, struct ctl_security_cfg *s, struct cfg_err *e)
 {
 	s->require_root_owner = cfg_bool(top, SB "file-security/require-root-owner");
+	s->non_dumpable = cfg_bool(top, SB "memory-security/non-dumpable");
 	if (numbers(top, s, e) != 0 || logging(top, s, e) != 0)
 		return -1;
 	return acl(top, s, e);

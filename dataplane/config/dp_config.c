@@ -118,6 +118,7 @@ static int dataplane_scalars(const struct lyd_node *top, struct dp_config *cfg,
 		return -1;
 	cfg->mbufs = (uint32_t)v;
 	cfg->stage_cycles = cfg_bool(top, "dataplane/stage-cycles");
+	cfg->non_dumpable = cfg_bool(top, "security-baseline/memory-security/non-dumpable");
 	if (cfg_uint(top, "session-reflector/refwait", UINT32_MAX, &v, e, "session-reflector") != 0)
 		return -1;
 	cfg->refwait_s = (uint32_t)v;

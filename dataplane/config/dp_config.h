@@ -53,6 +53,7 @@ struct dp_config {
 	uint16_t burst;              /* RX/TX burst, default 32 */
 	uint32_t mbufs;              /* mbufs per port pool, default 8191 */
 	bool stage_cycles;           /* count busy cycles by stage (telemetry) */
+	bool non_dumpable;           /* security-baseline/memory-security/non-dumpable */
 	char session_socket[108];    /* session API path */
 	uint32_t refwait_s;          /* default REFWAIT for API sessions (default 900) */
 	bool clock_synced;           /* Error Estimate S bit */
