@@ -1,6 +1,7 @@
 /* Loading the YANG-modelled configuration with libyang, and the file
  * security check for files that hold key material. */
 #include "cfg_file.h"
+#include "cfg_isolate.h"
 #include "cfg_read.h"
 #include "secure_mem.h"
 
@@ -303,27 +304,18 @@ int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *e
 
 #define CFG_KEYS CFG_TOP "/key-chain/key"
 
-/* Overwrite a dictionary string in place: same length, a filler no YANG
- * value holds. libyang's dictionary then no longer finds it when the tree
- * is freed (lydict_remove records "not found", no harm: the record stays
- * until ly_ctx_destroy frees it, wiped); zeros would instead make it the
- * empty string, which the dictionary may hold for another node. */
-static void wipe_dict_string(const char *s)
-{
-	volatile char *p = (volatile char *)s;
-
-	for (; p && *p; p++)
-		*p = '\x01';
-}
-
 /* Clear what libyang holds of the secrets before the tree is freed: each
- * secret-key's decoded octets (lyd_value_binary) and its base64 text (the
- * canonical value, a dictionary string). What cannot be cleared: the file
- * text (libyang maps the file and unmaps it when parsed: page cache, not
- * this process's memory) and a copy the JSON parser makes of a value with
- * escapes (`\/`; freed at once). No `must` in the modules may read a
- * secret-key: XPath would copy its text into strings freed unwiped (so the
- * Light key length is checked in dp_config_light.c). */
+ * secret-key's decoded octets (lyd_value_binary). What cannot be cleared
+ * here, which is why the daemons load in a child (cfg_load_opts.isolate_size,
+ * cfg_isolate.h):
+ * - its base64 text, the canonical value: a string in the context's
+ *   dictionary, which lydict_remove finds by hashing its content and frees
+ *   without wiping (changed in place it is no longer found, and leaks);
+ * - a copy the JSON parser makes of a value with escapes (`\/`);
+ * - strings XPath builds from it: so no `must` in the modules reads a
+ *   secret-key (the Light key length is checked in dp_config_light.c).
+ * The file text is not in the process's memory: libyang maps the file and
+ * unmaps it once parsed. */
 static void wipe_tree_secrets(struct lyd_node *tree)
 {
 	struct ly_set *set = NULL;
@@ -337,7 +329,6 @@ static void wipe_tree_secrets(struct lyd_node *tree)
 		LYD_VALUE_GET(&t->value, bin);
 		if (bin && bin->data)
 			wipe(bin->data, bin->size);
-		wipe_dict_string(t->value._canonical);
 	}
 	ly_set_free(set, NULL);
 }
@@ -352,8 +343,9 @@ static int load_module(struct ly_ctx *ctx, const struct cfg_load_opts *opts, cha
 	return -1;
 }
 
-int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
-	     void *arg, char *err, size_t errlen)
+/* The load itself, in this process. */
+static int load_here(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
+		     void *arg, char *err, size_t errlen)
 {
 	struct lyd_node *tree = NULL;
 	struct ly_ctx *ctx;
@@ -375,6 +367,29 @@ out:
 	lyd_free_all(tree);
 	ly_ctx_destroy(ctx);
 	return rc;
+}
+
+struct load_call {
+	const char *path;
+	const struct cfg_load_opts *opts;
+	cfg_extract_fn extract;
+};
+
+static int load_call(void *ctx, void *out, char *err, size_t errlen)
+{
+	const struct load_call *c = ctx;
+
+	return load_here(c->path, c->opts, c->extract, out, err, errlen);
+}
+
+int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
+	     void *arg, char *err, size_t errlen)
+{
+	struct load_call c = { path, opts, extract };
+
+	if (opts->isolate_size == 0 || arg == NULL)
+		return load_here(path, opts, extract, arg, err, errlen);
+	return cfg_isolated(load_call, &c, arg, opts->isolate_size, err, errlen);
 }
 
 int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *err, size_t errlen)

@@ -53,6 +53,11 @@ int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *e
 struct cfg_load_opts {
 	const char *module;  /* NULL: only twamp-reflector */
 	bool always_secret;
+	/* > 0: the whole load runs in a child process (cfg_isolate.h), arg
+	 * being a struct of this many octets, without pointers, that comes
+	 * back: libyang's unwipeable copies of the secrets die with the child.
+	 * 0: in this process (extract may then keep pointers, count, ...) */
+	size_t isolate_size;
 };
 int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
 	     void *arg, char *err, size_t errlen);

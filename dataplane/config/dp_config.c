@@ -149,10 +149,12 @@ static int extract(const struct lyd_node *tree, void *arg, const char *path, cha
 
 int dp_config_load(const char *path, struct dp_config *cfg, char *err, size_t errlen)
 {
+	/* in a child: libyang's copies of the secrets never live here */
+	static const struct cfg_load_opts opts = { .isolate_size = sizeof(struct dp_config) };
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
-	rc = cfg_load_secure(path, extract, cfg, err, errlen);
+	rc = cfg_load(path, &opts, extract, cfg, err, errlen);
 	if (rc != 0)
 		dp_config_wipe(cfg);
 	return rc;

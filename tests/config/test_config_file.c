@@ -1,9 +1,11 @@
 /* The libyang loader (cfg_ctx_new, cfg_load_tree, cfg_str) and the file
  * security check (cfg_check_secret_file). */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -433,6 +435,61 @@ static void test_load_options(void **state)
 	assert_int_equal(extracted, 2);
 }
 
+/* What an isolated load's extract writes: it comes back to the parent. */
+struct child_out {
+	long pid;
+	char burst[16];
+	int mode;   /* 0: extract; 1: fail with a reason; 2: exit 3; 3: SIGKILL */
+};
+
+static int child_extract(const struct lyd_node *tree, void *arg, const char *path, char *e,
+			 size_t elen)
+{
+	struct child_out *o = arg;
+	const char *b = cfg_str(tree, TOP "/dataplane/burst-size");
+
+	o->pid = (long)getpid();
+	snprintf(o->burst, sizeof(o->burst), "%s", b ? b : "");
+	if (o->mode == 1) {
+		snprintf(e, elen, "%s: refused by the extraction", path);
+		return -1;
+	}
+	if (o->mode == 2)
+		_exit(3);
+	if (o->mode == 3)
+		raise(SIGKILL);
+	return 0;
+}
+
+/* cfg_load_opts.isolate_size: the load runs in a child, whose result,
+ * failure or death comes back; nothing of it runs in this process. */
+static void test_load_isolated(void **state)
+{
+	static const struct cfg_load_opts iso = { .isolate_size = sizeof(struct child_out) };
+	struct child_out o = { 0 };
+	char path[TU_PATH_MAX];
+
+	(void)state;
+	assert_non_null(tu_data("minimal.json", path, sizeof(path)));
+	assert_int_equal(cfg_load(path, &iso, child_extract, &o, err, sizeof(err)), 0);
+	assert_true(o.pid > 0 && o.pid != (long)getpid());
+	assert_string_equal(o.burst, "32"); /* the default, from the module */
+	/* the extraction's refusal, and libyang's, with their reasons */
+	o = (struct child_out){ .mode = 1 };
+	assert_int_equal(cfg_load(path, &iso, child_extract, &o, err, sizeof(err)), -1);
+	assert_contains(err, "refused by the extraction");
+	assert_int_equal(cfg_load("/nonexistent/x.json", &iso, child_extract, &o, err,
+				  sizeof(err)), -1);
+	assert_contains(err, "/nonexistent/x.json: No such file or directory");
+	/* a loader that exits or dies: an error, not the caller's end */
+	o = (struct child_out){ .mode = 2 };
+	assert_int_equal(cfg_load(path, &iso, child_extract, &o, err, sizeof(err)), -1);
+	assert_contains(err, "configuration loader exited with status 3");
+	o = (struct child_out){ .mode = 3 };
+	assert_int_equal(cfg_load(path, &iso, child_extract, &o, err, sizeof(err)), -1);
+	assert_contains(err, "configuration loader died of signal 9");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -452,6 +509,7 @@ int main(void)
 		cmocka_unit_test(test_secret_file_refused),
 		cmocka_unit_test(test_secret_file_not_regular),
 		cmocka_unit_test(test_load_options),
+		cmocka_unit_test(test_load_isolated),
 	};
 
 	/* the source tree's modules, whatever the environment says */
