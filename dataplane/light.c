@@ -157,8 +157,11 @@ static void forget(struct light_worker_state *st, uint32_t pos)
  * more evictions, then give up. */
 #define LIGHT_EVICT_TRIES 4
 
-static int32_t add_sender(struct light_worker_state *st, const struct light_state_key *k,
-			  uint64_t *evicted)
+/* out of line: a new sender is rare, and the pipeline's flattened build
+ * stage would otherwise take a copy of this */
+static __attribute__((noinline)) int32_t add_sender(struct light_worker_state *st,
+						    const struct light_state_key *k,
+						    uint64_t *evicted)
 {
 	int32_t pos;
 
