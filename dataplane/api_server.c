@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <poll.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -54,10 +55,13 @@ static uint64_t mono_ms(void)
 	return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
 }
 
+static bool clients_set; /* clients[] initialised (a failed start may not get here) */
+
 static void take_config(const struct dp_config *cfg)
 {
 	for (int i = 0; i < API_MAX_CLIENTS; i++)
 		clients[i].fd = -1;
+	clients_set = true;
 	snprintf(sock_path, sizeof(sock_path), "%s", cfg->session_socket);
 	snprintf(group_name, sizeof(group_name), "%s", cfg->session_socket_group);
 	idle_ms = (uint64_t)cfg->api_idle_s * 1000u;
@@ -108,7 +112,7 @@ int api_server_open(const struct dp_config *cfg, char *err, size_t errlen)
 
 void api_server_close(void)
 {
-	for (int i = 0; i < API_MAX_CLIENTS; i++)
+	for (int i = 0; clients_set && i < API_MAX_CLIENTS; i++)
 		if (clients[i].fd >= 0)
 			close(clients[i].fd);
 	if (listen_fd >= 0) {
