@@ -99,3 +99,18 @@ def test_hardening(root):
     assert re.search(r"^CapabilityBoundingSet=CAP_SETUID CAP_SETGID CAP_SETPCAP$",
                      units["twamp-keyagent.service"].read_text(), re.M)
     assert "SystemCallFilter=@system-service" in units["twamp-controld.service"].read_text()
+
+
+def test_sysusers_entry_makes_the_users(root):
+    """The users the units' configurations name: systemd-sysusers --dry-run
+    on the installed entry, in the temporary root (nothing is written)."""
+    conf = next(root[0].rglob("sysusers.d/twamp-reflector.conf"))
+    (root[0] / "etc").mkdir(exist_ok=True)
+    r = subprocess.run(["systemd-sysusers", "--dry-run", f"--root={root[0]}", str(conf)],
+                       capture_output=True, text=True, timeout=60)
+    out = r.stdout + r.stderr
+    assert r.returncode == 0, out
+    for want in ("Creating group 'twamp'", "Creating user 'twamp-controld'",
+                 "Creating user 'twamp-keyagent'"):
+        assert want in out, out
+    assert not (root[0] / "etc" / "passwd").exists()
