@@ -21,6 +21,7 @@ struct ka_config {
 	unsigned request_timeout_ms;
 	unsigned max_clients;
 	char user[KA_NAME_MAX];      /* "" = none */
+	char group[KA_NAME_MAX];     /* "" = the user's primary group */
 	char audit_log[KA_PATH_MAX]; /* "" = standard error */
 	struct ka_policy policy;
 };
