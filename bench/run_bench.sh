@@ -41,7 +41,7 @@
 #
 # Stages: run_bench.sh [all | control-hostile] (or BENCH_ONLY=...): all (the
 # default) runs everything and writes $TOP/build/bench.json;
-# control-hostile runs that stage alone (about a minute and a half) and
+# control-hostile runs that stage alone (two to three minutes) and
 # writes $TOP/build/bench-control-hostile.json, leaving bench.json alone.
 #
 # Needs root (the reflector refuses a key-holding config not owned by root)
