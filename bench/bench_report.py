@@ -474,6 +474,8 @@ HOSTILE_CASES = ("idle", "flood", "slowloris", "open_hog")
 ATTACKS = {"flood": "20 connections sending wrong tokens from rotating sources",
            "slowloris": "300 silent connections from rotating sources",
            "open_hog": "64 open-mode connections (8 addresses x 8) running no session"}
+# server counters the table leaves out (the JSON has them all)
+QUIET_COUNTERS = ("connections-accepted", "connections-closed", "state-requests")
 TARGET_P99_MS = 1000.0      # every case
 TARGET_RATIO = 0.9          # set-ups over the PBKDF2 bound
 HOSTILE_CONFIG = ("twamp-controld alone on 127.0.0.1, a fresh one per case, with the defaults an operator "
@@ -617,11 +619,15 @@ def print_hostile_table(h):
         a = v.get("attacker", {}).get("total", {})
         att = "-" if c == "idle" else (
             f"{v['attack']}: {a.get('connects', 0)} connects, {a.get('setups_sent', 0)} set-ups sent, "
-            f"{a.get('refused_before_greeting', 0)} refused before the greeting")
+            f"{a.get('refused_before_greeting', 0)} refused before the greeting"
+            + (f", at most {max(r.get('held_max', 0) for r in v['attacker']['runs'])} held" if c != "flood" else ""))
         print(f"{c:<11}{v['ok']:>6}{v['failed']:>8}{fmt(v['p50_ms'], '.1f'):>9}{fmt(v['p99_ms'], '.1f'):>9}"
               f"{fmt(v['max_ms'], '.1f'):>9}   {att}")
         for reason, n in v["failures"].items():
             print(f"{'':<11}{n:>6} x {reason}")
+        ctr = {k: n for k, n in v["server_counters"].items() if k not in QUIET_COUNTERS}
+        if ctr:
+            print(f"{'':<14}server: " + ", ".join(f"{k} {n}" for k, n in ctr.items()))
     workers = f"{x['auth_workers']} auth workers" if x["auth_workers_leaf"] else \
         f"the server's own default (no auth-workers leaf), bound of {x['auth_workers']} CPUs"
     print(f"set-ups/s {fmt(h['control_setups_per_s'], '.1f')} ({workers}, {x['client_threads']} client threads); "
