@@ -131,6 +131,7 @@ static void admit(const struct ctl_listeners *set, int fd)
 	uint16_t pport, lport;
 	struct ctl_conn_counts n;
 	enum ctl_admit v;
+	uint64_t now;
 	char a[CTL_ADDR_STR];
 
 	if (getpeername(fd, (struct sockaddr *)&ps, &plen) != 0 ||
@@ -141,11 +142,26 @@ static void admit(const struct ctl_listeners *set, int fd)
 		return;
 	}
 	n = env->counts(env->arg, &peer);
-	v = ctl_guard_admit(env->guard, &peer, ctl_mono_ms(), &n);
+	now = ctl_mono_ms();
+	v = ctl_guard_admit(env->guard, &peer, now, &n);
+	ctl_ipport_str(&peer, pport, a, sizeof(a));
+	if (v == CTL_ADMIT_EVICT_PENDING || v == CTL_ADMIT_EVICT_IDLE)
+		v = env->make_room(env->arg, v, a) ? CTL_ADMIT_OK
+		    : v == CTL_ADMIT_EVICT_PENDING ? CTL_ADMIT_PENDING : CTL_ADMIT_MAX_CONN;
+	if (v == CTL_ADMIT_ACL) {
+		/* counted per source, never blocked (ctl_guard.h) */
+		uint32_t k = ctl_guard_acl_refused(env->guard, &peer, now);
+
+		env->ctr->v[CTL_C_REFUSED_ACL]++;
+		ctl_logf(env->log, LOG_WARNING,
+			 "connection refused: peer=%s: source not in control-acl (%u from this "
+			 "source within %us)", a, k, env->cfg->security.block_failed_period_s);
+		close(fd);
+		return;
+	}
 	if (v != CTL_ADMIT_OK) {
 		env->ctr->v[refusal_ctr[v]]++;
-		ctl_logf(env->log, LOG_WARNING, "connection refused: peer=%s: %s",
-			 ctl_ipport_str(&peer, pport, a, sizeof(a)), ctl_admit_str(v));
+		ctl_logf(env->log, LOG_WARNING, "connection refused: peer=%s: %s", a, ctl_admit_str(v));
 		close(fd);
 		return;
 	}
