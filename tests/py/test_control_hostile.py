@@ -207,12 +207,17 @@ def test_blocked_address(env):
 
 
 def test_acl_refusal(env):
+    """Refused, counted per source, never blocked."""
     before = env.d.stats()
-    c = env.connect(ACL_OUT)
-    assert closed_before_greeting(c)
-    c.close()
-    env.d.wait_log(rf"connection refused: peer={ACL_OUT}:\d+: source not in control-acl")
-    assert env.d.stats()["refused-acl"] == before["refused-acl"] + 1
+    for _ in range(3):
+        c = env.connect(ACL_OUT)
+        assert closed_before_greeting(c)
+        c.close()
+    env.d.wait_log(rf"connection refused: peer={ACL_OUT}:\d+: source not in control-acl "
+                   r"\(3 from this source within 600s\)")
+    st = env.d.state()
+    assert int(st["server"]["statistics"]["refused-acl"]) == before["refused-acl"] + 3
+    assert ACL_OUT not in {b["blocked-ip"] for b in st["security-baseline"].get("ip-block-list", [])}
     assert_served(env)
 
 
