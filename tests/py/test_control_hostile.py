@@ -217,7 +217,8 @@ def test_acl_refusal(env):
                    r"\(3 from this source within 600s\)")
     st = env.d.state()
     assert int(st["server"]["statistics"]["refused-acl"]) == before["refused-acl"] + 3
-    assert ACL_OUT not in {b["blocked-ip"] for b in st["security-baseline"].get("ip-block-list", [])}
+    blocked = st["security-baseline"].get("ip-block-list", [])
+    assert ACL_OUT not in {b["blocked-ip"] for b in blocked}
     assert_served(env)
 
 
