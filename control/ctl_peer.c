@@ -306,10 +306,11 @@ bool ctl_peer_make_room(struct ctl_peers *ps, enum ctl_admit why, const char *ne
 	uint64_t now = ctl_mono_ms(), idle;
 	const struct ctl_conn *c;
 
+	/* newest first: on a tie (same millisecond) the older one goes */
 	for (struct ctl_peer *p = ps->head; p; p = p->next) {
 		struct ctl_guard_cand k = candidate(p);
 
-		if (ctl_guard_evictable(&k, why) && (!victim || ctl_guard_before(&k, &best))) {
+		if (ctl_guard_evictable(&k, why) && (!victim || !ctl_guard_before(&best, &k))) {
 			victim = p;
 			best = k;
 		}

@@ -347,22 +347,27 @@ def test_pending_limit(env):
         p.greeting()
         pending.append(p)
     wait_connections(env, 5)
-    c = env.connect(H7)
-    c.greeting()
-    assert pending[0].closed()                           # the oldest gave way
-    assert c.setup(ENC, b"user1", KEYS["user1"]) == 0
-    c.close()
+    try:
+        c = env.connect(H7)
+        c.greeting()
+        assert pending[0].closed()                       # the oldest gave way
+        assert c.setup(ENC, b"user1", KEYS["user1"]) == 0
+        c.close()
+    finally:
+        for p in pending:                                # before their timeout (2 s)
+            p.close()
     env.d.wait_log(rf"connection evicted: peer={X[2]}:\d+ state=setup idle=\d+s: "
                    rf"max-pending-authentication reached: room made for peer={H7}:\d+")
+    wait_connections(env, 1)
     st = env.d.stats()
     assert st["evicted-pending"] == before["evicted-pending"] + 1
     assert st["refused-pending-authentication"] == before["refused-pending-authentication"]
-    for p in pending:                                    # before their timeout
-        p.close()
-    wait_connections(env, 1)
-    st = env.d.wait_stat("authentication-abandoned", before["authentication-abandoned"] + 3)
-    assert st["authentication-abandoned"] == before["authentication-abandoned"] + 3
-    env.d.wait_log(rf"authentication abandoned: peer={X[3]}:\d+ state=setup: ")
+    # each of the three left counts toward ip-block: abandoned (or, on a
+    # machine too slow to close them within 2 s, timed out)
+    left = st["authentication-abandoned"] - before["authentication-abandoned"]
+    assert left + st["authentication-timeout"] - before["authentication-timeout"] == 3
+    if left:
+        env.d.wait_log(r"authentication abandoned: peer=10\.99\.7\.(19|20|21):\d+ state=setup: ")
     assert_served(env)
 
 
