@@ -41,7 +41,7 @@ struct ctl_conn *ctl_conn_new(const struct ctl_conn_env *env, const struct ctl_i
 	ctl_ipport_str(peer, peer_port, c->name, sizeof(c->name));
 	c->state = CTL_CS_SETUP;
 	c->in_want = 4; /* the Set-Up-Response Mode */
-	c->created_ms = c->last_msg_ms = mono(c);
+	c->created_ms = c->last_msg_ms = c->ran_ms = mono(c);
 	ctl_conn_greet(c);
 	return c;
 }
@@ -155,6 +155,7 @@ static void step(struct ctl_conn *c)
 			if (mode == 0) {
 				ctl_conn_fail(c, CTL_C_MODE_DECLINED, LOG_INFO,
 					      "client declined (Set-Up-Response Mode 0)");
+				ctl_conn_auth_result(c, false); /* counts toward ip-block */
 				return;
 			}
 			c->in_want = twc_setup_len(mode);
@@ -177,6 +178,8 @@ static void step(struct ctl_conn *c)
 
 bool ctl_conn_input(struct ctl_conn *c, const uint8_t *data, size_t n)
 {
+	if (n > 0)
+		c->heard = true;
 	while (n > 0 && c->state != CTL_CS_CLOSING) {
 		size_t k = c->in_want - c->in_len;
 
@@ -272,6 +275,16 @@ void ctl_conn_fail(struct ctl_conn *c, enum ctl_ctr ctr, int level, const char *
 	ctl_logf(c->env->log, level, "closing connection: peer=%s state=%s: %s", c->name,
 		 ctl_cs_str(c->state), why);
 	ctl_conn_close_quiet(c);
+}
+
+void ctl_conn_abandoned(struct ctl_conn *c, const char *why)
+{
+	if (ctl_conn_set_up(c) || ctl_conn_closing(c) || c->settled)
+		return;
+	c->env->ctr->v[CTL_C_AUTH_ABANDONED]++;
+	ctl_logf(c->env->log, LOG_WARNING, "authentication abandoned: peer=%s state=%s: %s", c->name,
+		 ctl_cs_str(c->state), why);
+	ctl_conn_auth_result(c, false);
 }
 
 void ctl_conn_abort(struct ctl_conn *c, enum ctl_ctr ctr, const char *reason)

@@ -78,6 +78,8 @@ static void stop_sessions(struct ctl_conn *c)
 		 "stop sessions: peer=%s stopped=%zu accept=%u number-of-sessions=%u%s", c->name, n,
 		 m.accept, m.nsessions,
 		 m.nsessions != active ? " (not the number started)" : "");
+	if (c->state == CTL_CS_TEST)
+		c->ran_ms = c->env->mono_ms(c->env->arg); /* open-idle-timeout from here */
 	c->state = CTL_CS_REQUEST;
 }
 
@@ -116,8 +118,10 @@ static uint8_t stop_n(struct ctl_conn *c, const struct twc_nmsg *m)
 		ctl_conn_sess_stop(c, s);
 		ctl_conn_sess_drop(c, (size_t)(s - c->sess));
 	}
-	if (c->state == CTL_CS_TEST && count_state(c, TWR_SS_ACTIVE) == 0)
+	if (c->state == CTL_CS_TEST && count_state(c, TWR_SS_ACTIVE) == 0) {
 		c->state = CTL_CS_REQUEST;
+		c->ran_ms = c->env->mono_ms(c->env->arg);
+	}
 	return TWC_ACCEPT_OK;
 }
 

@@ -229,7 +229,7 @@ uint64_t ctl_conn_servwait_left(struct ctl_conn *c, uint64_t now_ms)
 		if (c->nsess > 0)
 			return limit; /* monitoring suspended while sessions run */
 		c->state = CTL_CS_REQUEST;
-		c->last_msg_ms = now_ms;
+		c->last_msg_ms = c->ran_ms = now_ms;
 		ctl_logf(c->env->log, LOG_INFO,
 			 "every session of peer=%s was removed by the dataplane: SERVWAIT resumes",
 			 c->name);
@@ -239,4 +239,22 @@ uint64_t ctl_conn_servwait_left(struct ctl_conn *c, uint64_t now_ms)
 	if (now_ms - c->last_msg_ms >= limit)
 		return 0;
 	return limit - (now_ms - c->last_msg_ms);
+}
+
+uint64_t ctl_conn_open_idle_deadline(const struct ctl_conn *c)
+{
+	uint64_t limit = (uint64_t)c->env->cfg->server.open_idle_s * 1000u;
+
+	if (limit == 0 || c->state != CTL_CS_REQUEST || twc_mode_secured(c->mode))
+		return UINT64_MAX;
+	return c->ran_ms + limit;
+}
+
+uint64_t ctl_conn_open_idle_left(const struct ctl_conn *c, uint64_t now_ms)
+{
+	uint64_t d = ctl_conn_open_idle_deadline(c);
+
+	if (d == UINT64_MAX)
+		return UINT64_MAX;
+	return now_ms >= d ? 0 : d - now_ms;
 }

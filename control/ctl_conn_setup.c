@@ -80,6 +80,9 @@ void ctl_conn_server_start(struct ctl_conn *c, uint8_t accept, const uint8_t cli
 
 void ctl_conn_auth_result(struct ctl_conn *c, bool ok)
 {
+	if (c->settled)
+		return;
+	c->settled = true;
 	if (c->env->auth_result)
 		c->env->auth_result(c->env->arg, &c->peer, ok);
 }
@@ -153,6 +156,7 @@ void ctl_conn_setup(struct ctl_conn *c)
 		ctl_conn_fail(c, CTL_C_MODE_REFUSED, LOG_WARNING,
 			      "Set-Up-Response Mode 0x%x not offered (offered 0x%x): Accept 3", s.mode,
 			      c->offered);
+		ctl_conn_auth_result(c, false); /* malformed: counts toward ip-block */
 	} else if (s.mode & TWC_MODE_IKEV2) {
 		ctl_conn_setup_ike(c, &s);
 	} else if (!twc_mode_secured(s.mode)) {

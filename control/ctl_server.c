@@ -57,15 +57,28 @@ static void env_auth_result(void *arg, const struct ctl_ip *peer, bool ok)
 	char ip[CTL_ADDR_STR];
 	unsigned what;
 
+	struct ctl_ip src;
+
 	if (ok)
 		return;
 	what = ctl_guard_fail(&s->guard, peer, ctl_mono_ms());
+	src = ctl_guard_source(&s->guard, peer);
+	ctl_guard_source_str(&s->guard, &src, ip, sizeof(ip));
+	s->ctr.v[CTL_C_TRACKER_EVICTED] += (what & CTL_GUARD_EVICTED) != 0;
+	s->ctr.v[CTL_C_TRACKER_EVICTED_BLOCKED] += (what & CTL_GUARD_EVICTED_BLOCKED) != 0;
+	if (what & CTL_GUARD_ALL_BLOCKED)
+		ctl_logf(&s->log, LOG_ERR,
+			 "ip-block: all %u tracked sources are blocked: the one closest to its "
+			 "unblocking is unblocked early to track %s (counted in "
+			 "tracker-evicted-blocked, logged once)", CTL_GUARD_TRACK, ip);
+	if (what & CTL_GUARD_UNBLOCKED)
+		ctl_logf(&s->log, LOG_NOTICE, "address unblocked: %s", ip);
 	if (what & CTL_GUARD_NOW_BLOCKED) {
 		s->ctr.v[CTL_C_BLOCKED]++;
 		ctl_logf(&s->log, LOG_WARNING,
 			 "address blocked: %s after %u failed authentications within %us, for %us",
-			 ctl_ip_str(peer, ip, sizeof(ip)), sec->block_failed_times,
-			 sec->block_failed_period_s, sec->block_reactive_s);
+			 ip, sec->block_failed_times, sec->block_failed_period_s,
+			 sec->block_reactive_s);
 	}
 	if (what & CTL_GUARD_ALARM_RAISED) {
 		s->ctr.v[CTL_C_ALARMS]++;
@@ -113,7 +126,8 @@ static void unblocked(void *arg, const struct ctl_ip *ip)
 	struct ctl_server *s = arg;
 	char a[CTL_ADDR_STR];
 
-	ctl_logf(&s->log, LOG_NOTICE, "address unblocked: %s", ctl_ip_str(ip, a, sizeof(a)));
+	ctl_logf(&s->log, LOG_NOTICE, "address unblocked: %s",
+		 ctl_guard_source_str(&s->guard, ip, a, sizeof(a)));
 }
 
 static void tick(struct ctl_timer *t, uint64_t now)
@@ -133,7 +147,14 @@ static struct ctl_conn_counts conn_counts(void *arg, const struct ctl_ip *peer)
 {
 	const struct ctl_server *s = arg;
 
-	return ctl_peer_counts(&s->peers, peer);
+	return ctl_peer_counts(&s->peers, &s->guard, peer);
+}
+
+static bool make_room(void *arg, enum ctl_admit why, const char *newcomer)
+{
+	struct ctl_server *s = arg;
+
+	return ctl_peer_make_room(&s->peers, why, newcomer);
 }
 
 static void admitted(void *arg, int fd, const struct ctl_ip *peer, uint16_t pport,
@@ -174,7 +195,7 @@ static int open_handlers(struct ctl_server *s, const struct ctl_server_opts *o, 
 	};
 	const struct ctl_listen_env ls = {
 		.loop = &s->loop, .cfg = s->cfg, .log = &s->log, .ctr = &s->ctr, .guard = &s->guard,
-		.counts = conn_counts, .admitted = admitted, .arg = s,
+		.counts = conn_counts, .make_room = make_room, .admitted = admitted, .arg = s,
 	};
 
 	ctl_peer_init(&s->peers, &s->loop, &s->env);

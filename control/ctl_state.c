@@ -9,7 +9,8 @@
  *     ike-remote-id for IKEv2-derived connections)
  *   /twamp-reflector/server/ctrl-connection[...]/test-session[sid]/...
  *     (the test sessions' counters come from the dataplane, COUNTERS)
- *   /twamp-reflector/security-baseline/ip-block-list[blocked-ip]
+ *   /twamp-reflector/security-baseline/ip-block-list[blocked-ip]/
+ *     unblock-interval, prefix-length (a blocked source is a prefix)
  *   /twamp-reflector/security-baseline/login-failed-threshold-alarm/
  *     alarm-raised, failures-in-period
  */
@@ -138,7 +139,7 @@ static void connection(struct builder *b, struct ctl_conn *c, uint64_t now)
 		session(b, p, c, &c->sess[i]);
 }
 
-static void blocked(void *arg, const struct ctl_ip *ip, uint32_t left_s)
+static void blocked(void *arg, const struct ctl_ip *ip, unsigned plen, uint32_t left_s)
 {
 	struct builder *b = arg;
 	char a[CTL_ADDR_STR], p[200];
@@ -146,6 +147,7 @@ static void blocked(void *arg, const struct ctl_ip *ip, uint32_t left_s)
 	snprintf(p, sizeof(p), TOP "/security-baseline/ip-block-list[blocked-ip='%s']",
 		 ctl_ip_str(ip, a, sizeof(a)));
 	put_u64(b, left_s > UINT16_MAX ? UINT16_MAX : left_s, p, "unblock-interval");
+	put_u64(b, plen, p, "prefix-length");
 }
 
 static void server_state(struct builder *b, uint64_t now)

@@ -62,6 +62,7 @@ struct ctl_server_cfg {
 	uint32_t max_conn_per_client;    /* 8 */
 	uint32_t max_pending_auth;       /* 16 */
 	uint32_t auth_timeout_s;         /* 30 */
+	uint32_t open_idle_s;            /* open-idle-timeout, 30; 0 = never */
 	uint32_t max_sessions_per_conn;  /* 64, at most 256 */
 	/* RFC 7717 (server/ikev2-derived), used when modes has CTL_MODE_IKEV2 */
 	char ka_socket[108];             /* KA_AGENT_SOCKET */
@@ -77,6 +78,10 @@ struct ctl_security_cfg {
 	uint8_t block_failed_times;      /* 5 */
 	uint16_t block_failed_period_s;  /* 60 */
 	uint16_t block_reactive_s;       /* 300 */
+	/* what one source is, for ip-block and max-connections-per-client:
+	 * the address's first bits (0 = the whole address) */
+	uint8_t source_v4_len;           /* ipv4-prefix-length, 32 */
+	uint8_t source_v6_len;           /* ipv6-prefix-length, 64 */
 	uint8_t alarm_upper;             /* 20 */
 	uint8_t alarm_lower;             /* 10 */
 	uint16_t alarm_period_s;         /* 300 */

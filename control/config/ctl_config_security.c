@@ -20,11 +20,13 @@ static int acl(const struct lyd_node *top, struct ctl_security_cfg *s, struct cf
 
 static int numbers(const struct lyd_node *top, struct ctl_security_cfg *s, struct cfg_err *e)
 {
-	unsigned long ft, fp, rt, up, lo, per;
+	unsigned long ft, fp, rt, l4, l6, up, lo, per;
 
 	if (cfg_uint(top, SB "ip-block/failed-times", UINT8_MAX, &ft, e, "ip-block") != 0 ||
 	    cfg_uint(top, SB "ip-block/failed-period", UINT16_MAX, &fp, e, "ip-block") != 0 ||
 	    cfg_uint(top, SB "ip-block/reactive-time", UINT16_MAX, &rt, e, "ip-block") != 0 ||
+	    cfg_uint(top, SB "ip-block/ipv4-prefix-length", 32, &l4, e, "ip-block") != 0 ||
+	    cfg_uint(top, SB "ip-block/ipv6-prefix-length", 128, &l6, e, "ip-block") != 0 ||
 	    cfg_uint(top, SB "login-failed-threshold-alarm/upper-limit", UINT8_MAX, &up, e,
 		     "login-failed-threshold-alarm") != 0 ||
 	    cfg_uint(top, SB "login-failed-threshold-alarm/lower-limit", UINT8_MAX, &lo, e,
@@ -35,6 +37,8 @@ static int numbers(const struct lyd_node *top, struct ctl_security_cfg *s, struc
 	s->block_failed_times = (uint8_t)ft;
 	s->block_failed_period_s = (uint16_t)fp;
 	s->block_reactive_s = (uint16_t)rt;
+	s->source_v4_len = (uint8_t)l4;
+	s->source_v6_len = (uint8_t)l6;
 	s->alarm_upper = (uint8_t)up;
 	s->alarm_lower = (uint8_t)lo;
 	s->alarm_period_s = (uint16_t)per;

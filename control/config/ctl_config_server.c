@@ -122,6 +122,7 @@ static int server_limits(const struct lyd_node *top, struct ctl_server_cfg *s,
 		{ "max-connections-per-client", offsetof(struct ctl_server_cfg, max_conn_per_client) },
 		{ "max-pending-authentication", offsetof(struct ctl_server_cfg, max_pending_auth) },
 		{ "authentication-timeout", offsetof(struct ctl_server_cfg, auth_timeout_s) },
+		{ "open-idle-timeout", offsetof(struct ctl_server_cfg, open_idle_s) },
 		{ "max-sessions-per-connection", offsetof(struct ctl_server_cfg, max_sessions_per_conn) },
 	};
 	unsigned long v;

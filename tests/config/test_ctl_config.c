@@ -88,6 +88,7 @@ static void test_defaults(void **state)
 	assert_int_equal(s->max_conn_per_client, 8);
 	assert_int_equal(s->max_pending_auth, 16);
 	assert_int_equal(s->auth_timeout_s, 30);
+	assert_int_equal(s->open_idle_s, 30);
 	assert_int_equal(s->max_sessions_per_conn, 64);
 	assert_string_equal(s->ka_socket, "/run/twamp-keyagent/agent.sock"); /* KA_AGENT_SOCKET */
 	assert_int_equal(s->ka_timeout_ms, 500);
@@ -98,6 +99,8 @@ static void test_defaults(void **state)
 	assert_int_equal(b->block_failed_times, 5);
 	assert_int_equal(b->block_failed_period_s, 60);
 	assert_int_equal(b->block_reactive_s, 300);
+	assert_int_equal(b->source_v4_len, 32);
+	assert_int_equal(b->source_v6_len, 64);
 	assert_int_equal(b->alarm_upper, 20);
 	assert_int_equal(b->alarm_lower, 10);
 	assert_int_equal(b->alarm_period_s, 300);
@@ -134,6 +137,7 @@ static void check_full_server(void)
 	assert_int_equal(s->max_conn_per_client, 4);
 	assert_int_equal(s->max_pending_auth, 10);
 	assert_int_equal(s->auth_timeout_s, 15);
+	assert_int_equal(s->open_idle_s, 0);
 	assert_int_equal(s->max_sessions_per_conn, 256);
 	assert_string_equal(s->ka_socket, "/run/twr-test/agent.sock");
 	assert_int_equal(s->ka_timeout_ms, 250);
@@ -156,6 +160,8 @@ static void check_full_security(void)
 	assert_int_equal(b->block_failed_times, 3);
 	assert_int_equal(b->block_failed_period_s, 120);
 	assert_int_equal(b->block_reactive_s, 600);
+	assert_int_equal(b->source_v4_len, 24);
+	assert_int_equal(b->source_v6_len, 56);
 	assert_int_equal(b->alarm_upper, 50);
 	assert_int_equal(b->alarm_lower, 25);
 	assert_int_equal(b->alarm_period_s, 900);
