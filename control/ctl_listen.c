@@ -62,7 +62,7 @@ static int open_one(struct ctl_listeners *ls, const struct ctl_ip *ip, bool any,
 	l->ip = *ip;
 	ctl_timer_init(&l->pause, resume);
 	ls->n++;
-	ctl_logf(ls->env.log, LOG_NOTICE, "listening on %s",
+	ctl_log_always(ls->env.log, LOG_NOTICE, "listening on %s",
 		 ctl_ipport_str(ip, sv->tcp_port, a, sizeof(a)));
 	return 0;
 fail:
@@ -81,7 +81,7 @@ int ctl_listen_open(struct ctl_listeners *ls, const struct ctl_listen_env *env, 
 
 	*ls = (struct ctl_listeners){ .env = *env };
 	if (!sv->admin_state) {
-		ctl_logf(env->log, LOG_NOTICE, "server admin-state is false: not listening");
+		ctl_log_always(env->log, LOG_NOTICE, "server admin-state is false: not listening");
 		return 0;
 	}
 	for (size_t i = 0; i < sv->nlisten; i++) {
@@ -99,7 +99,7 @@ int ctl_listen_open(struct ctl_listeners *ls, const struct ctl_listen_env *env, 
 		if (r4 != 0 && r6 != 0)
 			return -1;
 		if (r4 != 0 || r6 != 0)
-			ctl_logf(env->log, LOG_WARNING, "%s", r4 != 0 ? err : err6);
+			ctl_log_always(env->log, LOG_WARNING, "%s", r4 != 0 ? err : err6);
 	}
 	return 0;
 }
@@ -131,7 +131,7 @@ static void admit(const struct ctl_listeners *set, int fd)
 	uint16_t pport, lport;
 	struct ctl_conn_counts n;
 	enum ctl_admit v;
-	char a[CTL_ADDR_STR];
+	char a[CTL_ADDR_STR], kind[LOG_LIMIT_KIND_MAX];
 
 	if (getpeername(fd, (struct sockaddr *)&ps, &plen) != 0 ||
 	    getsockname(fd, (struct sockaddr *)&ls, &llen) != 0 ||
@@ -144,8 +144,9 @@ static void admit(const struct ctl_listeners *set, int fd)
 	v = ctl_guard_admit(env->guard, &peer, ctl_mono_ms(), &n);
 	if (v != CTL_ADMIT_OK) {
 		env->ctr->v[refusal_ctr[v]]++;
-		ctl_logf(env->log, LOG_WARNING, "connection refused: peer=%s: %s",
-			 ctl_ipport_str(&peer, pport, a, sizeof(a)), ctl_admit_str(v));
+		snprintf(kind, sizeof(kind), "connection refused: %s", ctl_admit_str(v));
+		ctl_log_peer(env->log, LOG_WARNING, &peer, kind, "connection refused: peer=%s: %s",
+			     ctl_ipport_str(&peer, pport, a, sizeof(a)), ctl_admit_str(v));
 		close(fd);
 		return;
 	}

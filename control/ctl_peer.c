@@ -168,8 +168,9 @@ void ctl_peer_add(struct ctl_peers *ps, int fd, const struct ctl_ip *peer, uint1
 	struct ctl_peer *p = calloc(1, sizeof(*p));
 	char a[CTL_ADDR_STR], b[CTL_ADDR_STR];
 
-	ctl_logf(env->log, LOG_INFO, "connection accepted: peer=%s local=%s",
-		 ctl_ipport_str(peer, pport, a, sizeof(a)), ctl_ipport_str(local, lport, b, sizeof(b)));
+	ctl_log_peer(env->log, LOG_INFO, peer, "connection accepted",
+		     "connection accepted: peer=%s local=%s", ctl_ipport_str(peer, pport, a, sizeof(a)),
+		     ctl_ipport_str(local, lport, b, sizeof(b)));
 	env->ctr->v[CTL_C_CONN_ACCEPTED]++;
 	if (p)
 		p->conn = ctl_conn_new(env, peer, pport, local, lport);
