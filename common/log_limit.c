@@ -133,7 +133,7 @@ static void close_window(struct log_limit *l, struct window *w, uint64_t now_ms,
 
 	if (w->extra > 0 && budget(l, now_ms, always)) {
 		interval_text(l->cfg.interval_ms, iv, sizeof(iv));
-		snprintf(text, sizeof(text), "peer=%s: %llu more '%s' in the last %s", w->label,
+		snprintf(text, sizeof(text), "%s: %llu more '%s' in the last %s", w->label,
 			 (unsigned long long)w->extra, w->kind, iv);
 		l->st.summaries++;
 		l->emit(l->arg, false, text);

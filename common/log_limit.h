@@ -10,7 +10,8 @@
  *     window of `interval_ms` that opens at the first of them. The first
  *     `per_source` lines of a window are written as they come; the rest
  *     are counted, and when the window closes (log_limit_tick) one line
- *     says how many: "peer=S: N more 'KIND' in the last 10 s".
+ *     says how many: "LABEL: N more 'KIND' in the last 10 s", LABEL being
+ *     the source's printable form ("peer=10.99.7.3").
  *  2. Budget. A token bucket of `rate` lines per second holding at most
  *     `burst`: every line (events and summaries) takes a token; without
  *     one, the line is suppressed and counted, and at most once per
@@ -37,7 +38,7 @@
 #include <stdint.h>
 
 #define LOG_LIMIT_SRC_MAX 20     /* octets of a source key */
-#define LOG_LIMIT_LABEL_MAX 56   /* its printable form, "10.99.7.3", "fd00:99:7::/64" */
+#define LOG_LIMIT_LABEL_MAX 64   /* its printable form: "peer=10.99.7.3", "uid=998" */
 #define LOG_LIMIT_KIND_MAX 96    /* octets of a kind kept (longer: cut) */
 #define LOG_LIMIT_SUMMARY_MAX 256
 

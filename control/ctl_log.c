@@ -179,6 +179,8 @@ void ctl_log_tick(struct ctl_log *l)
 	}
 }
 
+static void format(char *text, const char *fmt, va_list ap) __attribute__((format(printf, 2, 0)));
+
 static void format(char *text, const char *fmt, va_list ap)
 {
 	vsnprintf(text, CTL_LOG_TEXT_MAX, fmt, ap);
@@ -233,7 +235,7 @@ static size_t source(const struct ctl_ip *peer, uint8_t key[LOG_LIMIT_SRC_MAX], 
 	key[0] = peer->ver;
 	memcpy(key + 1, p.a, n);
 	ctl_ip_str(&p, a, sizeof(a));
-	snprintf(label, labellen, "%s%s", a, peer->ver == 6 ? "/64" : "");
+	snprintf(label, labellen, "peer=%s%s", a, peer->ver == 6 ? "/64" : "");
 	return n + 1;
 }
 

@@ -323,7 +323,7 @@ static void anchor_line_and_parse(void **state)
 {
 	const struct ctl_hashlog_keys *k = test_keys();
 	uint8_t head[32], mac[32];
-	char line[256], bad[256], why[128], hex[65];
+	char line[256], bad[512], why[128], hex[65];
 	struct ctl_hashlog_anchor a;
 	unsigned mlen;
 	size_t n, reclen;

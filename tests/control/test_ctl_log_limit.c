@@ -40,7 +40,10 @@ static const struct log_limit_cfg CFG = {
 
 static enum log_verdict ev(struct log_limit *l, uint64_t t, const char *src, const char *kind)
 {
-	return log_limit_event(l, t, src, src ? strlen(src) : 0, src, kind, false);
+	char label[LOG_LIMIT_LABEL_MAX];
+
+	snprintf(label, sizeof(label), "peer=%s", src ? src : "");
+	return log_limit_event(l, t, src, src ? strlen(src) : 0, label, kind, false);
 }
 
 static void aggregation_counts(void **state)
@@ -151,7 +154,7 @@ static void never_suppressed(void **state)
 	assert_int_equal(ev(l, 0, NULL, "k"), LOG_LIMIT_SUPPRESSED);
 	/* the bucket is empty and x has used its line: `always` is written */
 	for (int i = 0; i < 5; i++)
-		assert_int_equal(log_limit_event(l, 0, "x", 1, "x", "k", true), LOG_LIMIT_WRITE);
+		assert_int_equal(log_limit_event(l, 0, "x", 1, "peer=x", "k", true), LOG_LIMIT_WRITE);
 	assert_int_equal(log_limit_stats(l)->written, 6);
 	assert_int_equal(log_limit_stats(l)->aggregated, 0);
 	log_limit_free(l);
