@@ -22,12 +22,14 @@
  *
  *   anchor v1 seq=<n> head=<64 hex> time=<time> mac=<64 hex>
  *
- *   seq    the last record's sequence number when it was written (0: none)
+ *   seq    the last record's sequence number when it was written (0: none),
+ *          in 20 digits (the line has a fixed length: rewritten in place)
  *   head   that record's MAC (zeros for seq 0)
  *   mac    HMAC-SHA256(Ka, the line up to " mac=")
  *
- * written (aside, then renamed) at start, every anchor-interval while the
- * log grows and at shutdown, and sent to syslog. A log is consistent with
+ * written at start, every anchor-interval while the log grows and at
+ * shutdown (in place, through a descriptor opened at start, synced), and
+ * sent to syslog. A log is consistent with
  * its anchor when it reaches record `seq` and that record's MAC is `head`;
  * records after it (written after the last anchor, e.g. before a crash)
  * are allowed and reported. A log that ends before `seq` was truncated (or
@@ -172,7 +174,7 @@ struct ctl_hashlog *ctl_hashlog_open(const struct ctl_hashlog_opts *o, char *err
 int ctl_hashlog_append(struct ctl_hashlog *h, uint64_t unix_ns, const char *text);
 /* Records the existing file held past its anchor when it was opened. */
 uint64_t ctl_hashlog_unanchored(const struct ctl_hashlog *h);
-/* Write the anchor (the file, replaced; the line into line for syslog) if
+/* Write the anchor (the file, rewritten; the line into line for syslog) if
  * the log grew since the last one, or always when force. Returns 1 if one
  * was written, 0 if not needed, -1 on failure (errno). */
 int ctl_hashlog_anchor(struct ctl_hashlog *h, uint64_t unix_ns, bool force, char *line,

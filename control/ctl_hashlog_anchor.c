@@ -38,8 +38,9 @@ size_t ctl_hashlog_anchor_line(char *out, size_t cap, uint64_t seq,
 
 	ctl_hashlog_iso_time(unix_ns, ts);
 	ctl_hashlog_hex(head, CTL_HASHLOG_MAC, hhex);
-	n = snprintf(out, cap, "anchor v1 seq=%llu head=%s time=%s", (unsigned long long)seq, hhex,
-		     ts);
+	/* fixed length: seq in 20 digits, the time in 24 characters */
+	n = snprintf(out, cap, "anchor v1 seq=%020llu head=%s time=%s", (unsigned long long)seq,
+		     hhex, ts);
 	if (n < 0 || (size_t)n >= cap || anchor_mac(akey, out, (size_t)n, mac) != 0)
 		return 0;
 	ctl_hashlog_hex(mac, sizeof(mac), mhex);
@@ -66,15 +67,21 @@ static bool take(const char **p, const char *end, const char *lit)
 	return true;
 }
 
+/* exactly 20 decimal digits, at most UINT64_MAX */
 static bool take_seq(const char **p, const char *end, uint64_t *seq)
 {
 	uint64_t v = 0;
-	const char *s = *p;
 
-	while (*p < end && **p >= '0' && **p <= '9' && *p - s < 19)
-		v = v * 10 + (uint64_t)(*(*p)++ - '0');
-	if (*p == s || (*p - s > 1 && *s == '0'))
+	if (end - *p < 20)
 		return false;
+	for (int i = 0; i < 20; i++) {
+		unsigned d = (unsigned)((*p)[i] - '0');
+
+		if (d > 9 || v > (UINT64_MAX - d) / 10)
+			return false;
+		v = v * 10 + d;
+	}
+	*p += 20;
 	*seq = v;
 	return true;
 }

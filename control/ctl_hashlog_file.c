@@ -1,7 +1,7 @@
 /* The local security log file: opened once with its security checked and
  * its chain verified against its anchor, appended one whole line per
  * write(2) (O_APPEND), continuing the chain of what the file already holds;
- * and the anchor file, replaced whole (see ctl_hashlog.h). */
+ * and the anchor file, rewritten in place (see ctl_hashlog.h). */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -19,6 +19,7 @@
 
 struct ctl_hashlog {
 	int fd;
+	int afd;                 /* the anchor file, kept open: rewritten in place */
 	uint64_t seq;
 	uint8_t prev[CTL_HASHLOG_MAC];
 	bool chained;
@@ -119,6 +120,8 @@ static void hashlog_free(struct ctl_hashlog *h)
 {
 	if (h->fd >= 0)
 		close(h->fd);
+	if (h->afd >= 0)
+		close(h->afd);
 	wipe(h, sizeof(*h));
 	free(h);
 }
@@ -131,6 +134,7 @@ struct ctl_hashlog *ctl_hashlog_open(const struct ctl_hashlog_opts *o, char *err
 		snprintf(err, errlen, "%s: out of memory", o->path);
 		return NULL;
 	}
+	h->afd = -1;
 	h->chained = o->keys != NULL;
 	h->require_root = o->require_root;
 	h->anchored_seq = UINT64_MAX;
@@ -159,6 +163,15 @@ struct ctl_hashlog *ctl_hashlog_open(const struct ctl_hashlog_opts *o, char *err
 	if (!h->chained) {
 		read_tail(h, o->path);
 		return h;
+	}
+	/* opened now, written for the life of the server: no directory access
+	 * is needed later (a server that has given up root keeps its files) */
+	h->afd = open(h->anchor_path, O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+	if (h->afd < 0 || check_file(h->afd, o->require_root, h->anchor_path, err, errlen) != 0) {
+		if (h->afd < 0)
+			snprintf(err, errlen, "%s: %s", h->anchor_path, strerror(errno));
+		hashlog_free(h);
+		return NULL;
 	}
 	if (ctl_hashlog_anchor(h, realtime_ns(), true, NULL, 0) < 0) {
 		snprintf(err, errlen, "%s: cannot write the anchor: %s", h->anchor_path,
@@ -190,30 +203,16 @@ int ctl_hashlog_append(struct ctl_hashlog *h, uint64_t unix_ns, const char *text
 	return 0;
 }
 
-/* Write all of buf to a new file beside the anchor and rename it over the
- * anchor: a reader sees the old anchor or the new one, never a part. */
-static int replace_anchor(const char *path, const char *buf, size_t n)
+/* The anchor line has a fixed length (ctl_hashlog_anchor_line): the new
+ * one overwrites the old in place, in one pwrite(2) of one line, and is on
+ * disk (fdatasync) before the call returns. A crash in the middle of that
+ * write would leave an anchor that does not verify: the server then refuses
+ * to start, never accepts a shortened log. */
+static int replace_anchor(int afd, const char *buf, size_t n)
 {
-	char tmp[CTL_PATH_MAX + 8];
-	int fd, ok, e;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.new", path) >= (int)sizeof(tmp)) {
-		errno = ENAMETOOLONG;
+	if (pwrite(afd, buf, n, 0) != (ssize_t)n || ftruncate(afd, (off_t)n) != 0 ||
+	    fdatasync(afd) != 0)
 		return -1;
-	}
-	unlink(tmp); /* a leftover of a crash; never followed if it is a link */
-	fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600);
-	if (fd < 0)
-		return -1;
-	ok = write(fd, buf, n) == (ssize_t)n && fsync(fd) == 0;
-	e = errno;
-	close(fd);
-	if (!ok || rename(tmp, path) != 0) {
-		e = ok ? errno : e;
-		unlink(tmp);
-		errno = e;
-		return -1;
-	}
 	return 0;
 }
 
@@ -232,7 +231,7 @@ int ctl_hashlog_anchor(struct ctl_hashlog *h, uint64_t unix_ns, bool force, char
 		errno = EOVERFLOW;
 		return -1;
 	}
-	if (replace_anchor(h->anchor_path, buf, n) != 0)
+	if (replace_anchor(h->afd, buf, n) != 0)
 		return -1;
 	h->anchored_seq = h->seq;
 	if (line && linecap > 0)

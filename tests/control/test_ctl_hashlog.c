@@ -189,13 +189,9 @@ static void files_make(struct files *f)
 
 static void files_remove(struct files *f)
 {
-	char tmp[128];
-
 	unlink(f->log);
 	unlink(f->anchor);
-	snprintf(tmp, sizeof(tmp), "%s.new", f->anchor);
-	unlink(tmp);
-	rmdir(f->dir);
+	assert_int_equal(rmdir(f->dir), 0); /* nothing else left behind */
 }
 
 static struct ctl_hashlog *open_log(const struct files *f, char *err, size_t errlen)
@@ -335,7 +331,8 @@ static void anchor_line_and_parse(void **state)
 				    k->anchor);
 	assert_true(n > 0);
 	assert_string_equal(line + n - 1, "\n");
-	assert_memory_equal(line, "anchor v1 seq=1234 head=a0a1a2a3", 32);
+	assert_int_equal(n, 204); /* fixed length */
+	assert_memory_equal(line, "anchor v1 seq=00000000000000001234 head=a0a1a2a3", 48);
 	assert_non_null(strstr(line, " time=2026-11-18T"));
 	/* mac = HMAC-SHA256(Ka, the line up to " mac=") */
 	reclen = (size_t)(strstr(line, " mac=") - line);
@@ -349,7 +346,7 @@ static void anchor_line_and_parse(void **state)
 	assert_string_equal(a.time, "2026-11-18T11:06:40.123Z");
 	/* tampered: the sequence number lowered */
 	memcpy(bad, line, n);
-	bad[strlen("anchor v1 seq=1")] = '1';
+	bad[strlen("anchor v1 seq=0000000000000000")] = '0';
 	assert_int_equal(ctl_hashlog_anchor_parse(bad, n, k->anchor, &a, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "MAC does not verify"));
 	/* another key */
@@ -362,6 +359,15 @@ static void anchor_line_and_parse(void **state)
 	assert_int_equal(ctl_hashlog_anchor_parse(bad, 2 * n, k->anchor, &a, why, sizeof(why)), -1);
 	assert_int_equal(ctl_hashlog_anchor_parse("anchor v1 seq=x\n", 16, k->anchor, &a, why,
 						  sizeof(why)), -1);
+	/* a sequence number of another width, or above 2^64 - 1 */
+	memcpy(bad, line, n);
+	memmove(bad + 14, bad + 15, n - 15);
+	assert_int_equal(ctl_hashlog_anchor_parse(bad, n - 1, k->anchor, &a, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "malformed sequence number"));
+	memcpy(bad, line, n);
+	memcpy(bad + 14, "18446744073709551616", 20);
+	assert_int_equal(ctl_hashlog_anchor_parse(bad, n, k->anchor, &a, why, sizeof(why)), -1);
+	assert_non_null(strstr(why, "malformed sequence number"));
 }
 
 /* A log of n records under the test chain key, and an anchor at seq. */
@@ -454,7 +460,7 @@ static void anchored_file(void **state)
 		assert_int_equal(ctl_hashlog_append(h, (uint64_t)i, text), 0);
 	}
 	assert_int_equal(ctl_hashlog_anchor(h, 5, false, line, sizeof(line)), 1);
-	assert_memory_equal(line, "anchor v1 seq=4 ", 16);
+	assert_memory_equal(line, "anchor v1 seq=00000000000000000004 ", 35);
 	/* not grown: no new anchor unless forced */
 	assert_int_equal(ctl_hashlog_anchor(h, 6, false, line, sizeof(line)), 0);
 	assert_int_equal(ctl_hashlog_anchor(h, 6, true, line, sizeof(line)), 1);
@@ -484,7 +490,7 @@ static void anchored_file(void **state)
 	assert_null(open_log(&fs, err, sizeof(err)));
 	assert_non_null(strstr(err, "no anchor"));
 	/* a tampered anchor */
-	abuf[strlen("anchor v1 seq=")] = '3';
+	abuf[strlen("anchor v1 seq=0000000000000000000")] = '3'; /* seq 3 */
 	spill(fs.anchor, abuf, an);
 	assert_int_equal(ctl_hashlog_check(fs.log, fs.anchor, k, &end, why, sizeof(why)), -1);
 	assert_non_null(strstr(why, "MAC does not verify"));

@@ -211,9 +211,9 @@ def test_anchored_log(net, procs, tmp_path):
     assert [int(x.split(" ", 1)[0]) for x in lines] == list(range(1, len(lines) + 1))
     # the anchor written at shutdown covers the last record
     a = anchor.read_text()
-    assert re.fullmatch(rf"anchor v1 seq={len(lines)} head={lines[-1][-65:-1]} time=\S+ "
+    assert re.fullmatch(rf"anchor v1 seq={len(lines):020d} head={lines[-1][-65:-1]} time=\S+ "
                         r"mac=[0-9a-f]{64}\n", a), a
-    assert f"log anchor v1 seq={len(lines)} " in d.log()
+    assert f"log anchor v1 seq={len(lines):020d} " in d.log()
     r = verify(d, log)
     assert r.returncode == 0, r.stdout + r.stderr
     assert f"hash chain intact, {len(lines)} records" in r.stdout
@@ -234,7 +234,8 @@ def test_anchored_log(net, procs, tmp_path):
     refused("", a, "emptied")
     refused("".join(lines[:2] + lines[3:]), a, "line 3: sequence number out of order")
     # the anchor altered (a lower sequence number), or removed
-    refused(text, a.replace(f"seq={len(lines)} ", f"seq={len(lines) - 1} "), "MAC does not verify")
+    refused(text, a.replace(f"seq={len(lines):020d} ", f"seq={len(lines) - 1:020d} "),
+            "MAC does not verify")
     refused(text, None, "no anchor")
     # the syslog copy of the anchor, saved elsewhere, checks the log too
     saved = tmp_path / "saved.anchor"
