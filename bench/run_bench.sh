@@ -98,6 +98,7 @@ done
 # ---- processes, temporary files, cleanup ----------------------------------
 
 TMP=$(mktemp -d /tmp/twr-bench.XXXXXX)
+chmod 711 "$TMP" # twamp-controld, once unprivileged, reaches $TMP/api/ctl-session.sock
 PIDS=()
 PREFIXES=()
 TAG=twrb$$
@@ -129,6 +130,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
 	for p in "${PREFIXES[@]}"; do rm -rf "${DPDK_RUN:?}/$p"; done
 	rm -rf "$TMP"
+	[ -z "${CTL_USER:-}" ] || userdel "$CTL_USER" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -210,14 +212,19 @@ done
 # nobody connected) stays idle
 (umask 077 && head -c 24 /dev/urandom | base64 -w0 >"$TMP/ctl.secret")
 CTL_SECRET_B64=$(base64 -w0 <"$TMP/ctl.secret")
+# twamp-controld runs as a user of its own, whose group the session socket has
+CTL_USER=twrb-$$-ctl
+useradd -r -U -M -d /nonexistent -s /usr/sbin/nologin "$CTL_USER" || die "useradd $CTL_USER failed"
 install -m 600 -o root -g root /dev/null "$TMP/control.json"
 cat >>"$TMP/control.json" <<EOF
 {
   "twamp-reflector:twamp-reflector": {
     "key-chain": { "key": [ { "key-id": "bench", "secret-key": "$CTL_SECRET_B64" } ] },
-    "server": { "listen-address": [ "127.0.0.1" ], "server-tcp-port": $CTL_PORT },
+    "server": { "listen-address": [ "127.0.0.1" ], "server-tcp-port": $CTL_PORT,
+                "user": "$CTL_USER" },
     "dataplane": {
-      "session-socket": "$TMP/ctl-session.sock",
+      "session-socket": "$TMP/api/ctl-session.sock",
+      "session-socket-group": "$CTL_USER",
       "worker-lcore": [1],
       "port": [ { "name": "net_memif0", "rx-queues": 1, "address": [ "127.0.0.1/8" ] } ]
     }
@@ -402,7 +409,7 @@ case_control() {
 	rpid=$!
 	PIDS+=("$rpid")
 	wait_ready "$rpid" "$logf" "running:"
-	taskset -c "$GEN_CPU" "$CONTROLD" -c "$TMP/control.json" --session-socket "$TMP/ctl-session.sock" \
+	taskset -c "$GEN_CPU" "$CONTROLD" -c "$TMP/control.json" --session-socket "$TMP/api/ctl-session.sock" \
 		--state-socket "$TMP/ctl-state.sock" >"$clog" 2>&1 &
 	cpid=$!
 	PIDS+=("$cpid")
@@ -416,7 +423,7 @@ case_control() {
 	stop_pid "$cpid"
 	forget_pid "$cpid"
 	timeout $((SECS + 30)) taskset -c "$GEN_CPU" "$CTLRATE" --measure api \
-		--api-socket "$TMP/ctl-session.sock" --seconds "$SECS" >"$TMP/res/control_api-$run.json" ||
+		--api-socket "$TMP/api/ctl-session.sock" --seconds "$SECS" >"$TMP/res/control_api-$run.json" ||
 		die "session API reference failed"
 	stop_pid "$rpid"
 	forget_pid "$rpid"

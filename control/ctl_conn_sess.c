@@ -123,11 +123,12 @@ static uint8_t install(struct ctl_conn *c, struct ctl_sess *s, const char **why)
 		st = dp_status(c, dp_add(c, s));
 		if (st == TWR_API_OK)
 			return TWC_ACCEPT_OK;
-		if (st != TWR_API_EEXIST)
+		/* EPERM: the dataplane's port policy, if its file differs from ours */
+		if (st != TWR_API_EEXIST && st != TWR_API_EPERM)
 			return add_status_accept(st, why);
 		skip[nskip++] = s->port;
 	}
-	*why = "dataplane refused every port tried (EEXIST)";
+	*why = "dataplane refused every port tried (EEXIST or port policy)";
 	return TWC_ACCEPT_TEMPORARY;
 }
 

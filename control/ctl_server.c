@@ -171,6 +171,7 @@ static int open_handlers(struct ctl_server *s, const struct ctl_server_opts *o, 
 {
 	const struct ctl_statesock_env st = {
 		.loop = &s->loop, .log = &s->log, .ctr = &s->ctr, .build = state_doc, .arg = s,
+		.dir_owner = o->run_uid,
 	};
 	const struct ctl_listen_env ls = {
 		.loop = &s->loop, .cfg = s->cfg, .log = &s->log, .ctr = &s->ctr, .guard = &s->guard,

@@ -6,10 +6,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "ctl_config.h"
 #include "ctl_hashlog.h"
 #include "ctl_server.h"
+#include "run_as.h"
 #include "secure_mem.h"
 #include "session_api.h"
 #include "twr_build_config.h"
@@ -77,17 +79,35 @@ static int verify_log(const char *file, const char *anchor, const struct ctl_con
 	return 1;
 }
 
-static int serve(const struct ctl_config *cfg, const struct ctl_server_opts *o)
+/* Root only for what needs it: the sockets, the log file and syslog are
+ * opened by ctl_server_init, then the server runs as server/user for good
+ * (common/run_as.h). */
+static int serve(const struct ctl_config *cfg, struct ctl_server_opts *o)
 {
 	static struct ctl_server srv;
+	struct twr_run_as ra;
 	char err[512];
 	int rc = 0;
 
+	twr_priv_early();
+	if (twr_run_as_resolve(cfg->server.user, cfg->server.group, &ra, err, sizeof(err)) != 0 ||
+	    twr_run_as_refuse_root(&ra, "server/user", err, sizeof(err)) != 0) {
+		fprintf(stderr, "twamp-controld: %s\n", err);
+		return 1;
+	}
+	o->run_uid = ra.set ? ra.uid : geteuid();
 	if (ctl_server_init(&srv, cfg, o, err, sizeof(err)) != 0) {
 		fprintf(stderr, "twamp-controld: %s\n", err);
 		rc = 1;
-	} else if (ctl_server_run(&srv) != 0) {
+	} else if (twr_run_as_drop(&ra, err, sizeof(err)) != 0) {
+		ctl_log_always(&srv.log, LOG_ERR, "privilege drop: %s", err);
 		rc = 1;
+	} else {
+		ctl_log_always(&srv.log, LOG_NOTICE, "running as uid %lu gid %lu%s%s, no capabilities",
+			 (unsigned long)getuid(), (unsigned long)getgid(), ra.set ? " user " : "",
+			 ra.user);
+		if (ctl_server_run(&srv) != 0)
+			rc = 1;
 	}
 	ctl_server_fini(&srv);
 	return rc;

@@ -189,7 +189,7 @@ static int setup(const struct opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot register telemetry commands");
 		return -1;
 	}
-	return api_server_open(app.cfg.session_socket, err, errlen);
+	return api_server_open(&app.cfg, err, errlen);
 }
 
 /* The main lcore shares a CPU with others (the OS, another process's

@@ -47,6 +47,7 @@ static int settings(const struct lyd_node *top, struct ka_config *c, struct cfg_
 	    copy_leaf(top, "socket-group", c->socket_group, sizeof(c->socket_group), e) ||
 	    copy_leaf(top, "plugin-socket", c->plugin_socket, sizeof(c->plugin_socket), e) ||
 	    copy_leaf(top, "user", c->user, sizeof(c->user), e) ||
+	    copy_leaf(top, "group", c->group, sizeof(c->group), e) ||
 	    copy_leaf(top, "audit-log", c->audit_log, sizeof(c->audit_log), e) ||
 	    cfg_uint(top, "plugin-timeout", 10000, &pt, e, KA_MODULE) ||
 	    cfg_uint(top, "request-timeout", 10000, &rt, e, KA_MODULE) ||

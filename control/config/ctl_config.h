@@ -67,6 +67,8 @@ struct ctl_server_cfg {
 	char ka_socket[108];             /* KA_AGENT_SOCKET */
 	uint32_t ka_timeout_ms;          /* 500, 50..3000 */
 	bool ike_check_peer;             /* true */
+	char user[33];                   /* run as (common/run_as.h); "" = none */
+	char group[33];                  /* "" = the user's primary group */
 };
 
 struct ctl_security_cfg {

@@ -160,6 +160,17 @@ static int server_ikev2(const struct lyd_node *top, struct ctl_server_cfg *s, st
 	return 0;
 }
 
+/* server/user and server/group: who the server runs as once its sockets are open */
+static int server_run_as(const struct lyd_node *top, struct ctl_server_cfg *s, struct cfg_err *e)
+{
+	const char *user = cfg_str(top, "server/user"), *group = cfg_str(top, "server/group");
+
+	if ((user && cfg_copy(s->user, sizeof(s->user), user) != 0) ||
+	    (group && cfg_copy(s->group, sizeof(s->group), group) != 0))
+		return cfg_fail(e, "server: user or group name too long");
+	return 0;
+}
+
 int ctlc_server(const struct lyd_node *top, struct ctl_server_cfg *s, struct cfg_err *e)
 {
 	const char *modes = cfg_str(top, "server/modes");
@@ -169,7 +180,8 @@ int ctlc_server(const struct lyd_node *top, struct ctl_server_cfg *s, struct cfg
 	if (!modes)
 		return cfg_fail(e, "server: modes missing");
 	if (parse_modes(modes, &s->modes, e) != 0 || server_numbers(top, s, e) != 0 ||
-	    server_limits(top, s, e) != 0 || server_ikev2(top, s, e) != 0)
+	    server_limits(top, s, e) != 0 || server_ikev2(top, s, e) != 0 ||
+	    server_run_as(top, s, e) != 0)
 		return -1;
 	return listen_addrs(top, s, e);
 }

@@ -92,6 +92,8 @@ static void test_defaults(void **state)
 	assert_string_equal(s->ka_socket, "/run/twamp-keyagent/agent.sock"); /* KA_AGENT_SOCKET */
 	assert_int_equal(s->ka_timeout_ms, 500);
 	assert_true(s->ike_check_peer);
+	assert_string_equal(s->user, "");
+	assert_string_equal(s->group, "");
 	assert_int_equal(b->nacl, 0);
 	assert_int_equal(b->block_failed_times, 5);
 	assert_int_equal(b->block_failed_period_s, 60);
@@ -142,6 +144,8 @@ static void check_full_server(void)
 	assert_string_equal(s->ka_socket, "/run/twr-test/agent.sock");
 	assert_int_equal(s->ka_timeout_ms, 250);
 	assert_false(s->ike_check_peer);
+	assert_string_equal(s->user, "twamp-controld");
+	assert_string_equal(s->group, "twamp");
 }
 
 static void check_full_security(void)
@@ -289,6 +293,8 @@ static void test_constraints(void **state)
 		{ "\"server\":{\"max-sessions-per-connection\":257}",
 		  "/server/max-sessions-per-connection", "257" },
 		{ "\"server\":{\"servwait\":0}", "/server/servwait", "0" },
+		{ "\"server\":{\"group\":\"twamp\"}", "/server/group", "server group needs server user" },
+		{ "\"server\":{\"user\":\"Root\"}", "/server/user", "Root" },
 		{ "\"server\":{\"control-packet-dscp\":64}", "/server/control-packet-dscp", "64" },
 		{ "\"server\":{\"count\":9}", "/server/count", "9" },
 		{ "\"server\":{\"modes\":\"authenticated bogus\"}", "/server/modes", "bogus" },

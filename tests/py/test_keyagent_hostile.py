@@ -195,6 +195,9 @@ def test_runs_unprivileged(env):
     assert ids["Uid"].split() == [str(NOBODY)] * 4
     assert ids["Gid"].split() == [str(NOGROUP)] * 4
     assert ids["Groups"].split() in ([], [str(NOGROUP)])
+    for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):     # none left
+        assert int(ids[cap], 16) == 0, f"{cap}{ids[cap]}"
+    assert ids["NoNewPrivs"].strip() == "1"
     st = env.agent.socket.stat()
     assert (oct(st.st_mode & 0o7777), st.st_uid, st.st_gid) == ("0o660", 0, NOGROUP)
 
@@ -211,7 +214,8 @@ def test_refuses_to_start_unsafely(env):
             r = subprocess.run([str(keyagent.agent_binary()), "-c", str(agent.config)],
                                capture_output=True, text=True, timeout=15)
             assert r.returncode == 1
-            want = "without a 'user'" if name == "rootuser" else "refused"
+            want = ("started as root and no user is configured: refusing to run as root"
+                    if name == "rootuser" else "refused")
             assert want in r.stderr, r.stderr
             assert not agent.socket.exists()
     finally:
