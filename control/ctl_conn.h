@@ -100,6 +100,7 @@ struct ctl_conn {
 	char name[CTL_ADDR_STR];   /* peer "addr:port" for logs */
 	enum ctl_cs state;
 	enum ctl_cs before_close;  /* state when it started closing */
+	bool authenticated;        /* with a key (KeyID or IKEv2 SA): logs not aggregated */
 	uint32_t offered;          /* Modes of our Server Greeting */
 	uint32_t mode;             /* negotiated; 0 before Set-Up-Response */
 	char keyid[4 * TWC_KEYID_LEN + 1]; /* escaped (ctl_escape); "" in IKEv2 mode */
@@ -185,6 +186,11 @@ void ctl_conn_queue(struct ctl_conn *c, const uint8_t *msg, size_t len);
 /* seal (HMAC + encrypt in secured modes) and queue a server message */
 void ctl_conn_send(struct ctl_conn *c, uint8_t *msg, size_t len);
 void ctl_conn_fail(struct ctl_conn *c, enum ctl_ctr ctr, int level, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+/* An event of the connection (ctl_log_peer): aggregated by the peer's
+ * address under kind until it has authenticated with a key, through the
+ * budget only after that (an accountable peer, bounded by the limits). */
+void ctl_conn_log(struct ctl_conn *c, int level, const char *kind, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
 /* start closing; the caller has logged and counted why */
 void ctl_conn_close_quiet(struct ctl_conn *c);

@@ -128,8 +128,10 @@ static void authenticate(struct ctl_conn *c, const struct twc_setup *s)
 					 s->token, c->challenge, c->aes, c->hmac);
 
 	if (e == TWC_OK && key) {
-		ctl_logf(c->env->log, LOG_NOTICE, "authentication ok: peer=%s key-id=\"%s\" mode=0x%x",
-			 c->name, c->keyid, c->mode);
+		c->authenticated = true;
+		ctl_conn_log(c, LOG_NOTICE, "authentication ok",
+			     "authentication ok: peer=%s key-id=\"%s\" mode=0x%x", c->name, c->keyid,
+			     c->mode);
 		ctl_conn_auth_accepted(c, s->client_iv);
 		return;
 	}
@@ -137,9 +139,9 @@ static void authenticate(struct ctl_conn *c, const struct twc_setup *s)
 		return;
 	if (!key)
 		c->env->ctr->v[CTL_C_AUTH_UNKNOWN_KEY]++;
-	ctl_logf(c->env->log, LOG_WARNING,
-		 "authentication failed: peer=%s key-id=\"%s\" mode=0x%x: %s (Accept 1)", c->name,
-		 c->keyid, c->mode, key ? "token does not carry the challenge" : "unknown KeyID");
+	ctl_conn_log(c, LOG_WARNING, "authentication failed",
+		     "authentication failed: peer=%s key-id=\"%s\" mode=0x%x: %s (Accept 1)", c->name,
+		     c->keyid, c->mode, key ? "token does not carry the challenge" : "unknown KeyID");
 	ctl_conn_auth_refused(c);
 }
 
@@ -161,8 +163,8 @@ void ctl_conn_setup(struct ctl_conn *c)
 		ctl_conn_setup_ike(c, &s);
 	} else if (!twc_mode_secured(s.mode)) {
 		c->env->ctr->v[CTL_C_SETUP_OPEN]++;
-		ctl_logf(c->env->log, LOG_NOTICE, "set up unauthenticated: peer=%s mode=0x%x",
-			 c->name, c->mode);
+		ctl_conn_log(c, LOG_NOTICE, "set up unauthenticated",
+			     "set up unauthenticated: peer=%s mode=0x%x", c->name, c->mode);
 		ctl_conn_server_start(c, TWC_ACCEPT_OK, NULL);
 	} else {
 		authenticate(c, &s);

@@ -62,7 +62,7 @@ static int open_one(struct ctl_listeners *ls, const struct ctl_ip *ip, bool any,
 	l->ip = *ip;
 	ctl_timer_init(&l->pause, resume);
 	ls->n++;
-	ctl_logf(ls->env.log, LOG_NOTICE, "listening on %s",
+	ctl_log_always(ls->env.log, LOG_NOTICE, "listening on %s",
 		 ctl_ipport_str(ip, sv->tcp_port, a, sizeof(a)));
 	return 0;
 fail:
@@ -81,7 +81,7 @@ int ctl_listen_open(struct ctl_listeners *ls, const struct ctl_listen_env *env, 
 
 	*ls = (struct ctl_listeners){ .env = *env };
 	if (!sv->admin_state) {
-		ctl_logf(env->log, LOG_NOTICE, "server admin-state is false: not listening");
+		ctl_log_always(env->log, LOG_NOTICE, "server admin-state is false: not listening");
 		return 0;
 	}
 	for (size_t i = 0; i < sv->nlisten; i++) {
@@ -99,7 +99,7 @@ int ctl_listen_open(struct ctl_listeners *ls, const struct ctl_listen_env *env, 
 		if (r4 != 0 && r6 != 0)
 			return -1;
 		if (r4 != 0 || r6 != 0)
-			ctl_logf(env->log, LOG_WARNING, "%s", r4 != 0 ? err : err6);
+			ctl_log_always(env->log, LOG_WARNING, "%s", r4 != 0 ? err : err6);
 	}
 	return 0;
 }
@@ -127,15 +127,18 @@ static const enum ctl_ctr refusal_ctr[] = {
 static void refuse(const struct ctl_listen_env *env, int fd, enum ctl_admit v,
 		   const struct ctl_ip *peer, const char *name, uint64_t now)
 {
+	char kind[LOG_LIMIT_KIND_MAX];
+
 	env->ctr->v[refusal_ctr[v]]++;
+	snprintf(kind, sizeof(kind), "connection refused: %s", ctl_admit_str(v));
 	if (v == CTL_ADMIT_ACL)
-		ctl_logf(env->log, LOG_WARNING,
-			 "connection refused: peer=%s: %s (%u from this source within %us)", name,
-			 ctl_admit_str(v), ctl_guard_acl_refused(env->guard, peer, now),
-			 env->cfg->security.block_failed_period_s);
+		ctl_log_peer(env->log, LOG_WARNING, peer, kind,
+			     "connection refused: peer=%s: %s (%u from this source within %us)", name,
+			     ctl_admit_str(v), ctl_guard_acl_refused(env->guard, peer, now),
+			     env->cfg->security.block_failed_period_s);
 	else
-		ctl_logf(env->log, LOG_WARNING, "connection refused: peer=%s: %s", name,
-			 ctl_admit_str(v));
+		ctl_log_peer(env->log, LOG_WARNING, peer, kind, "connection refused: peer=%s: %s",
+			     name, ctl_admit_str(v));
 	close(fd);
 }
 

@@ -208,8 +208,9 @@ void ctl_peer_add(struct ctl_peers *ps, int fd, const struct ctl_ip *peer, uint1
 	struct ctl_peer *p = calloc(1, sizeof(*p));
 	char a[CTL_ADDR_STR], b[CTL_ADDR_STR];
 
-	ctl_logf(env->log, LOG_INFO, "connection accepted: peer=%s local=%s",
-		 ctl_ipport_str(peer, pport, a, sizeof(a)), ctl_ipport_str(local, lport, b, sizeof(b)));
+	ctl_log_peer(env->log, LOG_INFO, peer, "connection accepted",
+		     "connection accepted: peer=%s local=%s", ctl_ipport_str(peer, pport, a, sizeof(a)),
+		     ctl_ipport_str(local, lport, b, sizeof(b)));
 	env->ctr->v[CTL_C_CONN_ACCEPTED]++;
 	if (p)
 		p->conn = ctl_conn_new(env, peer, pport, local, lport);
@@ -320,9 +321,9 @@ bool ctl_peer_make_room(struct ctl_peers *ps, enum ctl_admit why, const char *ne
 	c = victim->conn;
 	idle = now > best.since ? (now - best.since) / 1000u : 0;
 	env->ctr->v[why == CTL_ADMIT_EVICT_PENDING ? CTL_C_EVICTED_PENDING : CTL_C_EVICTED_IDLE]++;
-	ctl_logf(env->log, LOG_WARNING,
-		 "connection evicted: peer=%s state=%s idle=%llus: %s: room made for peer=%s",
-		 c->name, ctl_cs_str(ctl_conn_closing(c) ? c->before_close : c->state),
+	ctl_conn_log(c, LOG_WARNING, "connection evicted",
+		     "connection evicted: peer=%s state=%s idle=%llus: %s: room made for peer=%s",
+		     c->name, ctl_cs_str(ctl_conn_closing(c) ? c->before_close : c->state),
 		 (unsigned long long)idle, ctl_admit_str(why), newcomer);
 	ctl_peer_close(victim, "evicted");
 	return true;

@@ -150,6 +150,21 @@ static void blocked(void *arg, const struct ctl_ip *ip, unsigned plen, uint32_t 
 	put_u64(b, plen, p, "prefix-length");
 }
 
+/* What the log's rate limit did (log_limit.h). */
+static void log_state(struct builder *b)
+{
+	const char *p = TOP "/security-baseline/log-security/statistics";
+	const struct log_limit_stats *st;
+
+	if (!b->src->log || !b->src->log->limit)
+		return;
+	st = log_limit_stats(b->src->log->limit);
+	put_u64(b, st->written, p, "lines-written");
+	put_u64(b, st->aggregated, p, "events-aggregated");
+	put_u64(b, st->suppressed, p, "lines-suppressed");
+	put_u64(b, st->summaries, p, "summary-lines");
+}
+
 static void server_state(struct builder *b, uint64_t now)
 {
 	const struct ctl_state_src *s = b->src;
@@ -166,6 +181,7 @@ static void server_state(struct builder *b, uint64_t now)
 	    TOP "/security-baseline/login-failed-threshold-alarm/alarm-raised");
 	put_u64(b, ctl_guard_alarm_count(s->guard, now),
 		TOP "/security-baseline/login-failed-threshold-alarm", "failures-in-period");
+	log_state(b);
 }
 
 char *ctl_state_json(const struct ctl_state_src *s)

@@ -55,7 +55,7 @@ int ctl_statesock_open(struct ctl_statesock *ss, const struct ctl_statesock_env 
 	}
 	ss->fd = fd;
 	snprintf(ss->path, sizeof(ss->path), "%s", path);
-	ctl_logf(env->log, LOG_NOTICE, "operational state on %s (mode 0600)", path);
+	ctl_log_always(env->log, LOG_NOTICE, "operational state on %s (mode 0600)", path);
 	return 0;
 }
 

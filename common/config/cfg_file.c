@@ -205,14 +205,16 @@ int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *e
 }
 
 #define CFG_KEYS CFG_TOP "/key-chain/key"
+/* the control server's log key: key material too (not a key-chain entry) */
+#define CFG_LOG_KEY CFG_TOP "/security-baseline/log-security/log-key"
 
 /* Best effort: clear the decoded secrets libyang holds before freeing the
  * tree (its copy of the file text and the base64 strings are out of reach). */
-static void wipe_tree_secrets(struct lyd_node *tree)
+static void wipe_leaves(struct lyd_node *tree, const char *xpath)
 {
 	struct ly_set *set = NULL;
 
-	if (!tree || lyd_find_xpath(tree, CFG_KEYS "/secret-key", &set) != LY_SUCCESS)
+	if (!tree || lyd_find_xpath(tree, xpath, &set) != LY_SUCCESS)
 		return;
 	for (uint32_t i = 0; i < set->count; i++) {
 		struct lyd_value_binary *bin;
@@ -222,6 +224,17 @@ static void wipe_tree_secrets(struct lyd_node *tree)
 			wipe(bin->data, bin->size);
 	}
 	ly_set_free(set, NULL);
+}
+
+static void wipe_tree_secrets(struct lyd_node *tree)
+{
+	wipe_leaves(tree, CFG_KEYS "/secret-key");
+	wipe_leaves(tree, CFG_LOG_KEY);
+}
+
+static bool holds_keys(const struct lyd_node *tree)
+{
+	return cfg_str(tree, CFG_KEYS "/key-id") != NULL || cfg_str(tree, CFG_LOG_KEY) != NULL;
 }
 
 /* The extra module of opts, if any, in ctx. */
@@ -248,7 +261,7 @@ int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn 
 	if (load_module(ctx, opts, err, errlen) != 0 ||
 	    cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0)
 		goto out;
-	if ((opts->always_secret || cfg_str(tree, CFG_KEYS "/key-id") != NULL) &&
+	if ((opts->always_secret || holds_keys(tree)) &&
 	    cfg_check_secret_parsed(path, &parsed, err, errlen) != 0)
 		goto out;
 	rc = extract(tree, arg, path, err, errlen);

@@ -88,7 +88,17 @@ struct ctl_security_cfg {
 	bool log_syslog;                 /* false */
 	char log_file[CTL_PATH_MAX];     /* "" = no local log */
 	bool log_hash_chain;             /* true */
-	char log_key_id[CTL_KEY_ID_MAX + 1]; /* "" = none */
+	/* log-key: the local log's own key, never a login (not in keys[]) */
+	uint8_t log_key[CTL_SECRET_MAX];
+	size_t log_key_len;              /* 0 = none */
+	char anchor_file[CTL_PATH_MAX];  /* log_file + ".anchor" when not set */
+	uint32_t anchor_interval_s;      /* 60 */
+	struct ctl_log_rate {            /* log-security/rate-limit */
+		uint32_t interval_s;         /* aggregate-interval, 10 */
+		uint32_t per_source;         /* lines-per-source, 5 */
+		uint32_t per_second;         /* lines-per-second, 20 */
+		uint32_t burst;              /* 200 */
+	} log_rate;
 	bool require_root_owner;         /* true */
 };
 

@@ -14,6 +14,7 @@ and clients in namespace a using several source addresses:
 Each hostile input must get the right Accept or a closed connection, a
 log line and a counter in the state JSON."""
 
+import base64
 import struct
 import subprocess
 import time
@@ -430,10 +431,10 @@ def test_count_above_max_exponent_refused(env):
 def test_hash_chained_log(env):
     """The local security log verifies; one changed character does not."""
     log = env.tmp / "security.log"
-    d2 = Controld(env.tmp, env.tmp / "none.sock", keys={**KEYS, "logkey": b"k" * 32},
+    d2 = Controld(env.tmp, env.tmp / "none.sock", keys=KEYS,
                   name="controld-log", server={**SERVER, "server-tcp-port": 8626},
                   security={"log-security": {"local-log-file": str(log),
-                                             "hash-chain-key-id": "logkey"}})
+                                             "log-key": base64.b64encode(b"k" * 32).decode()}})
     d2.start(env.procs, env.net.b)
     c = env.connect(H5, port=8626)
     c.greeting()
