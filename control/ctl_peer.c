@@ -305,7 +305,7 @@ bool ctl_peer_make_room(struct ctl_peers *ps, enum ctl_admit why, const char *ne
 	struct ctl_guard_cand best = { 0 };
 	const struct ctl_conn_env *env = ps->env;
 	uint64_t now = ctl_mono_ms(), idle;
-	const struct ctl_conn *c;
+	struct ctl_conn *c;
 
 	/* newest first: on a tie (same millisecond) the older one goes */
 	for (struct ctl_peer *p = ps->head; p; p = p->next) {
