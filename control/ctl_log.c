@@ -141,6 +141,8 @@ int ctl_log_open(struct ctl_log *l, const struct ctl_config *cfg, char *err, siz
 
 	memset(l, 0, sizeof(*l));
 	l->to_stderr = true;
+	l->src_len4 = s->source_v4_len;
+	l->src_len6 = s->source_v6_len;
 	if (open_limit(l, &s->log_rate, err, errlen) != 0)
 		return -1;
 	if (s->log_syslog) {
@@ -224,18 +226,25 @@ void ctl_log_always(struct ctl_log *l, int level, const char *fmt, ...)
 }
 
 /* The source of a peer's events: its IPv4 address, its IPv6 /64. */
-static size_t source(const struct ctl_ip *peer, uint8_t key[LOG_LIMIT_SRC_MAX], char *label,
-		     size_t labellen)
+/* Events are aggregated by the peer's source prefix: ip-block's
+ * ipv4-prefix-length and ipv6-prefix-length (/32 and /64 unless set). */
+static size_t source(const struct ctl_log *l, const struct ctl_ip *peer,
+		     uint8_t key[LOG_LIMIT_SRC_MAX], char *label, size_t labellen)
 {
-	struct ctl_ip p = { .ver = peer->ver };
-	size_t n = peer->ver == 6 ? 8 : 4;
+	unsigned full = peer->ver == 6 ? 128u : 32u;
+	unsigned len = peer->ver == 6 ? (l->src_len6 ? l->src_len6 : 64u)
+				      : (l->src_len4 ? l->src_len4 : 32u);
+	struct ctl_ip p = ctl_ip_prefix(peer, len);
+	size_t n = full / 8u;
 	char a[CTL_ADDR_STR];
 
-	memcpy(p.a, peer->a, n);
 	key[0] = peer->ver;
 	memcpy(key + 1, p.a, n);
 	ctl_ip_str(&p, a, sizeof(a));
-	snprintf(label, labellen, "peer=%s%s", a, peer->ver == 6 ? "/64" : "");
+	if (len < full)
+		snprintf(label, labellen, "peer=%s/%u", a, len);
+	else
+		snprintf(label, labellen, "peer=%s", a);
 	return n + 1;
 }
 
@@ -249,7 +258,7 @@ void ctl_log_peer(struct ctl_log *l, int level, const struct ctl_ip *peer, const
 
 	if (!l)
 		return;
-	n = peer ? source(peer, key, label, sizeof(label)) : 0;
+	n = peer ? source(l, peer, key, label, sizeof(label)) : 0;
 	if (!admit(l, n ? key : NULL, n, label, kind, false))
 		return;
 	va_start(ap, fmt);

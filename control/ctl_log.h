@@ -46,6 +46,7 @@ struct ctl_log {
 	uint64_t (*now_ms)(void);         /* monotonic; tests inject another */
 	uint64_t anchor_every_ms;
 	uint64_t next_anchor_ms;
+	uint8_t src_len4, src_len6;       /* a peer's source prefix; 0: /32, /64 */
 	/* tests: sees every line written (level is a syslog priority) */
 	void (*hook)(void *arg, int level, const char *text);
 	void *hook_arg;
