@@ -100,6 +100,7 @@ struct ctl_conn {
 	char name[CTL_ADDR_STR];   /* peer "addr:port" for logs */
 	enum ctl_cs state;
 	enum ctl_cs before_close;  /* state when it started closing */
+	bool authenticated;        /* with a key (KeyID or IKEv2 SA): logs not aggregated */
 	uint32_t offered;          /* Modes of our Server Greeting */
 	uint32_t mode;             /* negotiated; 0 before Set-Up-Response */
 	char keyid[4 * TWC_KEYID_LEN + 1]; /* escaped (ctl_escape); "" in IKEv2 mode */
@@ -122,6 +123,9 @@ struct ctl_conn {
 	struct ctl_sess *sess;
 	size_t nsess, sess_cap;
 	uint64_t created_ms, last_msg_ms;
+	uint64_t ran_ms;           /* accepted, or its started sessions last ended */
+	bool heard;                /* the peer has sent an octet */
+	bool settled;              /* auth_result told: not abandoned when it closes */
 };
 
 /* A connection with its Server Greeting queued. NULL on allocation
@@ -156,6 +160,17 @@ static inline bool ctl_conn_mid_message(const struct ctl_conn *c)
 /* Close from outside (timeouts, errors): counts ctr, logs the reason. */
 void ctl_conn_abort(struct ctl_conn *c, enum ctl_ctr ctr, const char *reason);
 
+/* A pending connection (before Server-Start, not closing) that the peer
+ * closed or reset: an abandoned authentication, counted and logged with
+ * `why`, and reported as a failure (auth_result), once. */
+void ctl_conn_abandoned(struct ctl_conn *c, const char *why);
+
+/* open-idle-timeout: when an unauthenticated connection without started
+ * sessions is to be closed (UINT64_MAX: never, e.g. a secured mode or
+ * sessions running); ctl_conn_open_idle_left: milliseconds from now. */
+uint64_t ctl_conn_open_idle_deadline(const struct ctl_conn *c);
+uint64_t ctl_conn_open_idle_left(const struct ctl_conn *c, uint64_t now_ms);
+
 /* SERVWAIT (RFC 5357 §3.1): milliseconds until the connection has been
  * idle for server/servwait, 0 if it is now. Idle = no complete control
  * message; monitoring is suspended while sessions are started (from
@@ -172,6 +187,11 @@ void ctl_conn_queue(struct ctl_conn *c, const uint8_t *msg, size_t len);
 void ctl_conn_send(struct ctl_conn *c, uint8_t *msg, size_t len);
 void ctl_conn_fail(struct ctl_conn *c, enum ctl_ctr ctr, int level, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* An event of the connection (ctl_log_peer): aggregated by the peer's
+ * address under kind until it has authenticated with a key, through the
+ * budget only after that (an accountable peer, bounded by the limits). */
+void ctl_conn_log(struct ctl_conn *c, int level, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* start closing; the caller has logged and counted why */
 void ctl_conn_close_quiet(struct ctl_conn *c);
 void ctl_conn_greet(struct ctl_conn *c);
@@ -181,6 +201,7 @@ void ctl_conn_setup(struct ctl_conn *c);
 void ctl_conn_server_start(struct ctl_conn *c, uint8_t accept, const uint8_t client_iv[16]);
 /* a Set-Up-Response whose Mode has IKEv2Derived (ctl_conn_ike.c) */
 void ctl_conn_setup_ike(struct ctl_conn *c, const struct twc_setup *s);
+/* the outcome of the set-up for ip-block (env->auth_result), told once */
 void ctl_conn_auth_result(struct ctl_conn *c, bool ok);
 /* The outcome of a token check (twc_token_check into c->aes, c->hmac), for
  * the passphrase and the IKEv2 set-up alike. Accepted: counted, Server-Start

@@ -77,9 +77,9 @@ static void refuse(struct ctl_conn *c, enum ka_status st, const char *spis, cons
 	c->env->ctr->v[ctr]++;
 	if (auth_failure)
 		c->env->ctr->v[CTL_C_AUTH_FAILED]++;
-	ctl_logf(c->env->log, accept == TWC_ACCEPT_NO_SA ? LOG_WARNING : LOG_ERR,
-		 "ikev2 set-up refused: peer=%s spi=%s mode=0x%x agent=%s: %s (Accept %u)", c->name,
-		 spis, c->mode, ka_status_name(st), why, accept);
+	ctl_conn_log(c, accept == TWC_ACCEPT_NO_SA ? LOG_WARNING : LOG_ERR, "ikev2 set-up refused",
+		     "ikev2 set-up refused: peer=%s spi=%s mode=0x%x agent=%s: %s (Accept %u)", c->name,
+		     spis, c->mode, ka_status_name(st), why, accept);
 	ctl_conn_server_start(c, accept, NULL);
 	if (auth_failure)
 		ctl_conn_auth_result(c, false);
@@ -119,21 +119,22 @@ static void check_token(struct ctl_conn *c, const struct twc_setup *s, const str
 	snprintf(c->ike_remote_id, sizeof(c->ike_remote_id), "%s", rep->remote_id);
 	if (e == TWC_OK) {
 		c->env->ctr->v[CTL_C_IKE_OK]++;
+		c->authenticated = true;
 		/* the identity is the IKE peer's choice: escaped like a KeyID */
 		ctl_escape((const uint8_t *)rep->remote_id, strnlen(rep->remote_id, KA_ID_FIELD), id,
 			   sizeof(id));
-		ctl_logf(c->env->log, LOG_NOTICE,
-			 "authentication ok: peer=%s ikev2 spi=%s ike-peer=%s ike-id=\"%s\" prf=%s mode=0x%x",
-			 c->name, spis, ka_addr_format(&rep->remote, ip, sizeof(ip)), id,
-			 prf ? prf : "?", c->mode);
+		ctl_conn_log(c, LOG_NOTICE, "authentication ok",
+			     "authentication ok: peer=%s ikev2 spi=%s ike-peer=%s ike-id=\"%s\" prf=%s mode=0x%x",
+			     c->name, spis, ka_addr_format(&rep->remote, ip, sizeof(ip)), id,
+			     prf ? prf : "?", c->mode);
 		ctl_conn_auth_accepted(c, s->client_iv);
 		return;
 	}
 	if (!ctl_conn_token_refused(c, e))
 		return;
-	ctl_logf(c->env->log, LOG_WARNING,
-		 "authentication failed: peer=%s ikev2 spi=%s mode=0x%x: token does not carry the "
-		 "challenge under the SA's key (Accept 1)", c->name, spis, c->mode);
+	ctl_conn_log(c, LOG_WARNING, "authentication failed",
+		     "authentication failed: peer=%s ikev2 spi=%s mode=0x%x: token does not carry the "
+		     "challenge under the SA's key (Accept 1)", c->name, spis, c->mode);
 	ctl_conn_auth_refused(c);
 }
 

@@ -80,6 +80,9 @@ void ctl_conn_server_start(struct ctl_conn *c, uint8_t accept, const uint8_t cli
 
 void ctl_conn_auth_result(struct ctl_conn *c, bool ok)
 {
+	if (c->settled)
+		return;
+	c->settled = true;
 	if (c->env->auth_result)
 		c->env->auth_result(c->env->arg, &c->peer, ok);
 }
@@ -125,8 +128,10 @@ static void authenticate(struct ctl_conn *c, const struct twc_setup *s)
 					 s->token, c->challenge, c->aes, c->hmac);
 
 	if (e == TWC_OK && key) {
-		ctl_logf(c->env->log, LOG_NOTICE, "authentication ok: peer=%s key-id=\"%s\" mode=0x%x",
-			 c->name, c->keyid, c->mode);
+		c->authenticated = true;
+		ctl_conn_log(c, LOG_NOTICE, "authentication ok",
+			     "authentication ok: peer=%s key-id=\"%s\" mode=0x%x", c->name, c->keyid,
+			     c->mode);
 		ctl_conn_auth_accepted(c, s->client_iv);
 		return;
 	}
@@ -134,9 +139,9 @@ static void authenticate(struct ctl_conn *c, const struct twc_setup *s)
 		return;
 	if (!key)
 		c->env->ctr->v[CTL_C_AUTH_UNKNOWN_KEY]++;
-	ctl_logf(c->env->log, LOG_WARNING,
-		 "authentication failed: peer=%s key-id=\"%s\" mode=0x%x: %s (Accept 1)", c->name,
-		 c->keyid, c->mode, key ? "token does not carry the challenge" : "unknown KeyID");
+	ctl_conn_log(c, LOG_WARNING, "authentication failed",
+		     "authentication failed: peer=%s key-id=\"%s\" mode=0x%x: %s (Accept 1)", c->name,
+		     c->keyid, c->mode, key ? "token does not carry the challenge" : "unknown KeyID");
 	ctl_conn_auth_refused(c);
 }
 
@@ -153,12 +158,13 @@ void ctl_conn_setup(struct ctl_conn *c)
 		ctl_conn_fail(c, CTL_C_MODE_REFUSED, LOG_WARNING,
 			      "Set-Up-Response Mode 0x%x not offered (offered 0x%x): Accept 3", s.mode,
 			      c->offered);
+		ctl_conn_auth_result(c, false); /* malformed: counts toward ip-block */
 	} else if (s.mode & TWC_MODE_IKEV2) {
 		ctl_conn_setup_ike(c, &s);
 	} else if (!twc_mode_secured(s.mode)) {
 		c->env->ctr->v[CTL_C_SETUP_OPEN]++;
-		ctl_logf(c->env->log, LOG_NOTICE, "set up unauthenticated: peer=%s mode=0x%x",
-			 c->name, c->mode);
+		ctl_conn_log(c, LOG_NOTICE, "set up unauthenticated",
+			     "set up unauthenticated: peer=%s mode=0x%x", c->name, c->mode);
 		ctl_conn_server_start(c, TWC_ACCEPT_OK, NULL);
 	} else {
 		authenticate(c, &s);

@@ -20,6 +20,7 @@
 	X(AUTH_FAILED, "authentication-failed")                \
 	X(AUTH_UNKNOWN_KEY, "unknown-key-id")                  \
 	X(AUTH_TIMEOUT, "authentication-timeout")              \
+	X(AUTH_ABANDONED, "authentication-abandoned")          \
 	X(IKE_OK, "ikev2-authentication-ok")                   \
 	X(IKE_NO_SA, "ikev2-no-sa")                            \
 	X(IKE_PEER_MISMATCH, "ikev2-peer-mismatch")            \
@@ -32,6 +33,9 @@
 	X(MALFORMED, "malformed-messages")                     \
 	X(CLOSED_MID_MSG, "closed-mid-message")                \
 	X(SERVWAIT, "servwait-closed")                         \
+	X(OPEN_IDLE, "open-idle-closed")                       \
+	X(EVICTED_IDLE, "evicted-idle")                        \
+	X(EVICTED_PENDING, "evicted-pending")                  \
 	X(OUTPUT_OVERFLOW, "output-overflow")                  \
 	X(SESS_ACCEPTED, "sessions-accepted")                  \
 	X(SESS_REFUSED, "sessions-refused")                    \
@@ -42,6 +46,8 @@
 	X(DP_UNREACHABLE, "dataplane-unreachable")             \
 	X(DP_ERRORS, "dataplane-errors")                       \
 	X(BLOCKED, "addresses-blocked")                        \
+	X(TRACKER_EVICTED, "tracker-evicted")                  \
+	X(TRACKER_EVICTED_BLOCKED, "tracker-evicted-blocked")  \
 	X(ALARMS, "alarms-raised")                             \
 	X(STATE_REQUESTS, "state-requests")
 

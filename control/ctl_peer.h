@@ -1,7 +1,9 @@
 /* The server's side of each control connection's socket: reads exactly
  * what its state machine (ctl_conn.h) waits for, writes what it queued,
  * and runs its timer (the authentication timeout until Server-Start,
- * SERVWAIT after it, a short linger while its last message is queued).
+ * SERVWAIT and open-idle-timeout after it, a short linger while its last
+ * message is queued). A pending connection the peer closes or resets is
+ * an abandoned authentication (ctl_conn_abandoned).
  *
  * Nothing a client sends blocks the loop: at most CTL_READ_BUDGET octets
  * are read per wakeup and connection, output is written when the socket
@@ -50,7 +52,15 @@ void ctl_peer_add(struct ctl_peers *ps, int fd, const struct ctl_ip *peer, uint1
 /* Closes and frees p: its sessions leave the dataplane. */
 void ctl_peer_close(struct ctl_peer *p, const char *reason);
 void ctl_peer_close_all(struct ctl_peers *ps, const char *reason);
-/* For admission: every connection, the pending ones, those from ip. */
-struct ctl_conn_counts ctl_peer_counts(const struct ctl_peers *ps, const struct ctl_ip *ip);
+/* For admission: every connection, the pending ones, those from ip's
+ * source (ctl_guard_source). */
+struct ctl_conn_counts ctl_peer_counts(const struct ctl_peers *ps, const struct ctl_guard *g,
+				       const struct ctl_ip *ip);
+/* A new connection (newcomer: its "addr:port") was admitted with why
+ * (CTL_ADMIT_EVICT_PENDING / _IDLE): close the connection that gives way
+ * first (ctl_guard_before), with a counter and a log line naming both.
+ * false when none may. An evicted connection is not an abandoned
+ * authentication. */
+bool ctl_peer_make_room(struct ctl_peers *ps, enum ctl_admit why, const char *newcomer);
 
 #endif

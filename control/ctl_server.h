@@ -17,6 +17,7 @@
 #define TWR_CTL_SERVER_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
 #include "ctl_config.h"
 #include "ctl_conn.h"
@@ -57,6 +58,7 @@ struct ctl_server {
 struct ctl_server_opts {
 	const char *session_socket;
 	const char *state_socket;
+	uid_t run_uid;             /* who the server will run as: may own the state directory */
 };
 
 /* Everything up: log, dataplane client (FLUSH), listeners, state socket.

@@ -196,7 +196,7 @@ static int setup(const struct opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot register telemetry commands");
 		return -1;
 	}
-	return api_server_open(app.cfg->session_socket, err, errlen);
+	return api_server_open(app.cfg, err, errlen);
 }
 
 /* The main lcore shares a CPU with others (the OS, another process's
@@ -286,7 +286,10 @@ int main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
-	if (app.cfg->non_dumpable && secmem_set_dumpable(false) != 0) {
+	/* explicitly either way: binding the session socket with its group
+	 * (setfsgid, common/sock_dir.c) left the process non-dumpable, as
+	 * any change of credentials does; the keys are out of dumps anyway */
+	if (secmem_set_dumpable(!app.cfg->non_dumpable) != 0) {
 		dp_log(DP_ERR, "memory-security/non-dumpable: %s", strerror(errno));
 		goto out;
 	}

@@ -303,9 +303,11 @@ int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *e
 }
 
 #define CFG_KEYS CFG_TOP "/key-chain/key"
+/* the control server's log key: key material too (not a key-chain entry) */
+#define CFG_LOG_KEY CFG_TOP "/security-baseline/log-security/log-key"
 
 /* Clear what libyang holds of the secrets before the tree is freed: each
- * secret-key's decoded octets (lyd_value_binary). What cannot be cleared
+ * secret leaf's decoded octets (lyd_value_binary). What cannot be cleared
  * here, which is why the daemons load in a child (cfg_load_opts.isolate_size,
  * cfg_isolate.h):
  * - its base64 text, the canonical value: a string in the context's
@@ -313,14 +315,14 @@ int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *e
  *   without wiping (changed in place it is no longer found, and leaks);
  * - a copy the JSON parser makes of a value with escapes (`\/`);
  * - strings XPath builds from it: so no `must` in the modules reads a
- *   secret-key (the Light key length is checked in dp_config_light.c).
+ *   secret leaf (the Light key length is checked in dp_config_light.c).
  * The file text is not in the process's memory: libyang maps the file and
  * unmaps it once parsed. */
-static void wipe_tree_secrets(struct lyd_node *tree)
+static void wipe_leaves(struct lyd_node *tree, const char *xpath)
 {
 	struct ly_set *set = NULL;
 
-	if (!tree || lyd_find_xpath(tree, CFG_KEYS "/secret-key", &set) != LY_SUCCESS)
+	if (!tree || lyd_find_xpath(tree, xpath, &set) != LY_SUCCESS)
 		return;
 	for (uint32_t i = 0; i < set->count; i++) {
 		struct lyd_node_term *t = (struct lyd_node_term *)set->dnodes[i];
@@ -331,6 +333,17 @@ static void wipe_tree_secrets(struct lyd_node *tree)
 			wipe(bin->data, bin->size);
 	}
 	ly_set_free(set, NULL);
+}
+
+static void wipe_tree_secrets(struct lyd_node *tree)
+{
+	wipe_leaves(tree, CFG_KEYS "/secret-key");
+	wipe_leaves(tree, CFG_LOG_KEY);
+}
+
+static bool holds_keys(const struct lyd_node *tree)
+{
+	return cfg_str(tree, CFG_KEYS "/key-id") != NULL || cfg_str(tree, CFG_LOG_KEY) != NULL;
 }
 
 /* The extra module of opts, if any, in ctx. */
@@ -358,7 +371,7 @@ static int load_here(const char *path, const struct cfg_load_opts *opts, cfg_ext
 	if (load_module(ctx, opts, err, errlen) != 0 ||
 	    cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0)
 		goto out;
-	if ((opts->always_secret || cfg_str(tree, CFG_KEYS "/key-id") != NULL) &&
+	if ((opts->always_secret || holds_keys(tree)) &&
 	    cfg_check_secret_parsed(path, &parsed, err, errlen) != 0)
 		goto out;
 	rc = extract(tree, arg, path, err, errlen);

@@ -38,7 +38,7 @@ int cfg_check_secret_file(const char *path, char *err, size_t errlen);
 int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *err, size_t errlen);
 
 /* The whole secure load of a configuration file: parse and validate `path`;
- * if it holds key material (a key-chain key), refuse it unless it passes
+ * if it holds key material (a key-chain key or the log-key), refuse it unless it passes
  * cfg_check_secret_parsed; call extract(tree, arg, path, err, errlen); then
  * clear the decoded secrets libyang holds and free everything. Returns
  * extract's result, or -1 with the reason in err. */

@@ -131,6 +131,26 @@ static int dataplane_scalars(const struct lyd_node *top, struct dp_config *cfg,
 	return 0;
 }
 
+/* The session API: its socket's group, the idle timeout, and the test port
+ * range of the server (the same file), which the port policy reads. */
+static int dataplane_api(const struct lyd_node *top, struct dp_config *cfg, struct cfg_err *e)
+{
+	const char *grp = cfg_str(top, "dataplane/session-socket-group");
+	unsigned long idle, pmin, pmax;
+
+	if (grp && cfg_copy(cfg->session_socket_group, sizeof(cfg->session_socket_group), grp) != 0)
+		return cfg_fail(e, "dataplane: session-socket-group too long");
+	if (cfg_uint(top, "dataplane/session-api-idle-timeout", UINT32_MAX, &idle, e,
+		     "dataplane") != 0 ||
+	    cfg_uint(top, "server/test-port-min", UINT16_MAX, &pmin, e, "server") != 0 ||
+	    cfg_uint(top, "server/test-port-max", UINT16_MAX, &pmax, e, "server") != 0)
+		return -1;
+	cfg->api_idle_s = (uint32_t)idle;
+	cfg->test_port_min = (uint16_t)pmin;
+	cfg->test_port_max = (uint16_t)pmax;
+	return 0;
+}
+
 static int extract(const struct lyd_node *tree, void *arg, const char *path, char *err,
 		   size_t errlen)
 {
@@ -141,8 +161,8 @@ static int extract(const struct lyd_node *tree, void *arg, const char *path, cha
 
 	if (!tree || lyd_find_path(tree, CFG_TOP, 0, &top) != LY_SUCCESS || !top)
 		return cfg_fail(e, "no twamp-reflector configuration (no dataplane port)");
-	if (dataplane_scalars(top, cfg, e) != 0 || dataplane_workers(top, cfg, e) != 0 ||
-	    dataplane_ports(top, cfg, e) != 0)
+	if (dataplane_scalars(top, cfg, e) != 0 || dataplane_api(top, cfg, e) != 0 ||
+	    dataplane_workers(top, cfg, e) != 0 || dataplane_ports(top, cfg, e) != 0)
 		return -1;
 	return dpc_light(top, cfg, e);
 }

@@ -9,8 +9,10 @@ memory. With security-baseline/memory-security/non-dumpable no core is
 written at all.
 
 The core pattern is the kernel's, for the whole machine: the fixture points
-it at the test's temporary folder and puts the old one back whatever
-happens. The daemon's core size limit is raised in its own shell
+it at a temporary folder and puts the old one back whatever happens.
+twamp-controld runs as the suite's test user (server/user): after its
+privilege drop it sets itself dumpable again unless non-dumpable is set (a
+change of uid leaves a process non-dumpable). The daemon's core size limit is raised in its own shell
 (ulimit -c unlimited, then exec), nothing else's.
 """
 
@@ -22,6 +24,7 @@ import os
 import secrets
 import shutil
 import signal
+import tempfile
 import time
 from pathlib import Path
 
@@ -41,8 +44,11 @@ WRAP = ["sh", "-c", 'ulimit -c unlimited && exec "$@"', "sh"]
 
 
 @pytest.fixture
-def cores(tmp_path):
-    """A folder the kernel writes core.<pid> into, for this test only."""
+def cores():
+    """A folder the kernel writes core.<pid> into, for this test only. The
+    kernel writes a core as the process's user: twamp-controld runs as the
+    suite's test user, so the folder is writable by all (sticky, in /tmp:
+    pytest's folders are root's alone)."""
     reason = netns.unavailable()
     if reason:
         pytest.skip(reason)
@@ -50,16 +56,17 @@ def cores(tmp_path):
         old = CORE_PATTERN.read_text()
     except OSError as e:
         pytest.skip(f"cannot read {CORE_PATTERN}: {e}")
-    d = tmp_path / "cores"
-    d.mkdir()
+    d = Path(tempfile.mkdtemp(prefix="twr-t-cores-", dir="/tmp"))
+    os.chmod(d, 0o1777)
     try:
-        CORE_PATTERN.write_text(f"{d}/core.%p\n")
-    except OSError as e:
-        pytest.skip(f"cannot set {CORE_PATTERN} (a container?): {e}")
-    try:
+        try:
+            CORE_PATTERN.write_text(f"{d}/core.%p\n")
+        except OSError as e:
+            pytest.skip(f"cannot set {CORE_PATTERN} (a container?): {e}")
         yield d
     finally:
         CORE_PATTERN.write_text(old)
+        shutil.rmtree(d, ignore_errors=True)
 
 
 def abort_and_collect(proc, cores: Path, timeout: float = 60.0) -> Path | None:
@@ -70,6 +77,8 @@ def abort_and_collect(proc, cores: Path, timeout: float = 60.0) -> Path | None:
     rc = proc.wait(timeout=timeout)
     assert rc == -signal.SIGABRT, f"exit status {rc}\n{proc.tails(20)}"
     core = cores / f"core.{pid}"
+    if not core.exists() and list(cores.iterdir()):
+        raise AssertionError(f"core.{pid} not written, but {sorted(os.listdir(cores))}")
     return core if core.exists() else None
 
 

@@ -85,9 +85,13 @@ def settled_counters(api, sid, reflected, timeout=2.0):
 
 
 def test_socket_is_private(env):
+    """Root's, mode 0660, the configured group; its directory made 0750."""
     net, r = env
     st = os.stat(r.sock)
-    assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
+    assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o660
+    assert (st.st_uid, st.st_gid) == (0, r.api_group.gid)
+    d = os.stat(r.api_dir)
+    assert (stat.S_IMODE(d.st_mode), d.st_uid, d.st_gid) == (0o750, 0, r.api_group.gid)
 
 
 def test_info(api):
