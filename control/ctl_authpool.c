@@ -26,6 +26,7 @@
  * the loop thread frees jobs, so a job pointer held by a connection is
  * valid until that connection's done() or cancel. */
 #include <errno.h>
+#include <sched.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -39,9 +40,20 @@ static struct ctl_auth_job *job_of(struct ctl_authq_item *it)
 	return (struct ctl_auth_job *)((char *)it - offsetof(struct ctl_auth_job, qi));
 }
 
+/* The CPUs this process may run on (taskset, a cgroup's cpuset), else the
+ * online ones. */
+static long cpus(void)
+{
+	cpu_set_t set;
+
+	if (sched_getaffinity(0, sizeof(set), &set) == 0 && CPU_COUNT(&set) > 0)
+		return CPU_COUNT(&set);
+	return sysconf(_SC_NPROCESSORS_ONLN);
+}
+
 unsigned ctl_authpool_workers(unsigned configured)
 {
-	long n = configured ? (long)configured : sysconf(_SC_NPROCESSORS_ONLN);
+	long n = configured ? (long)configured : cpus();
 
 	if (n < 1)
 		n = 1;

@@ -53,7 +53,8 @@ struct ctl_authpool {
 };
 
 /* The number of workers for the configured server/auth-workers: n itself,
- * 0 = one per online CPU, at most CTL_AUTH_WORKERS_MAX. */
+ * 0 = one per CPU the process may run on (its affinity mask: taskset, a
+ * cpuset; the online CPUs if that is unknown), at most CTL_AUTH_WORKERS_MAX. */
 unsigned ctl_authpool_workers(unsigned configured);
 
 /* Starts `workers` threads and registers the eventfd with the loop.

@@ -15,7 +15,8 @@ client's source, so a test can rotate sources as an attacker would
 * jobs that wait for the only worker longer than authentication-timeout:
   the connection is closed, the job is discarded (auth-jobs-discarded),
   and the timeout is the server's, not a failed authentication;
-* auth-workers 0 is one worker per online CPU.
+* auth-workers 0 is one worker per CPU the server may run on (its
+  affinity: that of the test, inherited).
 
 The connection limits are raised out of the way here: they are not what is
 tested (max-pending-authentication would otherwise refuse connections
@@ -298,7 +299,7 @@ def test_timeout_while_waiting_for_a_worker(tmp_path, procs, ns):
 
 def test_workers_default_one_per_cpu(tmp_path, procs, ns):
     d = start(tmp_path, procs, ns, 8622, {})
-    n = min(64, os.sysconf("SC_NPROCESSORS_ONLN"))
+    n = min(64, len(os.sched_getaffinity(0)))
     d.wait_log(rf"authentication pool: {n} workers \(auth-workers 0\), queue of 256 jobs")
     assert int(d.state()["server"]["auth-queue-depth"]) == 0
     good_setup(ns, 8622)
