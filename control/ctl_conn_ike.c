@@ -38,7 +38,6 @@
 #include <string.h>
 
 #include "ctl_conn.h"
-#include "secure_mem.h"
 
 static void hex8(const uint8_t *p, char out[17])
 {
