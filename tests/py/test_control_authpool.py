@@ -266,6 +266,12 @@ def test_timeout_while_waiting_for_a_worker(tmp_path, procs, ns):
             c.greeting()
         for c in socks:
             c.send_raw(wrong_setup())
+        # waiting for the worker, each is still a connection in set-up
+        # (pending authentication)
+        mid = d.state()["server"]
+        assert int(mid["auth-queue-depth"]) >= 1, mid["auth-queue-depth"]
+        states = [x["control-state"] for x in mid.get("ctrl-connection", [])]
+        assert states == ["setup"] * n, states
         answered = timed_out = 0
         for c in socks:
             try:
