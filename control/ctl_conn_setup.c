@@ -145,7 +145,8 @@ struct ctl_auth_job *ctl_conn_auth_job_new(struct ctl_conn *c, enum ctl_auth_kin
 
 	if (!j) {
 		ctl_conn_server_start(c, TWC_ACCEPT_INTERNAL, NULL);
-		ctl_conn_fail(c, CTL_C_MALFORMED, LOG_ERR, "out of memory for the authentication (Accept 2)");
+		ctl_conn_fail(c, CTL_C_MALFORMED, LOG_ERR,
+			      "out of memory for the authentication (Accept 2)");
 		return NULL;
 	}
 	j->kind = kind;

@@ -283,8 +283,8 @@ static int open_dataplane(struct ctl_server *s, const char *path, char *err, siz
 	return 0;
 }
 
-/* The authentication workers (ctl_authpool.h); after the signal mask is
- * set (open_signals), which they inherit before blocking every signal. */
+/* The authentication workers (ctl_authpool.h). Each blocks every signal:
+ * SIGTERM and SIGINT go to the loop's signalfd (open_signals). */
 static int open_pool(struct ctl_server *s, char *err, size_t errlen)
 {
 	unsigned n = ctl_authpool_workers(s->cfg->server.auth_workers);
