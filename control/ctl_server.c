@@ -283,22 +283,6 @@ static int open_dataplane(struct ctl_server *s, const char *path, char *err, siz
 	return 0;
 }
 
-/* The authentication workers (ctl_authpool.h). Each blocks every signal:
- * SIGTERM and SIGINT go to the loop's signalfd (open_signals). */
-static int open_pool(struct ctl_server *s, char *err, size_t errlen)
-{
-	unsigned n = ctl_authpool_workers(s->cfg->server.auth_workers);
-
-	if (ctl_authpool_init(&s->pool, &s->loop, &s->ctr, n, CTL_AUTH_QUEUE_MAX) != 0) {
-		snprintf(err, errlen, "authentication workers: %s", strerror(errno));
-		return -1;
-	}
-	ctl_logf(&s->log, LOG_NOTICE,
-		 "authentication pool: %u workers (auth-workers %u), queue of %u jobs", n,
-		 s->cfg->server.auth_workers, CTL_AUTH_QUEUE_MAX);
-	return 0;
-}
-
 int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 		    const struct ctl_server_opts *o, char *err, size_t errlen)
 {
@@ -329,8 +313,6 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 	if (open_signals(s, err, errlen) != 0 ||
 	    open_dataplane(s, o->session_socket, err, errlen) != 0)
 		return -1;
-	if (open_pool(s, err, errlen) != 0)
-		return -1;
 	set_env(s);
 	if (open_handlers(s, o, err, errlen) != 0)
 		return -1;
@@ -339,8 +321,28 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 	return 0;
 }
 
+/* The authentication workers (ctl_authpool.h), the only threads: started
+ * last, after the privilege drop (common/run_as.h checks that every
+ * thread has dropped). Each blocks every signal: SIGTERM and SIGINT go to
+ * the loop's signalfd (open_signals). */
+static int open_pool(struct ctl_server *s)
+{
+	unsigned n = ctl_authpool_workers(s->cfg->server.auth_workers);
+
+	if (ctl_authpool_init(&s->pool, &s->loop, &s->ctr, n, CTL_AUTH_QUEUE_MAX) != 0) {
+		ctl_log_always(&s->log, LOG_ERR, "authentication workers: %s", strerror(errno));
+		return -1;
+	}
+	ctl_log_always(&s->log, LOG_NOTICE,
+		       "authentication pool: %u workers (auth-workers %u), queue of %u jobs", n,
+		       s->cfg->server.auth_workers, CTL_AUTH_QUEUE_MAX);
+	return 0;
+}
+
 int ctl_server_run(struct ctl_server *s)
 {
+	if (open_pool(s) != 0)
+		return -1;
 	ctl_log_always(&s->log, LOG_NOTICE, "twamp-controld %s running: %zu listening sockets",
 		       TWR_VERSION, s->lis.n);
 	if (ctl_loop_run(&s->loop) != 0) {

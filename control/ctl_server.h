@@ -70,7 +70,9 @@ struct ctl_server_opts {
  * Returns -1 with the reason in err. */
 int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 		    const struct ctl_server_opts *o, char *err, size_t errlen);
-/* Runs until SIGTERM/SIGINT. Returns 0, or -1 if epoll fails. */
+/* Starts the authentication workers (the process's only other threads,
+ * so after the privilege drop), then runs until SIGTERM/SIGINT. Returns 0,
+ * or -1 if the workers cannot start or epoll fails. */
 int ctl_server_run(struct ctl_server *s);
 /* Closes every connection (removing their sessions) and frees it all. */
 void ctl_server_fini(struct ctl_server *s);
