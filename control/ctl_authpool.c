@@ -160,12 +160,12 @@ static int start_workers(struct ctl_authpool *p, unsigned n)
 }
 
 int ctl_authpool_init(struct ctl_authpool *p, struct ctl_loop *loop, struct ctl_counters *ctr,
-		      unsigned workers, size_t queue_max)
+		      unsigned workers, size_t queue_max, unsigned len4, unsigned len6)
 {
 	int rc;
 
 	*p = (struct ctl_authpool){ .loop = loop, .ctr = ctr, .efd = -1 };
-	if (ctl_authq_init(&p->q, queue_max) != 0) {
+	if (ctl_authq_init(&p->q, queue_max, len4, len6) != 0) {
 		errno = ENOMEM;
 		return -1;
 	}

@@ -57,10 +57,11 @@ struct ctl_authpool {
  * cpuset; the online CPUs if that is unknown), at most CTL_AUTH_WORKERS_MAX. */
 unsigned ctl_authpool_workers(unsigned configured);
 
-/* Starts `workers` threads and registers the eventfd with the loop.
+/* Starts `workers` threads and registers the eventfd with the loop; the
+ * queue holds queue_max jobs, by sources of /len4 (IPv4) and /len6 (IPv6).
  * Returns -1 with errno (then nothing is left running). */
 int ctl_authpool_init(struct ctl_authpool *p, struct ctl_loop *loop, struct ctl_counters *ctr,
-		      unsigned workers, size_t queue_max);
+		      unsigned workers, size_t queue_max, unsigned len4, unsigned len6);
 /* Stops the workers (each finishes the job it runs), frees every job left
  * without calling done(). Call after every connection is closed. */
 void ctl_authpool_fini(struct ctl_authpool *p);

@@ -7,9 +7,9 @@
 
 #include "ctl_authq.h"
 
-int ctl_authq_init(struct ctl_authq *q, size_t max)
+int ctl_authq_init(struct ctl_authq *q, size_t max, unsigned len4, unsigned len6)
 {
-	*q = (struct ctl_authq){ .max = max };
+	*q = (struct ctl_authq){ .max = max, .len4 = len4, .len6 = len6 };
 	if (max == 0)
 		return -1;
 	q->srcs = calloc(max, sizeof(*q->srcs));
@@ -27,15 +27,9 @@ void ctl_authq_fini(struct ctl_authq *q)
 	*q = (struct ctl_authq){ 0 };
 }
 
-struct ctl_ip ctl_authq_prefix(const struct ctl_ip *ip)
+struct ctl_ip ctl_authq_prefix(const struct ctl_authq *q, const struct ctl_ip *ip)
 {
-	struct ctl_ip p = { .ver = ip->ver };
-	unsigned bits = ip->ver == 4 ? CTL_AUTHQ_PREFIX4 : CTL_AUTHQ_PREFIX6;
-
-	memcpy(p.a, ip->a, bits / 8);
-	if (bits % 8)
-		p.a[bits / 8] = ip->a[bits / 8] & (uint8_t)(0xff00u >> (bits % 8));
-	return p;
+	return ctl_ip_prefix(ip, ip->ver == 4 ? q->len4 : q->len6);
 }
 
 static struct ctl_authq_src *find(const struct ctl_authq *q, const struct ctl_ip *prefix)
@@ -131,7 +125,7 @@ static struct ctl_authq_src *largest(const struct ctl_authq *q)
 struct ctl_authq_item *ctl_authq_push(struct ctl_authq *q, const struct ctl_ip *ip,
 				      struct ctl_authq_item *it)
 {
-	struct ctl_ip prefix = ctl_authq_prefix(ip);
+	struct ctl_ip prefix = ctl_authq_prefix(q, ip);
 	struct ctl_authq_src *s = find(q, &prefix);
 	struct ctl_authq_item *out = NULL;
 

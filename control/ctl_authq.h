@@ -4,7 +4,9 @@
  * the pool holds its mutex around every call.
  *
  * Items are grouped by the source prefix of their connection (the peer
- * address cut to CTL_AUTHQ_PREFIX4 / CTL_AUTHQ_PREFIX6 bits); each
+ * address cut to the prefix lengths ip-block counts sources by:
+ * security-baseline/ip-block ipv4-prefix-length, ipv6-prefix-length,
+ * /32 and /64 by default); each
  * source keeps its items in arrival order; the sources with items form a
  * ring. ctl_authq_pop takes the oldest item of the source at the ring's
  * cursor and moves the cursor on, and a source new to the ring is put
@@ -27,10 +29,6 @@
 
 #include "ctl_addr.h"
 
-/* The prefix lengths one source is counted by. */
-#define CTL_AUTHQ_PREFIX4 32
-#define CTL_AUTHQ_PREFIX6 64
-
 struct ctl_authq_src;
 
 /* Embedded in what is queued (container_of to get it back). */
@@ -48,19 +46,21 @@ struct ctl_authq_src {
 
 struct ctl_authq {
 	size_t max, n;                      /* items: bound, queued */
+	unsigned len4, len6;                /* source prefix lengths */
 	size_t nsrc;                        /* sources in the ring */
 	struct ctl_authq_src *srcs;         /* max of them, allocated once */
 	struct ctl_authq_src *free;         /* unused sources */
 	struct ctl_authq_src *cur;          /* the ring: next source served */
 };
 
-/* max >= 1. Returns -1 when out of memory. */
-int ctl_authq_init(struct ctl_authq *q, size_t max);
+/* max >= 1; a source is an IPv4 /len4 or an IPv6 /len6. Returns -1 when
+ * out of memory. */
+int ctl_authq_init(struct ctl_authq *q, size_t max, unsigned len4, unsigned len6);
 /* Frees the sources; the items are the caller's (take them out first). */
 void ctl_authq_fini(struct ctl_authq *q);
 
-/* The source prefix of an address (CTL_AUTHQ_PREFIX4/6). */
-struct ctl_ip ctl_authq_prefix(const struct ctl_ip *ip);
+/* The source prefix of an address. */
+struct ctl_ip ctl_authq_prefix(const struct ctl_authq *q, const struct ctl_ip *ip);
 
 /* Queue it for source address ip. Returns NULL when queued with nothing
  * refused; `it` itself when refused (queue full, it not queued); or

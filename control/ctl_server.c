@@ -327,15 +327,19 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
  * the loop's signalfd (open_signals). */
 static int open_pool(struct ctl_server *s)
 {
+	const struct ctl_security_cfg *sec = &s->cfg->security;
 	unsigned n = ctl_authpool_workers(s->cfg->server.auth_workers);
 
-	if (ctl_authpool_init(&s->pool, &s->loop, &s->ctr, n, CTL_AUTH_QUEUE_MAX) != 0) {
+	/* fair by the sources ip-block counts */
+	if (ctl_authpool_init(&s->pool, &s->loop, &s->ctr, n, CTL_AUTH_QUEUE_MAX,
+			      sec->source_v4_len, sec->source_v6_len) != 0) {
 		ctl_log_always(&s->log, LOG_ERR, "authentication workers: %s", strerror(errno));
 		return -1;
 	}
 	ctl_log_always(&s->log, LOG_NOTICE,
-		       "authentication pool: %u workers (auth-workers %u), queue of %u jobs", n,
-		       s->cfg->server.auth_workers, CTL_AUTH_QUEUE_MAX);
+		       "authentication pool: %u workers (auth-workers %u), queue of %u jobs, "
+		       "round robin by /%u and /%u sources", n, s->cfg->server.auth_workers,
+		       CTL_AUTH_QUEUE_MAX, sec->source_v4_len, sec->source_v6_len);
 	return 0;
 }
 

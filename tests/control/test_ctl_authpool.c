@@ -98,7 +98,7 @@ static int start(void **state, unsigned workers, size_t qmax)
 	pthread_mutex_init(&t->g.mu, NULL);
 	pthread_cond_init(&t->g.cv, NULL);
 	assert_int_equal(ctl_loop_init(&t->loop), 0);
-	assert_int_equal(ctl_authpool_init(&t->pool, &t->loop, &t->ctr, workers, qmax), 0);
+	assert_int_equal(ctl_authpool_init(&t->pool, &t->loop, &t->ctr, workers, qmax, 32, 64), 0);
 	for (int i = 0; i < MAXJ; i++)
 		t->r[i] = (struct rec){ .g = &t->g, .id = i };
 	T = t;

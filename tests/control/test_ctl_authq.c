@@ -1,6 +1,7 @@
 /* The authentication pool's fair queue (control/ctl_authq.c): FIFO within
  * a source, round robin across source prefixes (a flooding source does
- * not delay another's job by more than one round), /32 and /64 sources,
+ * not delay another's job by more than one round), /32 and /64 sources
+ * and other prefix lengths,
  * the full queue (refusal, and the flooder giving way), removal of a
  * queued item, and a randomised run against a model of the rules. */
 #include <setjmp.h>
@@ -48,7 +49,7 @@ static void test_fifo_one_source(void **state)
 	struct item it[5];
 
 	(void)state;
-	assert_int_equal(ctl_authq_init(&q, 8), 0);
+	assert_int_equal(ctl_authq_init(&q, 8, 32, 64), 0);
 	for (int i = 0; i < 5; i++)
 		assert_null(push(&q, &it[i], i, tip4(10, 0, 0, 1)));
 	assert_int_equal(q.n, 5);
@@ -68,7 +69,7 @@ static void test_round_robin_order(void **state)
 	const int want[] = { 0, 3, 5, 1, 4, 2 };
 
 	(void)state;
-	assert_int_equal(ctl_authq_init(&q, 8), 0);
+	assert_int_equal(ctl_authq_init(&q, 8, 32, 64), 0);
 	push(&q, &it[0], 0, tip4(10, 0, 0, 1)); /* A */
 	push(&q, &it[1], 1, tip4(10, 0, 0, 1)); /* A */
 	push(&q, &it[2], 2, tip4(10, 0, 0, 1)); /* A */
@@ -91,7 +92,7 @@ static void test_flood_does_not_starve(void **state)
 
 	(void)state;
 	assert_non_null(it);
-	assert_int_equal(ctl_authq_init(&q, 256), 0);
+	assert_int_equal(ctl_authq_init(&q, 256, 32, 64), 0);
 	for (int i = 0; i < 200; i++)
 		assert_null(push(&q, &it[i], i, tip4(127, 0, 0, 66)));
 	assert_null(push(&q, &it[200], 1000, tip4(127, 0, 0, 1)));
@@ -126,7 +127,7 @@ static void test_many_sources_one_round(void **state)
 
 	(void)state;
 	assert_non_null(it);
-	assert_int_equal(ctl_authq_init(&q, 256), 0);
+	assert_int_equal(ctl_authq_init(&q, 256, 32, 64), 0);
 	for (int round = 0; round < 10; round++)
 		for (int s = 0; s < 20; s++, n++)
 			assert_null(push(&q, &it[n], n, tip4(127, 0, 1, (uint8_t)(10 + s))));
@@ -148,7 +149,7 @@ static void test_prefixes(void **state)
 	struct ctl_ip p;
 
 	(void)state;
-	assert_int_equal(ctl_authq_init(&q, 8), 0);
+	assert_int_equal(ctl_authq_init(&q, 8, 32, 64), 0);
 	/* one /64: one source, whatever the interface identifiers */
 	push(&q, &it[0], 0, tip6("fd00:99:1:2::1"));
 	push(&q, &it[1], 1, tip6("fd00:99:1:2:ffff:1:2:3"));
@@ -159,7 +160,7 @@ static void test_prefixes(void **state)
 	push(&q, &it[3], 3, tip4(10, 0, 0, 1));
 	push(&q, &it[4], 4, tip4(10, 0, 0, 2));
 	assert_int_equal(q.nsrc, 4);
-	p = ctl_authq_prefix(&it[1].src);
+	p = ctl_authq_prefix(&q, &it[1].src);
 	assert_true(ctl_ip_equal(&p, &it[0].qi.src->prefix));
 	for (int i = 8; i < 16; i++)
 		assert_int_equal(p.a[i], 0);
@@ -168,6 +169,29 @@ static void test_prefixes(void **state)
 	assert_int_equal(pop_id(&q), 3);
 	assert_int_equal(pop_id(&q), 4);
 	assert_int_equal(pop_id(&q), 1);
+	ctl_authq_fini(&q);
+}
+
+/* Other prefix lengths (ip-block's ipv4-prefix-length 24, ipv6 48): a /24
+ * and a /48 are one source each. */
+static void test_prefix_lengths(void **state)
+{
+	struct ctl_authq q;
+	struct item it[5];
+
+	(void)state;
+	assert_int_equal(ctl_authq_init(&q, 8, 24, 48), 0);
+	push(&q, &it[0], 0, tip4(10, 0, 7, 1));
+	push(&q, &it[1], 1, tip4(10, 0, 7, 200));   /* the same /24 */
+	push(&q, &it[2], 2, tip4(10, 0, 8, 1));     /* another */
+	push(&q, &it[3], 3, tip6("fd00:99:1:2::1"));
+	push(&q, &it[4], 4, tip6("fd00:99:1:ffff::1")); /* the same /48 */
+	assert_int_equal(q.nsrc, 3);
+	assert_int_equal(pop_id(&q), 0);
+	assert_int_equal(pop_id(&q), 2);
+	assert_int_equal(pop_id(&q), 3);
+	assert_int_equal(pop_id(&q), 1);
+	assert_int_equal(pop_id(&q), 4);
 	ctl_authq_fini(&q);
 }
 
@@ -180,7 +204,7 @@ static void test_full(void **state)
 	struct ctl_authq_item *out;
 
 	(void)state;
-	assert_int_equal(ctl_authq_init(&q, 4), 0);
+	assert_int_equal(ctl_authq_init(&q, 4, 32, 64), 0);
 	for (int i = 0; i < 4; i++)
 		assert_null(push(&q, &a[i], i, tip4(10, 0, 0, 1)));
 	out = push(&q, &b[0], 10, tip4(10, 0, 0, 2)); /* A 4 vs B 0 */
@@ -210,7 +234,7 @@ static void test_full_rotating(void **state)
 	struct item it[5];
 
 	(void)state;
-	assert_int_equal(ctl_authq_init(&q, 4), 0);
+	assert_int_equal(ctl_authq_init(&q, 4, 32, 64), 0);
 	for (int i = 0; i < 4; i++)
 		assert_null(push(&q, &it[i], i, tip4(127, 0, 9, (uint8_t)(i + 1))));
 	assert_ptr_equal(push(&q, &it[4], 4, tip4(127, 0, 9, 99)), &it[4].qi);
@@ -225,7 +249,7 @@ static void test_remove(void **state)
 	struct item it[6];
 
 	(void)state;
-	assert_int_equal(ctl_authq_init(&q, 8), 0);
+	assert_int_equal(ctl_authq_init(&q, 8, 32, 64), 0);
 	push(&q, &it[0], 0, tip4(10, 0, 0, 1));
 	push(&q, &it[1], 1, tip4(10, 0, 0, 1));
 	push(&q, &it[2], 2, tip4(10, 0, 0, 1));
@@ -274,7 +298,7 @@ static void test_random_model(void **state)
 	assert_non_null(fate);
 	for (int s = 0; s < R_SRCS; s++)
 		last[s] = -1;
-	assert_int_equal(ctl_authq_init(&q, 64), 0);
+	assert_int_equal(ctl_authq_init(&q, 64, 32, 64), 0);
 	while (next < R_ITEMS) {
 		unsigned op = rnd(&seed) % 10;
 
@@ -339,6 +363,7 @@ int main(void)
 		cmocka_unit_test(test_flood_does_not_starve),
 		cmocka_unit_test(test_many_sources_one_round),
 		cmocka_unit_test(test_prefixes),
+		cmocka_unit_test(test_prefix_lengths),
 		cmocka_unit_test(test_full),
 		cmocka_unit_test(test_full_rotating),
 		cmocka_unit_test(test_remove),

@@ -293,7 +293,7 @@ def test_timeout_while_waiting_for_a_worker(tmp_path, procs, ns):
                          r"worker\)")
     print(f"answered {answered}, timed out {timed_out}, logged {waited}")
     assert timed_out >= 2 and answered + timed_out == n
-    assert waited == timed_out
+    assert 1 <= waited <= timed_out       # lines within the log budget; the counters count all
     assert delta(after, before, "authentication-failed") == answered
     assert delta(after, before, "authentication-timeout") == timed_out
     assert delta(after, before, "auth-jobs-discarded") == timed_out
