@@ -252,7 +252,8 @@ def test_timeout_while_waiting_for_a_worker(tmp_path, procs, ns):
     timeout: of 24 wrong Set-Up-Responses sent at once, the later ones wait
     past the timeout; each connection ends either answered (Accept 1, a
     failed authentication) or closed by the timeout with its job discarded
-    (not a failed authentication: the client had sent all it had to)."""
+    (not a failed authentication: the client had sent all it had to). A
+    25th resets right after its Set-Up-Response: abandoned, job discarded."""
     n = 24
     d = start(tmp_path, procs, ns, 8621, {"auth-workers": 1, "count": 20,
                                           "authentication-timeout": 3})
@@ -266,6 +267,15 @@ def test_timeout_while_waiting_for_a_worker(tmp_path, procs, ns):
             c.greeting()
         for c in socks:
             c.send_raw(wrong_setup())
+        # one more sends a wrong Token and resets while its job waits: an
+        # abandoned authentication (ip-block), its job discarded
+        r = TwampControl.connect(ns, HOST, 8621, src="127.0.1.200", timeout=30)
+        r.greeting()
+        r.send_raw(wrong_setup())
+        r.s.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+        r.close()
+        d.wait_stat("authentication-abandoned",
+                    int(before["statistics"]["authentication-abandoned"]) + 1, timeout=10)
         # waiting for the worker, each is still a connection in set-up
         # (pending authentication)
         mid = d.state()["server"]
@@ -286,7 +296,7 @@ def test_timeout_while_waiting_for_a_worker(tmp_path, procs, ns):
     wait_quiet(d, timeout=60)
     # a job cancelled while it runs is discarded when its worker is done
     d.wait_stat("auth-jobs-discarded",
-                int(before["statistics"]["auth-jobs-discarded"]) + timed_out, timeout=30)
+                int(before["statistics"]["auth-jobs-discarded"]) + timed_out + 1, timeout=30)
     after = d.state()["server"]
     waited = d.log_count(r"closing connection: peer=127\.0\.1\.\d+:\d+ state=setup: "
                          r"authentication timeout \(the job waited for an authentication "
@@ -296,9 +306,10 @@ def test_timeout_while_waiting_for_a_worker(tmp_path, procs, ns):
     assert 1 <= waited <= timed_out       # lines within the log budget; the counters count all
     assert delta(after, before, "authentication-failed") == answered
     assert delta(after, before, "authentication-timeout") == timed_out
-    assert delta(after, before, "auth-jobs-discarded") == timed_out
+    assert delta(after, before, "authentication-abandoned") == 1
+    assert delta(after, before, "auth-jobs-discarded") == timed_out + 1
     assert delta(after, before, "auth-jobs-completed") == answered
-    assert delta(after, before, "auth-jobs-queued") == n
+    assert delta(after, before, "auth-jobs-queued") == n + 1
     assert delta(after, before, "addresses-blocked") == 0
     d.stop()
 
