@@ -71,6 +71,7 @@ void ctl_conn_free(struct ctl_conn *c, const char *reason)
 		 c->name, ctl_cs_str(c->state == CTL_CS_CLOSING ? c->before_close : c->state),
 		 removed, reason ? reason : "-");
 	twc_ctl_crypto_free(c->crypto);
+	ctl_auth_job_free(c->job);
 	free(c->sess);
 	free(c->out);
 	wipe(c, sizeof(*c));
@@ -79,7 +80,7 @@ void ctl_conn_free(struct ctl_conn *c, const char *reason)
 
 size_t ctl_conn_want(const struct ctl_conn *c)
 {
-	return c->state == CTL_CS_CLOSING ? 0 : c->in_want - c->in_len;
+	return c->state == CTL_CS_CLOSING || c->auth_wait ? 0 : c->in_want - c->in_len;
 }
 
 bool ctl_conn_set_up(const struct ctl_conn *c)
@@ -181,7 +182,8 @@ bool ctl_conn_input(struct ctl_conn *c, const uint8_t *data, size_t n)
 {
 	if (n > 0)
 		c->heard = true;
-	while (n > 0 && c->state != CTL_CS_CLOSING) {
+	/* nothing is read while the authentication job is out (want is 0) */
+	while (n > 0 && c->state != CTL_CS_CLOSING && !c->auth_wait) {
 		size_t k = c->in_want - c->in_len;
 
 		if (k > n)

@@ -27,6 +27,10 @@
 	X(IKE_NOT_PERMITTED, "ikev2-not-permitted")            \
 	X(IKE_AGENT_DOWN, "ikev2-agent-unreachable")           \
 	X(IKE_AGENT_ERROR, "ikev2-agent-errors")               \
+	X(AUTH_JOBS_QUEUED, "auth-jobs-queued")                \
+	X(AUTH_JOBS_COMPLETED, "auth-jobs-completed")          \
+	X(AUTH_JOBS_QUEUE_FULL, "auth-jobs-queue-full")        \
+	X(AUTH_JOBS_DISCARDED, "auth-jobs-discarded")          \
 	X(HMAC_FAIL, "hmac-failures")                          \
 	X(UNKNOWN_CMD, "unknown-commands")                     \
 	X(OUT_OF_ORDER, "out-of-order-commands")               \

@@ -18,11 +18,11 @@ static struct ctl_peer *of_timer(struct ctl_timer *t)
 static void update_events(struct ctl_peer *p)
 {
 	size_t out;
-	bool closing = ctl_conn_closing(p->conn);
+	bool idle = ctl_conn_closing(p->conn) || ctl_conn_auth_waiting(p->conn);
 
 	ctl_conn_output(p->conn, &out);
 	ctl_loop_mod(p->set->loop, p->fd,
-		     (!closing && out < CTL_OUT_HIGH ? CTL_LOOP_IN : 0) | (out ? CTL_LOOP_OUT : 0));
+		     (!idle && out < CTL_OUT_HIGH ? CTL_LOOP_IN : 0) | (out ? CTL_LOOP_OUT : 0));
 }
 
 /* Write what is queued; false when the connection got closed (p freed). */
@@ -72,13 +72,43 @@ static uint64_t idle_left(struct ctl_conn *c, uint64_t now)
 	return min_u64(left, ctl_conn_open_idle_left(c, now));
 }
 
-/* After input: leave the pending count once set up, and the closing
- * connection's linger. */
+static void after_input(struct ctl_peer *p);
+
+/* The authentication job's result, on the loop thread (ctl_authpool.h). */
+static void auth_done(void *ctx, struct ctl_auth_job *j)
+{
+	struct ctl_peer *p = ctx;
+
+	p->job = NULL;
+	ctl_conn_auth_done(p->conn, j);
+	after_input(p);
+	if (flush(p))
+		update_events(p);
+}
+
+/* A Set-Up-Response's job to the pool (inline without one). */
+static void submit(struct ctl_peer *p, struct ctl_auth_job *j)
+{
+	if (!p->set->pool) {
+		ctl_auth_run(j);
+		ctl_conn_auth_done(p->conn, j);
+		ctl_auth_job_free(j);
+		return;
+	}
+	p->job = j;
+	ctl_authpool_submit(p->set->pool, &p->conn->peer, j, auth_done, p);
+}
+
+/* After input: hand over an authentication job, leave the pending count
+ * once set up, and the closing connection's linger. */
 static void after_input(struct ctl_peer *p)
 {
 	struct ctl_peers *ps = p->set;
+	struct ctl_auth_job *j = ctl_conn_auth_take(p->conn);
 	uint64_t now = ctl_mono_ms();
 
+	if (j)
+		submit(p, j);
 	if (ctl_conn_closing(p->conn)) {
 		arm(p, now + CTL_LINGER_MS);
 	} else if (p->pending && ctl_conn_set_up(p->conn)) {
@@ -107,6 +137,8 @@ static bool read_input(struct ctl_peer *p)
 		ctl_conn_output(p->conn, &out);
 		if (out >= CTL_OUT_HIGH)
 			break;
+		if (want == 0)
+			break; /* the authentication job is out */
 		if (want > sizeof(buf))
 			want = sizeof(buf);
 		if (want > budget)
@@ -145,6 +177,13 @@ static void on_event(void *ctx, uint32_t events)
 {
 	struct ctl_peer *p = ctx;
 
+	if ((events & CTL_LOOP_ERR) && ctl_conn_auth_waiting(p->conn)) {
+		/* counted like any reset before Server-Start: a peer cannot send
+		 * a wrong Token and reset to keep it off the block list */
+		ctl_conn_abandoned(p->conn, "connection reset while its authentication job waited");
+		ctl_peer_close(p, "connection lost while authenticating");
+		return;
+	}
 	if ((events & (CTL_LOOP_IN | CTL_LOOP_ERR)) && !read_input(p))
 		return;
 	if (flush(p))
@@ -163,10 +202,17 @@ static void on_timer(struct ctl_timer *t, uint64_t now)
 		return;
 	}
 	if (p->pending) {
-		/* counts as a failed authentication (YANG authentication-timeout) */
-		c->env->ctr->v[CTL_C_AUTH_FAILED]++;
-		ctl_conn_auth_result(c, false);
-		ctl_conn_abort(c, CTL_C_AUTH_TIMEOUT, "authentication timeout");
+		/* counts as a failed authentication (YANG authentication-timeout),
+		 * unless the client had sent it all and its job waited for a worker */
+		bool server_late = ctl_conn_auth_waiting(c);
+
+		if (!server_late) {
+			c->env->ctr->v[CTL_C_AUTH_FAILED]++;
+			ctl_conn_auth_result(c, false);
+		}
+		ctl_conn_abort(c, CTL_C_AUTH_TIMEOUT, server_late ?
+			       "authentication timeout (the job waited for an authentication worker)" :
+			       "authentication timeout");
 		ctl_peer_close(p, "authentication timeout");
 		return;
 	}
@@ -255,6 +301,8 @@ void ctl_peer_close(struct ctl_peer *p, const char *reason)
 	ctl_loop_del(ps->loop, p->fd);
 	close_gently(p->fd);
 	ctl_loop_cancel(ps->loop, &p->timer);
+	if (p->job)
+		ctl_authpool_cancel(ps->pool, p->job); /* its result is discarded */
 	if (p->pending)
 		ps->npending--;
 	ps->n--;

@@ -8,8 +8,13 @@
  * Nothing a client sends blocks the loop: at most CTL_READ_BUDGET octets
  * are read per wakeup and connection, output is written when the socket
  * is writable, and a client that does not read stops being read from.
- * A peer touches the loop and its connection's environment (ctl_conn_env:
- * configuration, log, counters), nothing else. */
+ * A complete Set-Up-Response's authentication job goes to the pool
+ * (ctl_authpool.h); meanwhile the connection is neither read (its state
+ * machine wants nothing) nor timed differently: it is pending until
+ * Server-Start, under the authentication timeout, and closing it cancels
+ * the job.
+ * A peer touches the loop, the pool and its connection's environment
+ * (ctl_conn_env: configuration, log, counters), nothing else. */
 #ifndef TWR_CTL_PEER_H
 #define TWR_CTL_PEER_H
 
@@ -17,6 +22,7 @@
 #include <stdint.h>
 
 #include "ctl_addr.h"
+#include "ctl_authpool.h"
 #include "ctl_conn.h"
 #include "ctl_guard.h"
 #include "ctl_loop.h"
@@ -33,6 +39,7 @@ struct ctl_peer {
 	struct ctl_conn *conn;
 	struct ctl_timer timer;
 	bool pending;              /* counted in npending */
+	struct ctl_auth_job *job;  /* in the pool, result not back */
 	struct ctl_peer *prev, *next;
 };
 
@@ -40,6 +47,7 @@ struct ctl_peer {
 struct ctl_peers {
 	struct ctl_loop *loop;
 	const struct ctl_conn_env *env;
+	struct ctl_authpool *pool; /* runs the jobs when env->auth_async */
 	struct ctl_peer *head;
 	uint32_t n, npending;      /* npending: before Server-Start */
 };

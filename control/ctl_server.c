@@ -16,6 +16,7 @@
 #include "ctl_server.h"
 #include "ntp_time.h"
 #include "ctl_state.h"
+#include "keyagent_client.h"
 #include "secure_mem.h"
 #include "twr_build_config.h"
 
@@ -95,12 +96,21 @@ static bool env_ike_offer(void *arg)
 	return ctl_ika_offer(&s->ika);
 }
 
+/* On an authentication worker: reads the configuration only. */
 static enum ka_status env_ike_lookup(void *arg, const uint8_t spi_i[KA_SPI_LEN],
 				     const uint8_t spi_r[KA_SPI_LEN], struct ka_reply *out)
 {
+	const struct ctl_server *s = arg;
+
+	return ka_lookup_spi(s->cfg->server.ka_socket, spi_i, spi_r,
+			     (int)s->cfg->server.ka_timeout_ms, out);
+}
+
+static void env_ike_seen(void *arg, enum ka_status st)
+{
 	struct ctl_server *s = arg;
 
-	return ctl_ika_lookup(&s->ika, spi_i, spi_r, out);
+	ctl_ika_seen(&s->ika, st);
 }
 
 static void set_env(struct ctl_server *s)
@@ -111,11 +121,12 @@ static void set_env(struct ctl_server *s)
 		.start_time = ntp_now(), .dummy_secret = s->dummy_secret,
 		.dummy_len = sizeof(s->dummy_secret), .random = env_random,
 		.ntp_now = env_ntp_now, .mono_ms = env_mono_ms, .auth_result = env_auth_result,
-		.arg = s,
+		.auth_async = true, .arg = s,
 	};
 	if (s->cfg->server.modes & TWC_MODE_IKEV2) {
 		s->env.ike_offer = env_ike_offer;
 		s->env.ike_lookup = env_ike_lookup;
+		s->env.ike_seen = env_ike_seen;
 	}
 }
 
@@ -175,6 +186,7 @@ static char *state_doc(void *arg)
 		.yctx = s->yctx, .dp = s->dp, .ctr = &s->ctr, .guard = &s->guard, .log = &s->log,
 		.ike_offered = ctl_ika_offer(&s->ika), .ka_status = ctl_ka_state_str(s->ika.state),
 		.conns = conns, .now_ms = ctl_mono_ms(),
+		.auth_queue_depth = ctl_authpool_depth(&s->pool),
 	};
 	char *doc;
 
@@ -200,6 +212,7 @@ static int open_handlers(struct ctl_server *s, const struct ctl_server_opts *o, 
 	};
 
 	ctl_peer_init(&s->peers, &s->loop, &s->env);
+	s->peers.pool = &s->pool;
 	ctl_ika_init(&s->ika, &s->loop, s->cfg, &s->log);
 	if (ctl_statesock_open(&s->state, &st, o->state_socket, err, errlen) != 0)
 		return -1;
@@ -308,8 +321,32 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 	return 0;
 }
 
+/* The authentication workers (ctl_authpool.h), the only threads: started
+ * last, after the privilege drop (common/run_as.h checks that every
+ * thread has dropped). Each blocks every signal: SIGTERM and SIGINT go to
+ * the loop's signalfd (open_signals). */
+static int open_pool(struct ctl_server *s)
+{
+	const struct ctl_security_cfg *sec = &s->cfg->security;
+	unsigned n = ctl_authpool_workers(s->cfg->server.auth_workers);
+
+	/* fair by the sources ip-block counts */
+	if (ctl_authpool_init(&s->pool, &s->loop, &s->ctr, n, CTL_AUTH_QUEUE_MAX,
+			      sec->source_v4_len, sec->source_v6_len) != 0) {
+		ctl_log_always(&s->log, LOG_ERR, "authentication workers: %s", strerror(errno));
+		return -1;
+	}
+	ctl_log_always(&s->log, LOG_NOTICE,
+		       "authentication pool: %u workers (auth-workers %u), queue of %u jobs, "
+		       "round robin by /%u and /%u sources", n, s->cfg->server.auth_workers,
+		       CTL_AUTH_QUEUE_MAX, sec->source_v4_len, sec->source_v6_len);
+	return 0;
+}
+
 int ctl_server_run(struct ctl_server *s)
 {
+	if (open_pool(s) != 0)
+		return -1;
 	ctl_log_always(&s->log, LOG_NOTICE, "twamp-controld %s running: %zu listening sockets",
 		       TWR_VERSION, s->lis.n);
 	if (ctl_loop_run(&s->loop) != 0) {
@@ -322,6 +359,7 @@ int ctl_server_run(struct ctl_server *s)
 void ctl_server_fini(struct ctl_server *s)
 {
 	ctl_peer_close_all(&s->peers, "server shutting down");
+	ctl_authpool_fini(&s->pool);
 	ctl_statesock_close(&s->state);
 	ctl_ika_fini(&s->ika);
 	ctl_listen_close(&s->lis);

@@ -2,7 +2,7 @@
  * yang/twamp-reflector.yang), built with lyd_new_path, validated and
  * printed as JSON:
  *
- *   /twamp-reflector/server/dataplane-reachable
+ *   /twamp-reflector/server/dataplane-reachable, auth-queue-depth
  *   /twamp-reflector/server/ikev2-derived/offered, key-agent-status
  *   /twamp-reflector/server/statistics/<counter>
  *   /twamp-reflector/server/ctrl-connection[...]/ (ike-spi-i, ike-spi-r,
@@ -172,6 +172,7 @@ static void server_state(struct builder *b, uint64_t now)
 	put(b, s->dp->reachable ? "true" : "false", TOP "/server/dataplane-reachable");
 	put(b, s->ike_offered ? "true" : "false", TOP "/server/ikev2-derived/offered");
 	put(b, s->ka_status, TOP "/server/ikev2-derived/key-agent-status");
+	put_u64(b, s->auth_queue_depth, TOP "/server", "auth-queue-depth");
 	for (int i = 0; i < CTL_C_COUNT; i++)
 		put_u64(b, s->ctr->v[i], TOP "/server/statistics", ctl_counter_name((enum ctl_ctr)i));
 	for (size_t i = 0; i < s->nconns; i++)

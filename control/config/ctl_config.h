@@ -64,6 +64,7 @@ struct ctl_server_cfg {
 	uint32_t auth_timeout_s;         /* 30 */
 	uint32_t open_idle_s;            /* open-idle-timeout, 30; 0 = never */
 	uint32_t max_sessions_per_conn;  /* 64, at most 256 */
+	uint32_t auth_workers;           /* 0 = one per online CPU; at most 64 */
 	/* RFC 7717 (server/ikev2-derived), used when modes has CTL_MODE_IKEV2 */
 	char ka_socket[108];             /* KA_AGENT_SOCKET */
 	uint32_t ka_timeout_ms;          /* 500, 50..3000 */

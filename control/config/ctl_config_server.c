@@ -125,6 +125,7 @@ static int server_limits(const struct lyd_node *top, struct ctl_server_cfg *s,
 		{ "authentication-timeout", offsetof(struct ctl_server_cfg, auth_timeout_s) },
 		{ "open-idle-timeout", offsetof(struct ctl_server_cfg, open_idle_s) },
 		{ "max-sessions-per-connection", offsetof(struct ctl_server_cfg, max_sessions_per_conn) },
+		{ "auth-workers", offsetof(struct ctl_server_cfg, auth_workers) },
 	};
 	unsigned long v;
 	size_t i;
