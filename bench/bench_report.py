@@ -8,22 +8,37 @@ Inputs (directory BENCH_RES), for run r = 1..BENCH_RUNS:
   open-r.tel.0/.1, auth-r.tel.*, enc-r.tel.*              reflector telemetry, after the
                                                           warmup and near the end
   crypto_auth-r.json, crypto_enc-r.json                   twamp-crypto-bound results
-  control_{setups,sessions,api,pbkdf2}-r.json             twamp-control-rate results
+  control_{sessions,api}-r.json                           twamp-control-rate results
   replay_macswap-r.cycles.json, replay_{open,auth,enc}-r.tel.0/.1
                                                           the replay cases (optional)
   replay_{open,auth,enc}-base-r.tel.0/.1                  the same replays through the
                                                           base commit's reflector (optional)
+The control-hostile stage, for run h = 1..BENCH_HOSTILE_RUNS (alone when
+BENCH_STAGE is control-hostile, after the others when it is all):
+  hostile_latency_{idle,flood,slowloris,open_hog}-h.json  the good client's set-ups
+                                                          (twamp-control-rate --measure latency)
+  hostile_attack_{flood,slowloris,open_hog}-h.json        twamp-control-attack's counts
+  hostile_state_{idle,...,open_hog,rate}-h.json           the server's state at the end (optional)
+  control_setups-h.json, control_pbkdf2-h.json            set-ups/s with all auth workers, and
+                                                          PBKDF2/s of BENCH_AUTH_WORKERS threads
 Output: BENCH_OUT (JSON) and a table on stdout. Exit status 1 if any reply
-failed verification or a case received nothing.
+failed verification or a case received nothing, or if a hostile case did
+not run as meant (a good set-up failed with no attacker, an attacker that
+never got to attack). Targets missed are reported, not failed on.
+
+bench_report.py --summary FILE: one line on a latency result (run_bench.sh).
 """
 import json
+import math
 import os
 import statistics
 import sys
 
-RES = os.environ["BENCH_RES"]
-OUT = os.environ["BENCH_OUT"]
-RUNS = int(os.environ["BENCH_RUNS"])
+RES = os.environ.get("BENCH_RES", ".")
+OUT = os.environ.get("BENCH_OUT", "")
+RUNS = int(os.environ.get("BENCH_RUNS", "1"))
+STAGE = os.environ.get("BENCH_STAGE", "all")
+HOSTILE_RUNS = int(os.environ.get("BENCH_HOSTILE_RUNS", "1"))
 CASES = ("macswap", "csum", "open", "auth", "enc")
 
 
@@ -110,7 +125,35 @@ def rnd(x, n=3):
     return round(x, n) if isinstance(x, float) else x
 
 
+def machine(crypto=None):
+    return {"cpu_model": os.environ.get("BENCH_MODEL"), "nproc": int(os.environ["BENCH_NPROC"]),
+            "kernel": os.environ.get("BENCH_KERNEL"), "dpdk": os.environ.get("BENCH_DPDK"),
+            "ipsec_mb_arch": crypto["auth"][0].get("ipsec_mb_arch") if crypto else None}
+
+
+def write_out(result):
+    os.makedirs(os.path.dirname(OUT), exist_ok=True)
+    with open(OUT, "w", encoding="utf-8") as f:
+        json.dump(result, f, indent=2)
+        f.write("\n")
+
+
 def main():
+    if len(sys.argv) == 3 and sys.argv[1] == "--summary":
+        print(latency_summary(load_path(sys.argv[2])))
+        return 0
+    hostile = hostile_figures()
+    if STAGE == "control-hostile":
+        result = {"date": os.environ.get("BENCH_DATE"), "stage": STAGE, "machine": machine(), **hostile}
+        write_out(result)
+        print(f"\nTWAMP-Control under attack, {result['date']}: {result['machine']['cpu_model']}, "
+              f"{result['machine']['nproc']} CPUs")
+        print_hostile_table(hostile)
+        print(f"results: {OUT}")
+        failed = hostile_failures(hostile)
+        if failed:
+            print("run_bench: " + "; ".join(failed), file=sys.stderr)
+        return 1 if failed else 0
     lg = {c: [load(f"{c}-{r}.json") for r in range(1, RUNS + 1)] for c in CASES}
     crypto = {m: [load(f"crypto_{m}-{r}.json") for r in range(1, RUNS + 1)] for m in ("auth", "enc")}
     tel = {m: [(telemetry(f"{m}-{r}.tel.0"), telemetry(f"{m}-{r}.tel.1"))
@@ -149,13 +192,9 @@ def main():
                                      zip(per_run["reflect_open_mpps"], per_run["testpmd_csum_mpps"])]
     per_run["ratio_auth_vs_crypto_bound"] = [ratio(a, b) for a, b in
                                              zip(per_run["reflect_auth_mpps"], per_run["crypto_auth_bound_mpps"])]
-    ctl = {m: [load(f"control_{m}-{r}.json") for r in range(1, RUNS + 1)]
-           for m in ("setups", "sessions", "api", "pbkdf2")}
-    for m in ("setups", "sessions", "api", "pbkdf2"):
+    ctl = {m: [load(f"control_{m}-{r}.json") for r in range(1, RUNS + 1)] for m in ("sessions", "api")}
+    for m in ("sessions", "api"):
         per_run[f"control_{m}_per_s"] = [x["per_s"] for x in ctl[m]]
-    # a set-up costs two PBKDF2 runs (client and server) on the same CPU
-    per_run["ratio_setups_vs_pbkdf2_bound"] = [
-        ratio(a, b / 2) for a, b in zip(per_run["control_setups_per_s"], per_run["control_pbkdf2_per_s"])]
     per_run["ratio_sessions_vs_api"] = [
         ratio(a, b) for a, b in zip(per_run["control_sessions_per_s"], per_run["control_api_per_s"])]
     replay = replay_runs(crypto)
@@ -169,9 +208,7 @@ def main():
 
     result = {
         "date": os.environ.get("BENCH_DATE"),
-        "machine": {"cpu_model": os.environ.get("BENCH_MODEL"), "nproc": int(os.environ["BENCH_NPROC"]),
-                    "kernel": os.environ.get("BENCH_KERNEL"), "dpdk": os.environ.get("BENCH_DPDK"),
-                    "ipsec_mb_arch": crypto["auth"][0].get("ipsec_mb_arch")},
+        "machine": machine(crypto),
         "setup": {"runs": RUNS, "seconds": int(os.environ["BENCH_SECONDS"]),
                   "warmup_s": int(os.environ["BENCH_WARMUP"]), "udp_payload": int(os.environ["BENCH_SIZE"]),
                   "frame_len": lg["auth"][0]["frame_len"], "link": LINKS[os.environ.get("BENCH_LINK", "zero-copy")]},
@@ -214,13 +251,8 @@ def main():
         "residence_ns_p99": med["residence_ns_p99_auth"],
         "residence_ns": {m: {"p50": med[f"residence_ns_p50_{m}"], "p99": med[f"residence_ns_p99_{m}"],
                              "max": med[f"residence_ns_max_{m}"]} for m in ("open", "auth", "enc")},
-        "control_setups_per_s": med["control_setups_per_s"],
         "sessions_per_s": med["control_sessions_per_s"],
         "control": {"mode": "authenticated", "pbkdf2_count": 2 ** 15, "sessions_per_connection": 16,
-                    "pbkdf2_per_s": med["control_pbkdf2_per_s"],
-                    "setups_bound_per_s": med["control_pbkdf2_per_s"] / 2
-                    if med["control_pbkdf2_per_s"] else None,
-                    "ratio_setups_vs_pbkdf2_bound": med["ratio_setups_vs_pbkdf2_bound"],
                     "api_install_remove_per_s": med["control_api_per_s"],
                     "ratio_sessions_vs_api": med["ratio_sessions_vs_api"]},
         "offered_tx_mpps": {c: med[f"offered_{c}_mpps"] for c in CASES},
@@ -250,17 +282,19 @@ def main():
         "reflector_counters_last_run": counters,
         "runs": per_run,
     }
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    with open(OUT, "w", encoding="utf-8") as f:
-        json.dump(result, f, indent=2)
-        f.write("\n")
+    # the control-hostile stage's keys (control_setups_per_s among them)
+    result.update(hostile)
+    write_out(result)
     print_table(result, med)
+    print_hostile_table(hostile)
+    print(f"results: {OUT}")
 
     failed = [c for c, v in verification.items() if v["bad"] or not v["ok"]]
     failed += [f"{m} (reflector auth failures)" for m, c in counters.items() if c.get("auth_failures")]
     failed += replay_failures()
     failed += replay_failures("-base")
     failed += stage_failures()
+    failed += hostile_failures(hostile)
     if failed:
         print("run_bench: verification failed for: " + ", ".join(failed), file=sys.stderr)
         return 1
@@ -428,14 +462,185 @@ def print_table(r, med):
                       + f"{fmt(sum(st[s] for s in STAGES), '.0f'):>8}{fmt(st['busy'], '.0f'):>8}")
     c = r["control"]
     print(f"\nTWAMP-Control, authenticated, PBKDF2 Count 2^15, client and server on one CPU:")
-    print(f"  set-ups/s  {fmt(r['control_setups_per_s'], '.1f'):>8}   PBKDF2 alone {fmt(c['pbkdf2_per_s'], '.1f')}/s "
-          f"(bound {fmt(c['setups_bound_per_s'], '.1f')}/s)   ratio {fmt(c['ratio_setups_vs_pbkdf2_bound'], '.3f')}")
     print(f"  sessions/s {fmt(r['sessions_per_s'], '.0f'):>8}   session API install+remove alone "
           f"{fmt(c['api_install_remove_per_s'], '.0f')}/s   ratio {fmt(c['ratio_sessions_vs_api'], '.3f')}")
     print("offered: the generator's tx rate (what the port accepted); tx full: share of the generator's tx "
           "bursts the port did not take whole;\nbusy: share of the reflector worker's time spent on bursts "
           "with packets. Busy near 1: the reflector set the pace; well below 1: the generator (or the host) did.")
-    print(f"results: {OUT}")
+
+# ---- TWAMP-Control under attack (stage control-hostile) ----------------------
+
+HOSTILE_CASES = ("idle", "flood", "slowloris", "open_hog")
+ATTACKS = {"flood": "20 connections sending wrong tokens from rotating sources",
+           "slowloris": "300 silent connections from rotating sources",
+           "open_hog": "64 open-mode connections (8 addresses x 8) running no session"}
+# server counters the table leaves out (the JSON has them all)
+QUIET_COUNTERS = ("connections-accepted", "connections-closed", "state-requests")
+TARGET_P99_MS = 1000.0      # every case
+TARGET_RATIO = 0.9          # set-ups over the PBKDF2 bound
+HOSTILE_CONFIG = ("twamp-controld alone on 127.0.0.1, a fresh one per case, with the defaults an operator "
+                  "gets (max-connections 64, max-connections-per-client 8, max-pending-authentication 16, "
+                  "authentication-timeout 30 s, ip-block 5 failures in 60 s, every mode offered, count 15, "
+                  "the auth workers' default, empty control ACL = any source) and one KeyID; nothing pinned")
+
+
+def load_path(path):
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)
+
+
+def percentile(xs, q):
+    """Nearest rank: the smallest sample that at least a share q of the
+    samples are at or below (p99 of 100 samples: the 99th smallest)."""
+    if not xs:
+        return None
+    s = sorted(xs)
+    return s[max(1, math.ceil(q * len(s))) - 1]
+
+
+def latency_summary(r):
+    s = r["samples_ms"]
+    line = (f"    good set-ups: {r['ok']} ok, {r['failed']} failed; p50 {fmt(statistics.median(s) if s else None, '.1f')}"
+            f" ms, p99 {fmt(percentile(s, 0.99), '.1f')} ms, max {fmt(max(s) if s else None, '.1f')} ms")
+    return line + "".join(f"; {f['n']} x {f['reason']}" for f in r["failures"])
+
+
+def server_counters(state):
+    """The non-zero server/statistics counters of a state document."""
+    st = state.get("twamp-reflector:twamp-reflector", {}).get("server", {}).get("statistics", {})
+    return {k: int(v) for k, v in st.items() if str(v).isdigit() and int(v)}
+
+
+def add_counts(total, more):
+    for k, v in more.items():
+        if isinstance(v, (int, float)) and not isinstance(v, bool):
+            total[k] = total.get(k, 0) + v
+    return total
+
+
+def hostile_case(case):
+    lat = [load(f"hostile_latency_{case}-{h}.json") for h in range(1, HOSTILE_RUNS + 1)]
+    samples = [x for r in lat for x in r["samples_ms"]]
+    reasons = {}
+    for r in lat:
+        for f in r["failures"]:
+            reasons[f["reason"]] = reasons.get(f["reason"], 0) + f["n"]
+    out = {"setups": sum(r["n"] for r in lat), "ok": len(samples), "failed": sum(r["failed"] for r in lat),
+           "p50_ms": statistics.median(samples) if samples else None,
+           "p99_ms": percentile(samples, 0.99), "max_ms": max(samples) if samples else None,
+           "failures": reasons,
+           "runs": [{"ok": r["ok"], "failed": r["failed"],
+                     "p50_ms": statistics.median(r["samples_ms"]) if r["samples_ms"] else None,
+                     "p99_ms": percentile(r["samples_ms"], 0.99)} for r in lat]}
+    if case in ATTACKS:
+        attack = [load_optional(f"hostile_attack_{case}-{h}.json") for h in range(1, HOSTILE_RUNS + 1)]
+        out["attack"] = ATTACKS[case]
+        out["attacker"] = {"runs": attack, "total": {}}
+        for a in attack:
+            add_counts(out["attacker"]["total"], {k: v for k, v in a.items() if k not in ("conns", "sources")})
+    out["server_counters"] = {}
+    for h in range(1, HOSTILE_RUNS + 1):
+        add_counts(out["server_counters"], server_counters(load_optional(f"hostile_state_{case}-{h}.json")))
+    return out
+
+
+def hostile_figures():
+    """The keys of the control-hostile stage: the good client's set-up
+    latency per case (samples of all runs pooled), set-ups per second with
+    all auth workers and the PBKDF2 bound of their CPUs (medians over the
+    runs; the ratio is the median of the runs' ratios, each pair measured
+    back to back)."""
+    cases = {c: hostile_case(c) for c in HOSTILE_CASES}
+    runs = range(1, HOSTILE_RUNS + 1)
+    setups = [load(f"control_setups-{h}.json")["per_s"] for h in runs]
+    pbkdf2 = [load(f"control_pbkdf2-{h}.json")["per_s"] for h in runs]
+    # a set-up costs two PBKDF2 runs, the client's and the server's, and the
+    # client runs on the same CPUs as the workers: the bound is half of what
+    # BENCH_AUTH_WORKERS threads of PBKDF2 alone reach
+    bound = [x / 2 for x in pbkdf2]
+    ratios = [ratio(a, b) for a, b in zip(setups, bound)]
+    workers = int(os.environ.get("BENCH_AUTH_WORKERS", "1"))
+    leaf = os.environ.get("BENCH_AUTH_WORKERS_LEAF") or None
+    out = {"control_setup_ms_p50_idle": cases["idle"]["p50_ms"],
+           "control_setup_ms_p99_idle": cases["idle"]["p99_ms"],
+           "control_setup_ms_p99_flood": cases["flood"]["p99_ms"],
+           "control_good_setups_failed_flood": cases["flood"]["failed"],
+           "control_setup_ms_p99_slowloris": cases["slowloris"]["p99_ms"],
+           "control_setup_ms_p99_open_hog": cases["open_hog"]["p99_ms"],
+           "control_setups_per_s": median(setups),
+           "pbkdf2_bound_setups_per_s": median(bound),
+           "control_setups_ratio_vs_pbkdf2_bound": median(ratios)}
+    for c in HOSTILE_CASES:
+        if c != "flood":
+            out[f"control_good_setups_failed_{c}"] = cases[c]["failed"]
+    failed = {c: v["failed"] for c, v in cases.items() if v["failed"]}
+    slow = {c: v["p99_ms"] for c, v in cases.items() if v["p99_ms"] is None or v["p99_ms"] > TARGET_P99_MS}
+    r = out["control_setups_ratio_vs_pbkdf2_bound"]
+    targets = {"no_good_setup_fails": not failed, "failed": failed,
+               "p99_ms_at_most": TARGET_P99_MS, "p99_met": not slow, "p99_over": slow,
+               "ratio_at_least": TARGET_RATIO, "ratio_met": r is not None and r >= TARGET_RATIO}
+    targets["met"] = targets["no_good_setup_fails"] and targets["p99_met"] and targets["ratio_met"]
+    out["control_hostile"] = {
+        "config": HOSTILE_CONFIG, "runs": HOSTILE_RUNS, "pbkdf2_count": 2 ** 15,
+        # the rate's server: the leaf set to this many workers, or (leaf
+        # None) the tree's server has no such setting and ran its default
+        "auth_workers": workers, "auth_workers_leaf": leaf,
+        "client_threads": 2 * workers, "pbkdf2_threads": workers,
+        "cases": cases, "targets": targets,
+        "per_run": {"control_setups_per_s": setups, "pbkdf2_per_s": pbkdf2,
+                    "pbkdf2_bound_setups_per_s": bound, "control_setups_ratio_vs_pbkdf2_bound": ratios}}
+    return out
+
+
+def hostile_failures(h):
+    """A stage that did not measure what it says: good set-ups failing with
+    no attacker, or an attacker that never got to attack."""
+    failed = []
+    cases = h["control_hostile"]["cases"]
+    if cases["idle"]["failed"]:
+        failed.append(f"control-hostile idle: {cases['idle']['failed']} good set-ups failed with no attacker")
+    checks = {"flood": ("setups_sent", "sent no token"), "slowloris": ("connects", "opened no connection"),
+              "open_hog": ("accept_ok", "completed no set-up")}
+    for c, (key, what) in checks.items():
+        for i, a in enumerate(cases[c]["attacker"]["runs"], 1):
+            if not a.get(key):
+                failed.append(f"control-hostile {c} run {i}: the attacker {what}")
+    return failed
+
+
+def print_hostile_table(h):
+    x = h["control_hostile"]
+    t = x["targets"]
+    print(f"\nTWAMP-Control under attack, loopback, server defaults; {x['runs']} run(s), "
+          f"{x['cases']['idle']['setups'] // max(1, x['runs'])} good set-ups per case and run, PBKDF2 Count 2^15:")
+    print(f"{'case':<11}{'ok':>6}{'failed':>8}{'p50 ms':>9}{'p99 ms':>9}{'max ms':>9}   attacker")
+    for c in HOSTILE_CASES:
+        v = x["cases"][c]
+        a = v.get("attacker", {}).get("total", {})
+        att = "-" if c == "idle" else (
+            f"{v['attack']}: {a.get('connects', 0)} connects, {a.get('setups_sent', 0)} set-ups sent, "
+            f"{a.get('refused_before_greeting', 0)} refused before the greeting"
+            + (f", at most {max(r.get('held_max', 0) for r in v['attacker']['runs'])} held" if c != "flood" else ""))
+        print(f"{c:<11}{v['ok']:>6}{v['failed']:>8}{fmt(v['p50_ms'], '.1f'):>9}{fmt(v['p99_ms'], '.1f'):>9}"
+              f"{fmt(v['max_ms'], '.1f'):>9}   {att}")
+        for reason, n in v["failures"].items():
+            print(f"{'':<11}{n:>6} x {reason}")
+        ctr = {k: n for k, n in v["server_counters"].items() if k not in QUIET_COUNTERS}
+        if ctr:
+            print(f"{'':<14}server: " + ", ".join(f"{k} {n}" for k, n in ctr.items()))
+    workers = f"{x['auth_workers']} auth workers" if x["auth_workers_leaf"] else \
+        f"the server's own default (no auth-workers leaf), bound of {x['auth_workers']} CPUs"
+    print(f"set-ups/s {fmt(h['control_setups_per_s'], '.1f')} ({workers}, {x['client_threads']} client threads); "
+          f"PBKDF2 bound {fmt(h['pbkdf2_bound_setups_per_s'], '.1f')}/s ({x['pbkdf2_threads']} threads, halved: "
+          f"the client's PBKDF2 shares the CPUs); ratio {fmt(h['control_setups_ratio_vs_pbkdf2_bound'], '.3f')}")
+    def met(ok):
+        return "met" if ok else "NOT MET"
+
+    print(f"targets: no good set-up fails {met(t['no_good_setup_fails'])}"
+          + (f" {t['failed']}" if t["failed"] else "")
+          + f"; p99 <= {t['p99_ms_at_most']:.0f} ms {met(t['p99_met'])}"
+          + (f" {t['p99_over']}" if t["p99_over"] else "")
+          + f"; set-ups >= {t['ratio_at_least']} x bound {met(t['ratio_met'])}")
 
 
 if __name__ == "__main__":

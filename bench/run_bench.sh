@@ -33,12 +33,26 @@
 # replays the same requests interleaved with the tree's reflector, so that
 # a change is measured against the code before it in the same run.
 #
+# TWAMP-Control under attack (stage control-hostile, bench/README.md): a
+# good client's set-up latency on loopback, idle and while
+# twamp-control-attack floods, holds silent connections or hogs the server
+# in open mode; set-ups per second with all auth workers against the PBKDF2
+# bound of their CPUs.
+#
+# Stages: run_bench.sh [all | control-hostile] (or BENCH_ONLY=...): all (the
+# default) runs everything and writes $TOP/build/bench.json;
+# control-hostile runs that stage alone (two to three minutes) and
+# writes $TOP/build/bench-control-hostile.json, leaving bench.json alone.
+#
 # Needs root (the reflector refuses a key-holding config not owned by root)
 # and at least two CPUs.
 set -euo pipefail
 
 TOP=${TOP:-$(cd "$(dirname "$0")/.." && pwd)}
 BUILD=${BENCH_BUILD:-$TOP/build}
+# the build tree's binaries read the YANG modules from here (no compiled-in
+# path); the base commit's reflector gets the same modules
+export TWR_YANG_DIR=${TWR_YANG_DIR:-$TOP/yang}
 PY=${PY:-/usr/bin/python3}
 RUNS=${BENCH_RUNS:-5}
 SECS=${BENCH_SECONDS:-5}
@@ -55,7 +69,19 @@ REFLECTOR=$BUILD/dataplane/twamp-reflector
 CRYPTO=$BUILD/bench/twamp-crypto-bound
 CONTROLD=$BUILD/control/twamp-controld
 CTLRATE=$BUILD/bench/twamp-control-rate
+CTLATTACK=$BUILD/bench/twamp-control-attack
 CTL_PORT=18620         # twamp-controld on loopback, for the control case
+STAGE=${1:-${BENCH_ONLY:-all}}
+# the control-hostile stage (bench/README.md, "TWAMP-Control under attack")
+HOSTILE_PORT=${BENCH_CTL_HOSTILE_PORT:-18621}
+HOSTILE_RUNS=${BENCH_HOSTILE_RUNS:-2}
+HOSTILE_SAMPLES=${BENCH_HOSTILE_SAMPLES:-50}     # good set-ups per case and run
+HOSTILE_INTERVAL_MS=${BENCH_HOSTILE_INTERVAL_MS:-100}
+HOSTILE_TIMEOUT_MS=5000  # a good set-up slower than this counts as failed
+HOSTILE_RAMP=2           # seconds between starting an attack and measuring
+HOSTILE_HOLD_WAIT=15     # at most this much more for the open-hog to hold all
+AUTH_WORKERS=${BENCH_AUTH_WORKERS:-$(nproc)}     # all CPUs: the pool's default
+AUTH_WORKERS_LEAF=${BENCH_AUTH_WORKERS_LEAF:-auth-workers}
 # the base commit's reflector for the replay comparison ("" = none)
 BASE_REFLECTOR=${BENCH_BASE_REFLECTOR:-}
 BASE_COMMIT=${BENCH_BASE_COMMIT:-}
@@ -84,11 +110,20 @@ uint_in BENCH_WARMUP "$WARMUP" 0 60
 uint_in BENCH_SIZE "$SIZE" 112 1458
 uint_in BENCH_CPU_GEN "$GEN_CPU" 0 1023
 uint_in BENCH_CPU_PEER "$PEER_CPU" 0 1023
+uint_in BENCH_CTL_HOSTILE_PORT "$HOSTILE_PORT" 1024 65535
+uint_in BENCH_HOSTILE_RUNS "$HOSTILE_RUNS" 1 50
+uint_in BENCH_HOSTILE_SAMPLES "$HOSTILE_SAMPLES" 10 1000
+uint_in BENCH_HOSTILE_INTERVAL_MS "$HOSTILE_INTERVAL_MS" 0 10000
+uint_in BENCH_AUTH_WORKERS "$AUTH_WORKERS" 1 32
+[[ $AUTH_WORKERS_LEAF =~ ^[a-z][a-z0-9-]*$ ]] || die "BENCH_AUTH_WORKERS_LEAF=$AUTH_WORKERS_LEAF: not a leaf name"
 case $LINK in zero-copy | copy) ;; *) die "BENCH_LINK=$LINK: must be zero-copy or copy" ;; esac
+case $STAGE in all | control-hostile) ;; *) die "stage $STAGE: must be all or control-hostile" ;; esac
 ((GEN_CPU != PEER_CPU)) || die "the generator and the peer need different CPUs"
 
 [ "$(id -u)" -eq 0 ] || die "needs root: the reflector only accepts a key-holding config owned by root"
-for b in "$TESTPMD" "$LOADGEN" "$REFLECTOR" "$CRYPTO" "$TELEMETRY" "$CONTROLD" "$CTLRATE" $BASE_REFLECTOR; do
+NEED=("$CONTROLD" "$CTLRATE" "$CTLATTACK")
+[ "$STAGE" = control-hostile ] || NEED+=("$TESTPMD" "$LOADGEN" "$REFLECTOR" "$CRYPTO" "$TELEMETRY" ${BASE_REFLECTOR:+"$BASE_REFLECTOR"})
+for b in "${NEED[@]}"; do
 	[ -x "$b" ] || die "$b missing: run ./run build first"
 done
 for c in "$GEN_CPU" "$PEER_CPU"; do
@@ -98,6 +133,7 @@ done
 # ---- processes, temporary files, cleanup ----------------------------------
 
 TMP=$(mktemp -d /tmp/twr-bench.XXXXXX)
+chmod 711 "$TMP" # twamp-controld, once unprivileged, reaches $TMP/api/ctl-session.sock
 PIDS=()
 PREFIXES=()
 TAG=twrb$$
@@ -129,6 +165,7 @@ cleanup() {
 	for p in "${PIDS[@]}"; do stop_pid "$p"; done
 	for p in "${PREFIXES[@]}"; do rm -rf "${DPDK_RUN:?}/$p"; done
 	rm -rf "$TMP"
+	[ -z "${CTL_USER:-}" ] || userdel "$CTL_USER" 2>/dev/null || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -185,39 +222,46 @@ write_config() { # MODE(unauthenticated|authenticated|encrypted) FILE [PORT [STA
 }
 EOF
 }
-write_config unauthenticated "$TMP/open.json"
-write_config authenticated "$TMP/auth.json"
-write_config encrypted "$TMP/enc.json"
-write_config unauthenticated "$TMP/replay-open.json" net_pcap0
-write_config authenticated "$TMP/replay-auth.json" net_pcap0
-write_config encrypted "$TMP/replay-enc.json" net_pcap0
-# the stage runs: the same with dataplane/stage-cycles on
-write_config unauthenticated "$TMP/open-stages.json" net_memif0 true
-write_config authenticated "$TMP/auth-stages.json" net_memif0 true
-write_config unauthenticated "$TMP/replay-open-stages.json" net_pcap0 true
-write_config authenticated "$TMP/replay-auth-stages.json" net_pcap0 true
-
-# The replayed requests. DPDK's pcap driver gives its first port the address
-# 02:70:63:61:70:00 ("\x02pcap", then the port's index).
 REPLAY_MAC=02:70:63:61:70:00
-for m in open auth enc; do
-	"$PY" "$TOP/bench/replay_pcap.py" "$m" "$TMP/key.hex" "$SIZE" "$REPLAY_MAC" "$TMP/replay-$m.pcap" ||
-		die "bench/replay_pcap.py $m failed"
-done
+if [ "$STAGE" = all ]; then
+	write_config unauthenticated "$TMP/open.json"
+	write_config authenticated "$TMP/auth.json"
+	write_config encrypted "$TMP/enc.json"
+	write_config unauthenticated "$TMP/replay-open.json" net_pcap0
+	write_config authenticated "$TMP/replay-auth.json" net_pcap0
+	write_config encrypted "$TMP/replay-enc.json" net_pcap0
+	# the stage runs: the same with dataplane/stage-cycles on
+	write_config unauthenticated "$TMP/open-stages.json" net_memif0 true
+	write_config authenticated "$TMP/auth-stages.json" net_memif0 true
+	write_config unauthenticated "$TMP/replay-open-stages.json" net_pcap0 true
+	write_config authenticated "$TMP/replay-auth-stages.json" net_pcap0 true
+
+	# The replayed requests. DPDK's pcap driver gives its first port the
+	# address 02:70:63:61:70:00 ("\x02pcap", then the port's index).
+	for m in open auth enc; do
+		"$PY" "$TOP/bench/replay_pcap.py" "$m" "$TMP/key.hex" "$SIZE" "$REPLAY_MAC" "$TMP/replay-$m.pcap" ||
+			die "bench/replay_pcap.py $m failed"
+	done
+fi
 
 # TWAMP-Control: the server with its default PBKDF2 Count (2^15) and limits,
 # on loopback, installing sessions in a reflector whose data port (memif,
 # nobody connected) stays idle
 (umask 077 && head -c 24 /dev/urandom | base64 -w0 >"$TMP/ctl.secret")
 CTL_SECRET_B64=$(base64 -w0 <"$TMP/ctl.secret")
+# twamp-controld runs as a user of its own, whose group the session socket has
+CTL_USER=twrb-$$-ctl
+useradd -r -U -M -d /nonexistent -s /usr/sbin/nologin "$CTL_USER" || die "useradd $CTL_USER failed"
 install -m 600 -o root -g root /dev/null "$TMP/control.json"
 cat >>"$TMP/control.json" <<EOF
 {
   "twamp-reflector:twamp-reflector": {
     "key-chain": { "key": [ { "key-id": "bench", "secret-key": "$CTL_SECRET_B64" } ] },
-    "server": { "listen-address": [ "127.0.0.1" ], "server-tcp-port": $CTL_PORT },
+    "server": { "listen-address": [ "127.0.0.1" ], "server-tcp-port": $CTL_PORT,
+                "user": "$CTL_USER" },
     "dataplane": {
-      "session-socket": "$TMP/ctl-session.sock",
+      "session-socket": "$TMP/api/ctl-session.sock",
+      "session-socket-group": "$CTL_USER",
       "worker-lcore": [1],
       "port": [ { "name": "net_memif0", "rx-queues": 1, "address": [ "127.0.0.1/8" ] } ]
     }
@@ -388,12 +432,13 @@ case_crypto() { # MODE(auth|enc) RUN
 	tail -1 "$TMP/crypto.log" >&2
 }
 
-# case_control RUN: control set-ups and sessions per second (client and server
-# on the generator's CPU, like the control processes of a deployment that
-# gives the data cores to the workers), with their references: PBKDF2 alone
-# (a set-up costs two) and the session API alone (install and remove)
+# case_control RUN: sessions per second (client and server on the
+# generator's CPU, like the control processes of a deployment that gives the
+# data cores to the workers), with its reference, the session API alone
+# (install and remove). Set-ups per second and their PBKDF2 bound are
+# measured by the control-hostile stage, with all auth workers.
 case_control() {
-	local run=$1 logf="$TMP/ctl-rf-$1.log" clog="$TMP/ctl-$1.log" rpid cpid m
+	local run=$1 logf="$TMP/ctl-rf-$1.log" clog="$TMP/ctl-$1.log" rpid cpid
 	new_prefix "ctl-$run"
 	# shellcheck disable=SC2046
 	"$REFLECTOR" $(eal_common "$PREFIX" "0@$GEN_CPU,1@$PEER_CPU") \
@@ -402,27 +447,170 @@ case_control() {
 	rpid=$!
 	PIDS+=("$rpid")
 	wait_ready "$rpid" "$logf" "running:"
-	taskset -c "$GEN_CPU" "$CONTROLD" -c "$TMP/control.json" --session-socket "$TMP/ctl-session.sock" \
+	taskset -c "$GEN_CPU" "$CONTROLD" -c "$TMP/control.json" --session-socket "$TMP/api/ctl-session.sock" \
 		--state-socket "$TMP/ctl-state.sock" >"$clog" 2>&1 &
 	cpid=$!
 	PIDS+=("$cpid")
 	wait_ready "$cpid" "$clog" "running:"
-	for m in setups sessions; do
-		timeout $((SECS + 30)) taskset -c "$GEN_CPU" "$CTLRATE" --measure "$m" --host 127.0.0.1 \
-			--port "$CTL_PORT" --key-id bench --secret-file "$TMP/ctl.secret" --seconds "$SECS" \
-			>"$TMP/res/control_$m-$run.json" || { tail -20 "$clog" >&2; die "control $m failed"; }
-		cat "$TMP/res/control_$m-$run.json" >&2
-	done
+	timeout $((SECS + 30)) taskset -c "$GEN_CPU" "$CTLRATE" --measure sessions --host 127.0.0.1 \
+		--port "$CTL_PORT" --key-id bench --secret-file "$TMP/ctl.secret" --seconds "$SECS" \
+		>"$TMP/res/control_sessions-$run.json" || { tail -20 "$clog" >&2; die "control sessions failed"; }
+	cat "$TMP/res/control_sessions-$run.json" >&2
 	stop_pid "$cpid"
 	forget_pid "$cpid"
 	timeout $((SECS + 30)) taskset -c "$GEN_CPU" "$CTLRATE" --measure api \
-		--api-socket "$TMP/ctl-session.sock" --seconds "$SECS" >"$TMP/res/control_api-$run.json" ||
+		--api-socket "$TMP/api/ctl-session.sock" --seconds "$SECS" >"$TMP/res/control_api-$run.json" ||
 		die "session API reference failed"
 	stop_pid "$rpid"
 	forget_pid "$rpid"
-	timeout $((SECS + 30)) taskset -c "$GEN_CPU" "$CTLRATE" --measure pbkdf2 --count-exp 15 \
+	cat "$TMP/res/control_api-$run.json" >&2
+}
+
+# ---- TWAMP-Control under attack (stage control-hostile) ---------------------
+#
+# twamp-controld alone on 127.0.0.1:HOSTILE_PORT, a fresh one for every case,
+# with the configuration an operator gets by default (max-connections 64,
+# max-connections-per-client 8, max-pending-authentication 16,
+# authentication-timeout 30 s, ip-block 5 failures in 60 s, every mode
+# offered, PBKDF2 count 15, the auth workers' default, an empty ACL = any
+# source) plus the bench KeyID. No reflector: set-ups need none (the
+# server runs without its session API, and nobody asks for a session).
+# Nothing is pinned: the server, the attacker and the good client share
+# every CPU. The good client connects from 127.0.0.1, the attackers from
+# other addresses of 127/8.
+
+# hostile_config FILE [SERVER_LEAVES]: the configuration, with extra leaves
+# for the server container (', "leaf": value ...')
+hostile_config() {
+	install -m 600 -o root -g root /dev/null "$1"
+	cat >>"$1" <<EOF
+{
+  "twamp-reflector:twamp-reflector": {
+    "key-chain": { "key": [ { "key-id": "bench", "secret-key": "$CTL_SECRET_B64" } ] },
+    "server": { "listen-address": [ "127.0.0.1" ], "server-tcp-port": $HOSTILE_PORT${2:-} }
+  }
+}
+EOF
+}
+
+# The set-up rate's server: all auth workers, if this tree's server has the
+# leaf (today's has one thread and no such leaf: the defaults then)
+WORKERS_LEAF=""
+if grep -Eq "^[[:space:]]*leaf $AUTH_WORKERS_LEAF \{" "$TOP/yang/twamp-reflector.yang"; then
+	WORKERS_LEAF=$AUTH_WORKERS_LEAF
+fi
+hostile_workers_leaf() { [ -z "$WORKERS_LEAF" ] || echo ", \"$WORKERS_LEAF\": $AUTH_WORKERS"; }
+
+# hostile_server NAME CONFIG: the server in the background (HS_PID)
+hostile_server() {
+	local logf="$TMP/hs-$1.log"
+	"$CONTROLD" -c "$2" --session-socket "$TMP/hs-none.sock" --state-socket "$TMP/hs-$1.state" \
+		>"$logf" 2>&1 &
+	HS_PID=$!
+	PIDS+=("$HS_PID")
+	wait_ready "$HS_PID" "$logf" "running:"
+}
+
+# hostile_server_stop NAME: its operational state (counters) into
+# res/hostile_state_NAME.json, then stop it
+hostile_server_stop() {
+	timeout 10 "$PY" - "$TMP/hs-$1.state" >"$TMP/res/hostile_state_$1.json" 2>/dev/null <<'EOF' || true
+import socket, sys
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(sys.argv[1])
+sys.stdout.write(s.makefile().read())
+EOF
+	kill -0 "$HS_PID" 2>/dev/null || { tail -20 "$TMP/hs-$1.log" >&2; die "twamp-controld ($1) died"; }
+	stop_pid "$HS_PID"
+	forget_pid "$HS_PID"
+	echo "    server log: $(wc -l <"$TMP/hs-$1.log") lines, $(wc -c <"$TMP/hs-$1.log") octets" >&2
+}
+
+# good_client NAME: the paced, timed set-ups into res/hostile_latency_NAME.json
+good_client() {
+	timeout $((HOSTILE_SAMPLES * (HOSTILE_TIMEOUT_MS + HOSTILE_INTERVAL_MS) / 1000 + 30)) \
+		"$CTLRATE" --measure latency --host 127.0.0.1 --port "$HOSTILE_PORT" --key-id bench \
+		--secret-file "$TMP/ctl.secret" --samples "$HOSTILE_SAMPLES" \
+		--interval-ms "$HOSTILE_INTERVAL_MS" --timeout-ms "$HOSTILE_TIMEOUT_MS" \
+		>"$TMP/res/hostile_latency_$1.json" || die "the good client ($1) failed"
+	"$PY" "$TOP/bench/bench_report.py" --summary "$TMP/res/hostile_latency_$1.json" >&2
+}
+
+# log_wait FILE PATTERN SECONDS: 0 once PATTERN is in FILE, 1 after SECONDS
+log_wait() {
+	local i
+	for ((i = 0; i < $3 * 10; i++)); do
+		grep -q -- "$2" "$1" 2>/dev/null && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
+# hostile_case CASE RUN [ATTACKER ARGS...]: a fresh server, the attacker
+# (none for idle) given HOSTILE_RAMP seconds (open-hog: until it holds all
+# its connections, at most HOSTILE_HOLD_WAIT s), the good client, then the
+# attacker's counts (res/hostile_attack_CASE-RUN.json) and the server's
+hostile_case() {
+	local name="$1-$2" kind=$1 apid=""
+	shift 2
+	hostile_config "$TMP/hostile.json"
+	hostile_server "$name" "$TMP/hostile.json"
+	if [ $# -gt 0 ]; then
+		"$CTLATTACK" --host 127.0.0.1 --port "$HOSTILE_PORT" --key-id bench \
+			--seconds $((HOSTILE_SAMPLES * (HOSTILE_TIMEOUT_MS + HOSTILE_INTERVAL_MS) / 1000 + 60)) "$@" \
+			>"$TMP/res/hostile_attack_$name.json" 2>"$TMP/at-$name.log" &
+		apid=$!
+		PIDS+=("$apid")
+		wait_ready "$apid" "$TMP/at-$name.log" "running:"
+		sleep "$HOSTILE_RAMP"
+		if [ "$kind" = open_hog ] && ! log_wait "$TMP/at-$name.log" "holding all" "$HOSTILE_HOLD_WAIT"; then
+			echo "    the open-hog does not hold all its connections after $HOSTILE_HOLD_WAIT s: measuring all the same" >&2
+		fi
+	fi
+	good_client "$name"
+	if [ -n "$apid" ]; then
+		kill -0 "$apid" 2>/dev/null || { cat "$TMP/at-$name.log" >&2; die "the attacker ($name) died"; }
+		stop_pid "$apid"
+		forget_pid "$apid"
+		echo "    attacker: $(cat "$TMP/res/hostile_attack_$name.json")" >&2
+	fi
+	hostile_server_stop "$name"
+}
+
+# hostile_rate RUN: set-ups per second against a server with all auth
+# workers, from 2 x AUTH_WORKERS client threads (each from its own address,
+# 127.0.2.1 on), then the PBKDF2 bound: AUTH_WORKERS threads of PBKDF2 alone
+hostile_rate() {
+	local run=$1
+	hostile_config "$TMP/hostile-rate.json" "$(hostile_workers_leaf)"
+	hostile_server "rate-$run" "$TMP/hostile-rate.json"
+	timeout $((SECS + 30)) "$CTLRATE" --measure setups --host 127.0.0.1 --port "$HOSTILE_PORT" \
+		--key-id bench --secret-file "$TMP/ctl.secret" --seconds "$SECS" \
+		--threads $((2 * AUTH_WORKERS)) --src-first 127.0.2.1 >"$TMP/res/control_setups-$run.json" ||
+		{ tail -20 "$TMP/hs-rate-$run.log" >&2; die "control set-ups failed"; }
+	hostile_server_stop "rate-$run"
+	timeout $((SECS + 30)) "$CTLRATE" --measure pbkdf2 --count-exp 15 --threads "$AUTH_WORKERS" \
 		--seconds "$SECS" >"$TMP/res/control_pbkdf2-$run.json" || die "PBKDF2 reference failed"
-	cat "$TMP/res/control_api-$run.json" "$TMP/res/control_pbkdf2-$run.json" >&2
+	cat "$TMP/res/control_setups-$run.json" "$TMP/res/control_pbkdf2-$run.json" >&2
+}
+
+# the stage: every case in every run, the idle one first
+control_hostile() {
+	local r n=$HOSTILE_RUNS
+	for ((r = 1; r <= n; r++)); do
+		log "control-hostile run $r/$n: idle"
+		hostile_case idle "$r"
+		log "control-hostile run $r/$n: flood (20 connections, wrong tokens, rotating sources)"
+		hostile_case flood "$r" --mode flood --conns 20 --retry-ms 100 --src-first 127.1.0.1
+		log "control-hostile run $r/$n: slowloris (300 silent connections, rotating sources)"
+		hostile_case slowloris "$r" --mode slowloris --conns 300 --retry-ms 1000 --src-first 127.64.0.1
+		log "control-hostile run $r/$n: open-hog (64 open-mode connections from 8 addresses)"
+		hostile_case open_hog "$r" --mode open-hog --conns 64 --sources 8 --retry-ms 1000 \
+			--src-first 127.128.0.1
+		log "control-hostile run $r/$n: set-ups per second ($AUTH_WORKERS auth workers) and the PBKDF2 bound"
+		hostile_rate "$r"
+	done
 }
 
 # ---- replay: one process, no link -------------------------------------------
@@ -500,30 +688,34 @@ replays() { # RUN
 
 # ---- the runs ----------------------------------------------------------------
 
-log "bench: $RUNS run(s) of ${SECS} s (+${WARMUP} s warmup), UDP payload $SIZE, memif $LINK, CPUs $GEN_CPU (generator) / $PEER_CPU (peer)"
-for ((r = 1; r <= RUNS; r++)); do
-	for f in macswap csum; do
-		log "run $r/$RUNS: testpmd $f"
-		case_testpmd "$f" "$r"
+if [ "$STAGE" = all ]; then
+	log "bench: $RUNS run(s) of ${SECS} s (+${WARMUP} s warmup), UDP payload $SIZE, memif $LINK, CPUs $GEN_CPU (generator) / $PEER_CPU (peer)"
+	for ((r = 1; r <= RUNS; r++)); do
+		for f in macswap csum; do
+			log "run $r/$RUNS: testpmd $f"
+			case_testpmd "$f" "$r"
+		done
+		for m in open auth enc; do
+			log "run $r/$RUNS: twamp-reflector $m"
+			case_reflector "$m" "$r"
+		done
+		log "run $r/$RUNS: crypto bound"
+		case_crypto auth "$r"
+		case_crypto enc "$r"
+		log "run $r/$RUNS: TWAMP-Control (authenticated, Count 2^15)"
+		case_control "$r"
+		log "run $r/$RUNS: replay (testpmd macswap, twamp-reflector open/auth/enc${BASE_REFLECTOR:+, and the base commit})"
+		case_replay_testpmd "$r"
+		replays "$r"
+		log "run $r/$RUNS: stages (twamp-reflector open/auth with dataplane/stage-cycles, memif and replay)"
+		for m in open auth; do
+			case_reflector "$m" "$r" -stages
+			case_replay "$m" "$r" -stages
+		done
 	done
-	for m in open auth enc; do
-		log "run $r/$RUNS: twamp-reflector $m"
-		case_reflector "$m" "$r"
-	done
-	log "run $r/$RUNS: crypto bound"
-	case_crypto auth "$r"
-	case_crypto enc "$r"
-	log "run $r/$RUNS: TWAMP-Control (authenticated, Count 2^15)"
-	case_control "$r"
-	log "run $r/$RUNS: replay (testpmd macswap, twamp-reflector open/auth/enc${BASE_REFLECTOR:+, and the base commit})"
-	case_replay_testpmd "$r"
-	replays "$r"
-	log "run $r/$RUNS: stages (twamp-reflector open/auth with dataplane/stage-cycles, memif and replay)"
-	for m in open auth; do
-		case_reflector "$m" "$r" -stages
-		case_replay "$m" "$r" -stages
-	done
-done
+fi
+log "control-hostile: $HOSTILE_RUNS run(s), $HOSTILE_SAMPLES good set-ups per case every $HOSTILE_INTERVAL_MS ms, on 127.0.0.1:$HOSTILE_PORT"
+control_hostile
 
 # ---- results -----------------------------------------------------------------
 
@@ -532,7 +724,9 @@ BENCH_NPROC=$(nproc)
 BENCH_DATE=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 BENCH_KERNEL=$(uname -r)
 BENCH_DPDK=$(pkg-config --modversion libdpdk 2>/dev/null || echo unknown)
-export BENCH_OUT="$BUILD/bench.json" BENCH_RES="$TMP/res" BENCH_RUNS="$RUNS" BENCH_SECONDS="$SECS"
+if [ "$STAGE" = all ]; then BENCH_OUT=$BUILD/bench.json; else BENCH_OUT=$BUILD/bench-$STAGE.json; fi
+export BENCH_OUT BENCH_RES="$TMP/res" BENCH_RUNS="$RUNS" BENCH_SECONDS="$SECS" BENCH_STAGE="$STAGE"
+export BENCH_HOSTILE_RUNS="$HOSTILE_RUNS" BENCH_AUTH_WORKERS="$AUTH_WORKERS" BENCH_AUTH_WORKERS_LEAF="$WORKERS_LEAF"
 export BENCH_BASE_COMMIT="$BASE_COMMIT"
 export BENCH_WARMUP="$WARMUP" BENCH_SIZE="$SIZE" BENCH_LINK="$LINK" BENCH_MODEL BENCH_NPROC BENCH_DATE BENCH_KERNEL BENCH_DPDK
 "$PY" "$TOP/bench/bench_report.py"

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "kdf.h"
 #include "secure_mem.h"
 
 /* ---- text ------------------------------------------------------------ */
@@ -154,9 +155,9 @@ enum ctl_result ctl_init(struct ctl_client *c, const struct ctl_cfg *cfg,
 			    ctl_security_name(cfg->security));
 	if (cfg->ikev2 && !twc_mode_secured(cfg->security))
 		return fail(c, CTL_INTERNAL, "IKEv2-derived keys need auth, enc or mixed mode");
-	if (cfg->max_count_exp < 10 || cfg->max_count_exp > 31)
-		return fail(c, CTL_INTERNAL, "max count exponent %u is not in 10..31",
-			    cfg->max_count_exp);
+	if (cfg->max_count_exp < 10 || cfg->max_count_exp > TW_COUNT_MAX_EXP)
+		return fail(c, CTL_INTERNAL, "max count exponent %u is not in 10..%u",
+			    cfg->max_count_exp, TW_COUNT_MAX_EXP);
 	return CTL_OK;
 }
 

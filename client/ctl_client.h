@@ -64,7 +64,7 @@ struct ctl_cfg {
 	/* RFC 7717 (mode 0x80, secured modes only): keyid holds SPIi then
 	 * SPIr of the IKE SA (twamp_ike_keyid), secret its prf(SK_d, "IPPM") */
 	bool ikev2;
-	unsigned max_count_exp;  /* refuse a Count above 2^this (10..31) */
+	unsigned max_count_exp;  /* refuse a Count above 2^this (10..30, TW_COUNT_MAX_EXP) */
 	unsigned nsessions;      /* 1..CTL_MAX_SESSIONS */
 	struct twc_request req[CTL_MAX_SESSIONS]; /* as sent (SID must be zero) */
 };

@@ -18,7 +18,7 @@
 #include "light_opts.h"
 #include "light_sender.h"
 #include "report.h"
-#include "secure_mem.h"
+#include "secmem.h"
 #include "stats.h"
 #include "twamp_opts.h"
 #include "twamp_run.h"
@@ -81,27 +81,33 @@ static int report(const struct light_opts *o, const struct stats *st, const char
 
 static int run_light(struct light_opts *o)
 {
-	struct tw_keys keys;
+	/* on pages out of core dumps, wiped when freed (secmem.h) */
+	struct tw_keys *keys = secmem_alloc(sizeof(*keys));
 	struct stats st;
 	char err[256];
 	int rc;
 
+	if (!keys) {
+		fprintf(stderr, "twamp-client: out of memory\n");
+		return EXIT_USAGE;
+	}
 	if (o->key_file) {
-		if (keyfile_read(o->key_file, getuid(), &keys, err, sizeof(err)) < 0) {
+		if (keyfile_read(o->key_file, getuid(), keys, err, sizeof(err)) < 0) {
 			fprintf(stderr, "twamp-client: key file %s: %s\n", o->key_file, err);
+			secmem_free(keys, sizeof(*keys));
 			return EXIT_USAGE;
 		}
-		o->cfg.keys = &keys;
+		o->cfg.keys = keys;
 	}
 	if (stats_init(&st, o->cfg.count) < 0) {
-		wipe(&keys, sizeof(keys));
+		secmem_free(keys, sizeof(*keys));
 		fprintf(stderr, "twamp-client: out of memory for %u packets\n", o->cfg.count);
 		return EXIT_USAGE;
 	}
 	catch_signals();
 	o->cfg.stop = &interrupted;
 	rc = light_run(&o->cfg, &st, err, sizeof(err));
-	wipe(&keys, sizeof(keys));
+	secmem_free(keys, sizeof(*keys));
 	o->cfg.keys = NULL;
 	if (rc == LIGHT_ERR_SETUP) {
 		fprintf(stderr, "twamp-client: %s\n", err);

@@ -8,6 +8,7 @@
 
 #include "control_msg.h"
 #include "ctl_client.h"
+#include "kdf.h"
 #include "keyagent_client.h"
 #include "light_opts.h"
 #include "sender_pkt.h"
@@ -76,7 +77,7 @@ void twamp_usage(FILE *f)
 		"                           mixed), from the key agent twamp-keyagent\n"
 		"      --keyagent-socket PATH  the key agent's socket\n"
 		"                           (default %s)\n"
-		"      --max-count-exponent N  refuse a PBKDF2 Count above 2^N, 10..31\n"
+		"      --max-count-exponent N  refuse a PBKDF2 Count above 2^N, 10..30\n"
 		"                           (default 20)\n"
 		"      --control-timeout SEC   connect and answer timeout (default 10)\n"
 		"  -n, --sessions N         test sessions, 1..%u, run at once (default 1)\n"
@@ -194,7 +195,7 @@ static const char *opt_hint(int c)
 	case 's':
 		return "--size (octets, up to 9000)";
 	case OPT_MAX_COUNT_EXP:
-		return "--max-count-exponent (10..31)";
+		return "--max-count-exponent (10..30)";
 	case OPT_CONTROL_TIMEOUT:
 		return "--control-timeout (seconds, more than 0, up to 3600)";
 	case OPT_DSCP:
@@ -290,7 +291,7 @@ static int take_value(struct pstate *ps, int c, const char *arg)
 		ps->size_given = true;
 		return take_uint(arg, 1, SPKT_MAX_SIZE, &o->size, sizeof(o->size));
 	case OPT_MAX_COUNT_EXP:
-		return take_uint(arg, 10, 31, &o->max_count_exp, sizeof(o->max_count_exp));
+		return take_uint(arg, 10, TW_COUNT_MAX_EXP, &o->max_count_exp, sizeof(o->max_count_exp));
 	case OPT_CONTROL_TIMEOUT:
 		return opts_parse_seconds(arg, LIGHT_MAX_SECONDS, &o->control_timeout_ns) ||
 		       o->control_timeout_ns == 0 ? -1 : 0;

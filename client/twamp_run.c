@@ -21,6 +21,7 @@
 #include "light_sender.h"
 #include "ntp_time.h"
 #include "secret.h"
+#include "secmem.h"
 #include "secure_mem.h"
 #include "stats.h"
 #include "tw_socket.h"
@@ -442,7 +443,9 @@ static int prepare(struct trun *t, struct ctl_random *rnd)
 
 int twamp_run(const struct twamp_opts *o, const volatile sig_atomic_t *stop)
 {
-	struct trun *t = calloc(1, sizeof(*t));
+	/* the secret, the session keys and the sessions' test keys: on pages
+	 * out of core dumps, wiped when freed (secmem.h) */
+	struct trun *t = secmem_alloc(sizeof(*t));
 	struct ctl_random rnd;
 	int rc;
 
@@ -468,6 +471,6 @@ int twamp_run(const struct twamp_opts *o, const volatile sig_atomic_t *stop)
 	}
 	wipe(&rnd, sizeof(rnd));
 	cleanup(t);
-	free(t);
+	secmem_free(t, sizeof(*t));
 	return rc;
 }

@@ -16,7 +16,7 @@ int tw_token_key(const uint8_t *secret, size_t secret_len, const uint8_t salt[16
 {
 	static const uint8_t empty[1];
 
-	if (count < TW_COUNT_MIN || count > INT_MAX || secret_len > INT_MAX)
+	if (count < TW_COUNT_MIN || count > (1u << TW_COUNT_MAX_EXP) || secret_len > INT_MAX)
 		return -1;
 	if (PKCS5_PBKDF2_HMAC((const char *)(secret_len ? secret : empty), (int)secret_len,
 			      salt, SALT_LEN, (int)count, EVP_sha1(), KEY_LEN, key) != 1) {

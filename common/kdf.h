@@ -17,6 +17,10 @@
 #include <stdint.h>
 
 #define TW_COUNT_MIN 1024u
+/* The largest Count exponent that runs: OpenSSL takes the iteration count
+ * as an int, so 2^31 is refused (the server's `count` and
+ * `max-count-exponent` and the client's --max-count-exponent stop here). */
+#define TW_COUNT_MAX_EXP 30u
 #define TW_TOKEN_LEN 64
 
 /* Token key K. Returns 0, or -1 if count < 1024 (RFC 4656 §3.1), count or

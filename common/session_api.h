@@ -1,7 +1,10 @@
 /* Session API between the TWAMP-Control server and the dataplane.
  *
  * Transport: a Unix SOCK_SEQPACKET socket (default /run/twamp-reflector/
- * session.sock, mode 0600, owned by the dataplane's user). One request
+ * session.sock; mode 0660 with the group dataplane/session-socket-group,
+ * else 0600, owned by the dataplane's user). The dataplane admits root, its
+ * own uid and members of that group (SO_PEERCRED), and disconnects a
+ * client idle for session-api-idle-timeout. One request
  * message, one reply message; messages keep their boundaries. Integers are in
  * host byte order (both ends are on the same host); every message starts
  * with the common header and has a fixed size per op. The dataplane refuses
@@ -58,7 +61,10 @@ enum twr_api_status {
 	TWR_API_ENOSPC = 4,   /* session table full (Accept 4) */
 	TWR_API_EAGAIN = 5,   /* temporary shortage (Accept 5) */
 	TWR_API_EINTERNAL = 6,
+	TWR_API_EPERM = 7,    /* refused by the dataplane's policy: a reserved test
+	                       * port (common/port_policy.h) */
 };
+#define TWR_API_STATUS_MAX TWR_API_EPERM
 
 struct twr_api_hdr {
 	uint16_t version;  /* TWR_API_VERSION */

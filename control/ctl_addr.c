@@ -97,6 +97,21 @@ bool ctl_prefix_match(const struct cfg_prefix *p, const struct ctl_ip *ip)
 	return (p->addr[full] & mask) == (ip->a[full] & mask);
 }
 
+struct ctl_ip ctl_ip_prefix(const struct ctl_ip *ip, unsigned len)
+{
+	struct ctl_ip out = { .ver = ip->ver };
+	size_t full = len / 8;
+
+	if (len >= alen(ip) * 8) {
+		memcpy(out.a, ip->a, alen(ip));
+		return out;
+	}
+	memcpy(out.a, ip->a, full);
+	if (len % 8)
+		out.a[full] = (uint8_t)(ip->a[full] & (0xff << (8 - len % 8)));
+	return out;
+}
+
 bool ctl_ip_listed(const struct ctl_ip *ip, const struct cfg_prefix *set, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

@@ -35,6 +35,9 @@ bool ctl_ip_is_zero(const struct ctl_ip *ip);
  * broadcast or "this network" (0/8). */
 bool ctl_ip_unicast(const struct ctl_ip *ip);
 bool ctl_prefix_match(const struct cfg_prefix *p, const struct ctl_ip *ip);
+/* ip with every bit after the first len cleared (len above the address's
+ * length: ip as it is) */
+struct ctl_ip ctl_ip_prefix(const struct ctl_ip *ip, unsigned len);
 /* true when ip is the address (host bits, not the prefix) of one of the n
  * interface addresses in set */
 bool ctl_ip_listed(const struct ctl_ip *ip, const struct cfg_prefix *set, size_t n);

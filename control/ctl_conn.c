@@ -41,7 +41,7 @@ struct ctl_conn *ctl_conn_new(const struct ctl_conn_env *env, const struct ctl_i
 	ctl_ipport_str(peer, peer_port, c->name, sizeof(c->name));
 	c->state = CTL_CS_SETUP;
 	c->in_want = 4; /* the Set-Up-Response Mode */
-	c->created_ms = c->last_msg_ms = mono(c);
+	c->created_ms = c->last_msg_ms = c->ran_ms = mono(c);
 	ctl_conn_greet(c);
 	return c;
 }
@@ -66,10 +66,12 @@ void ctl_conn_free(struct ctl_conn *c, const char *reason)
 	}
 	c->env->ctr->v[CTL_C_SESS_REMOVED] += removed;
 	c->env->ctr->v[CTL_C_CONN_CLOSED]++;
-	ctl_logf(c->env->log, LOG_INFO, "connection closed: peer=%s state=%s sessions-removed=%zu reason=%s",
+	ctl_conn_log(c, LOG_INFO, "connection closed",
+		 "connection closed: peer=%s state=%s sessions-removed=%zu reason=%s",
 		 c->name, ctl_cs_str(c->state == CTL_CS_CLOSING ? c->before_close : c->state),
 		 removed, reason ? reason : "-");
 	twc_ctl_crypto_free(c->crypto);
+	ctl_auth_job_free(c->job);
 	free(c->sess);
 	free(c->out);
 	wipe(c, sizeof(*c));
@@ -78,7 +80,7 @@ void ctl_conn_free(struct ctl_conn *c, const char *reason)
 
 size_t ctl_conn_want(const struct ctl_conn *c)
 {
-	return c->state == CTL_CS_CLOSING ? 0 : c->in_want - c->in_len;
+	return c->state == CTL_CS_CLOSING || c->auth_wait ? 0 : c->in_want - c->in_len;
 }
 
 bool ctl_conn_set_up(const struct ctl_conn *c)
@@ -155,6 +157,7 @@ static void step(struct ctl_conn *c)
 			if (mode == 0) {
 				ctl_conn_fail(c, CTL_C_MODE_DECLINED, LOG_INFO,
 					      "client declined (Set-Up-Response Mode 0)");
+				ctl_conn_auth_result(c, false); /* counts toward ip-block */
 				return;
 			}
 			c->in_want = twc_setup_len(mode);
@@ -177,7 +180,10 @@ static void step(struct ctl_conn *c)
 
 bool ctl_conn_input(struct ctl_conn *c, const uint8_t *data, size_t n)
 {
-	while (n > 0 && c->state != CTL_CS_CLOSING) {
+	if (n > 0)
+		c->heard = true;
+	/* nothing is read while the authentication job is out (want is 0) */
+	while (n > 0 && c->state != CTL_CS_CLOSING && !c->auth_wait) {
 		size_t k = c->in_want - c->in_len;
 
 		if (k > n)
@@ -260,6 +266,30 @@ void ctl_conn_close_quiet(struct ctl_conn *c)
 	c->state = CTL_CS_CLOSING;
 }
 
+void ctl_conn_log(struct ctl_conn *c, int level, const char *kind, const char *fmt, ...)
+{
+	char text[CTL_LOG_TEXT_MAX];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(text, sizeof(text), fmt, ap);
+	va_end(ap);
+	ctl_log_peer(c->env->log, level, c->authenticated ? NULL : &c->peer, kind, "%s", text);
+}
+
+/* kind: the format of the reason (our text; never what a peer chose) */
+static void fail(struct ctl_conn *c, enum ctl_ctr ctr, int level, const char *why,
+		 const char *kind_fmt)
+{
+	char kind[LOG_LIMIT_KIND_MAX];
+
+	snprintf(kind, sizeof(kind), "closing connection: %s", kind_fmt);
+	c->env->ctr->v[ctr]++;
+	ctl_conn_log(c, level, kind, "closing connection: peer=%s state=%s: %s", c->name,
+		     ctl_cs_str(c->state), why);
+	ctl_conn_close_quiet(c);
+}
+
 void ctl_conn_fail(struct ctl_conn *c, enum ctl_ctr ctr, int level, const char *fmt, ...)
 {
 	char why[256];
@@ -268,15 +298,22 @@ void ctl_conn_fail(struct ctl_conn *c, enum ctl_ctr ctr, int level, const char *
 	va_start(ap, fmt);
 	vsnprintf(why, sizeof(why), fmt, ap);
 	va_end(ap);
-	c->env->ctr->v[ctr]++;
-	ctl_logf(c->env->log, level, "closing connection: peer=%s state=%s: %s", c->name,
-		 ctl_cs_str(c->state), why);
-	ctl_conn_close_quiet(c);
+	fail(c, ctr, level, why, fmt);
+}
+
+void ctl_conn_abandoned(struct ctl_conn *c, const char *why)
+{
+	if (ctl_conn_set_up(c) || ctl_conn_closing(c) || c->settled)
+		return;
+	c->env->ctr->v[CTL_C_AUTH_ABANDONED]++;
+	ctl_conn_log(c, LOG_WARNING, "authentication abandoned",
+		     "authentication abandoned: peer=%s state=%s: %s", c->name, ctl_cs_str(c->state), why);
+	ctl_conn_auth_result(c, false);
 }
 
 void ctl_conn_abort(struct ctl_conn *c, enum ctl_ctr ctr, const char *reason)
 {
 	if (c->state == CTL_CS_CLOSING)
 		return;
-	ctl_conn_fail(c, ctr, LOG_WARNING, "%s", reason);
+	fail(c, ctr, LOG_WARNING, reason, reason);
 }

@@ -20,11 +20,14 @@
  * then the rest of exactly that message), so the caller reads exactly
  * that much; ctl_conn_input() also takes any amount and frames it itself.
  *
- * PBKDF2 (Count = 2^count, ~10-40 ms at count 15) runs inline when the
- * Set-Up-Response is complete: bounded by max-count-exponent for the
- * Count and by max-pending-authentication for how many connections can
- * make the server do it, and never started before a whole Set-Up-Response
- * arrived. */
+ * PBKDF2 (Count = 2^count, ~10-40 ms at count 15), and in IKEv2-derived
+ * mode the key agent's lookup, are an authentication job (ctl_auth.h),
+ * prepared once the whole Set-Up-Response has arrived. With
+ * env->auth_async the connection then waits (ctl_conn_auth_waiting: it
+ * wants no input, and is still pending authentication) until its owner
+ * has the job run off the loop (ctl_conn_auth_take, ctl_authpool.h) and
+ * hands the result to ctl_conn_auth_done; otherwise the job runs inline
+ * (the unit tests, the fuzzer). */
 #ifndef TWR_CTL_CONN_H
 #define TWR_CTL_CONN_H
 
@@ -35,6 +38,7 @@
 #include "control_crypto.h"
 #include "control_msg.h"
 #include "ctl_addr.h"
+#include "ctl_auth.h"
 #include "ctl_config.h"
 #include "ctl_counters.h"
 #include "ctl_dp.h"
@@ -72,10 +76,17 @@ struct ctl_conn_env {
 	/* RFC 7717 keys (ctl_ika.h); both NULL: IKEv2Derived never offered.
 	 * ike_offer: may the greeting offer it now (never blocks).
 	 * ike_lookup: the key of the IKE SA with these SPIs, from the key
-	 * agent; blocks for at most server/ikev2-derived/key-agent-timeout. */
+	 * agent; blocks for at most server/ikev2-derived/key-agent-timeout.
+	 * With auth_async it runs on an authentication worker: it may read
+	 * only what never changes (ctl_auth_lookup_fn). ike_seen (may be
+	 * NULL): the lookup's answer, on the loop thread once it is back. */
 	bool (*ike_offer)(void *arg);
 	enum ka_status (*ike_lookup)(void *arg, const uint8_t spi_i[KA_SPI_LEN],
 				     const uint8_t spi_r[KA_SPI_LEN], struct ka_reply *out);
+	void (*ike_seen)(void *arg, enum ka_status st);
+	/* authentication jobs are run by the connection's owner (the pool)
+	 * rather than inline: see ctl_conn_auth_take */
+	bool auth_async;
 	void *arg;
 };
 
@@ -100,6 +111,7 @@ struct ctl_conn {
 	char name[CTL_ADDR_STR];   /* peer "addr:port" for logs */
 	enum ctl_cs state;
 	enum ctl_cs before_close;  /* state when it started closing */
+	bool authenticated;        /* with a key (KeyID or IKEv2 SA): logs not aggregated */
 	uint32_t offered;          /* Modes of our Server Greeting */
 	uint32_t mode;             /* negotiated; 0 before Set-Up-Response */
 	char keyid[4 * TWC_KEYID_LEN + 1]; /* escaped (ctl_escape); "" in IKEv2 mode */
@@ -110,6 +122,9 @@ struct ctl_conn {
 	uint8_t challenge[16], salt[16];
 	uint8_t aes[16], hmac[32];          /* control session keys */
 	struct twc_ctl_crypto *crypto;
+	/* the authentication job (auth_async): prepared, not yet taken */
+	struct ctl_auth_job *job;
+	bool auth_wait;            /* its result is not back yet */
 	/* input: the message being read */
 	uint8_t in[TWC_MAX_MSG_LEN];
 	size_t in_len, in_want;
@@ -122,6 +137,9 @@ struct ctl_conn {
 	struct ctl_sess *sess;
 	size_t nsess, sess_cap;
 	uint64_t created_ms, last_msg_ms;
+	uint64_t ran_ms;           /* accepted, or its started sessions last ended */
+	bool heard;                /* the peer has sent an octet */
+	bool settled;              /* auth_result told: not abandoned when it closes */
 };
 
 /* A connection with its Server Greeting queued. NULL on allocation
@@ -134,7 +152,8 @@ void ctl_conn_free(struct ctl_conn *c, const char *reason);
 
 size_t ctl_conn_want(const struct ctl_conn *c);
 /* Feed octets; returns false once the connection is closing (the rest of
- * data is then ignored). */
+ * data is then ignored). Octets fed while the authentication job is out
+ * are ignored as well: read only ctl_conn_want() octets. */
 bool ctl_conn_input(struct ctl_conn *c, const uint8_t *data, size_t n);
 
 /* Queued output: pointer and length; then how much was sent. */
@@ -153,8 +172,32 @@ static inline bool ctl_conn_mid_message(const struct ctl_conn *c)
 	return c->in_len > 0;
 }
 
+/* Waiting for the result of its authentication job (auth_async). */
+static inline bool ctl_conn_auth_waiting(const struct ctl_conn *c)
+{
+	return c->auth_wait;
+}
+/* The job a complete Set-Up-Response prepared, for the caller to run
+ * (off the loop) and hand back to ctl_conn_auth_done; NULL if none. The
+ * caller owns it from here (and frees it, ctl_auth_job_free). */
+struct ctl_auth_job *ctl_conn_auth_take(struct ctl_conn *c);
+/* The job's result (or its refusal, j->refused: the pool's queue was
+ * full): Server-Start is queued, as for an inline check. */
+void ctl_conn_auth_done(struct ctl_conn *c, struct ctl_auth_job *j);
+
 /* Close from outside (timeouts, errors): counts ctr, logs the reason. */
 void ctl_conn_abort(struct ctl_conn *c, enum ctl_ctr ctr, const char *reason);
+
+/* A pending connection (before Server-Start, not closing) that the peer
+ * closed or reset: an abandoned authentication, counted and logged with
+ * `why`, and reported as a failure (auth_result), once. */
+void ctl_conn_abandoned(struct ctl_conn *c, const char *why);
+
+/* open-idle-timeout: when an unauthenticated connection without started
+ * sessions is to be closed (UINT64_MAX: never, e.g. a secured mode or
+ * sessions running); ctl_conn_open_idle_left: milliseconds from now. */
+uint64_t ctl_conn_open_idle_deadline(const struct ctl_conn *c);
+uint64_t ctl_conn_open_idle_left(const struct ctl_conn *c, uint64_t now_ms);
 
 /* SERVWAIT (RFC 5357 §3.1): milliseconds until the connection has been
  * idle for server/servwait, 0 if it is now. Idle = no complete control
@@ -172,6 +215,11 @@ void ctl_conn_queue(struct ctl_conn *c, const uint8_t *msg, size_t len);
 void ctl_conn_send(struct ctl_conn *c, uint8_t *msg, size_t len);
 void ctl_conn_fail(struct ctl_conn *c, enum ctl_ctr ctr, int level, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* An event of the connection (ctl_log_peer): aggregated by the peer's
+ * address under kind until it has authenticated with a key, through the
+ * budget only after that (an accountable peer, bounded by the limits). */
+void ctl_conn_log(struct ctl_conn *c, int level, const char *kind, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 /* start closing; the caller has logged and counted why */
 void ctl_conn_close_quiet(struct ctl_conn *c);
 void ctl_conn_greet(struct ctl_conn *c);
@@ -181,6 +229,16 @@ void ctl_conn_setup(struct ctl_conn *c);
 void ctl_conn_server_start(struct ctl_conn *c, uint8_t accept, const uint8_t client_iv[16]);
 /* a Set-Up-Response whose Mode has IKEv2Derived (ctl_conn_ike.c) */
 void ctl_conn_setup_ike(struct ctl_conn *c, const struct twc_setup *s);
+/* A job with the inputs common to both kinds (Salt, Challenge, Count,
+ * Token, Client-IV); NULL, with the connection failed (Accept 2), when
+ * out of memory. */
+struct ctl_auth_job *ctl_conn_auth_job_new(struct ctl_conn *c, enum ctl_auth_kind kind,
+					   const struct twc_setup *s);
+/* Run j inline, or leave it for the owner to take (auth_async). */
+void ctl_conn_auth_start(struct ctl_conn *c, struct ctl_auth_job *j);
+/* An IKE job's result (ctl_conn_ike.c) */
+void ctl_conn_ike_done(struct ctl_conn *c, struct ctl_auth_job *j);
+/* the outcome of the set-up for ip-block (env->auth_result), told once */
 void ctl_conn_auth_result(struct ctl_conn *c, bool ok);
 /* The outcome of a token check (twc_token_check into c->aes, c->hmac), for
  * the passphrase and the IKEv2 set-up alike. Accepted: counted, Server-Start

@@ -48,8 +48,8 @@ static void start_sessions(struct ctl_conn *c)
 		else
 			accept = TWC_ACCEPT_INTERNAL;
 	}
-	ctl_logf(c->env->log, LOG_INFO, "start sessions: peer=%s started=%zu accept=%u", c->name,
-		 started, accept);
+	ctl_conn_log(c, LOG_INFO, "start sessions", "start sessions: peer=%s started=%zu accept=%u",
+		     c->name, started, accept);
 	if (accept == TWC_ACCEPT_OK)
 		c->state = CTL_CS_TEST;
 	twc_start_ack_enc(accept, buf, sizeof(buf));
@@ -74,10 +74,12 @@ static void stop_sessions(struct ctl_conn *c)
 		ctl_conn_sess_stop(c, &c->sess[c->nsess - 1]);
 		ctl_conn_sess_drop(c, c->nsess - 1);
 	}
-	ctl_logf(c->env->log, LOG_INFO,
-		 "stop sessions: peer=%s stopped=%zu accept=%u number-of-sessions=%u%s", c->name, n,
-		 m.accept, m.nsessions,
-		 m.nsessions != active ? " (not the number started)" : "");
+	ctl_conn_log(c, LOG_INFO, "stop sessions",
+		     "stop sessions: peer=%s stopped=%zu accept=%u number-of-sessions=%u%s", c->name, n,
+		     m.accept, m.nsessions,
+		     m.nsessions != active ? " (not the number started)" : "");
+	if (c->state == CTL_CS_TEST)
+		c->ran_ms = c->env->mono_ms(c->env->arg); /* open-idle-timeout from here */
 	c->state = CTL_CS_REQUEST;
 }
 
@@ -116,8 +118,10 @@ static uint8_t stop_n(struct ctl_conn *c, const struct twc_nmsg *m)
 		ctl_conn_sess_stop(c, s);
 		ctl_conn_sess_drop(c, (size_t)(s - c->sess));
 	}
-	if (c->state == CTL_CS_TEST && count_state(c, TWR_SS_ACTIVE) == 0)
+	if (c->state == CTL_CS_TEST && count_state(c, TWR_SS_ACTIVE) == 0) {
 		c->state = CTL_CS_REQUEST;
+		c->ran_ms = c->env->mono_ms(c->env->arg);
+	}
 	return TWC_ACCEPT_OK;
 }
 
@@ -138,9 +142,11 @@ static void n_sessions(struct ctl_conn *c)
 		m.accept = TWC_ACCEPT_FAILURE;
 	else
 		m.accept = c->cmd == TWC_CMD_START_N_SESSIONS ? start_n(c, &m) : stop_n(c, &m);
-	ctl_logf(c->env->log, LOG_INFO, "%s: peer=%s sessions=%u accept=%u",
-		 c->cmd == TWC_CMD_START_N_SESSIONS ? "start-n sessions" : "stop-n sessions", c->name,
-		 m.n, m.accept);
+	ctl_conn_log(c, LOG_INFO,
+		     c->cmd == TWC_CMD_START_N_SESSIONS ? "start-n sessions" : "stop-n sessions",
+		     "%s: peer=%s sessions=%u accept=%u",
+		     c->cmd == TWC_CMD_START_N_SESSIONS ? "start-n sessions" : "stop-n sessions", c->name,
+		     m.n, m.accept);
 	m.cmd = c->cmd == TWC_CMD_START_N_SESSIONS ? TWC_CMD_START_N_ACK : TWC_CMD_STOP_N_ACK;
 	if (twc_nmsg_enc(&m, buf, sizeof(buf)) != TWC_OK) {
 		ctl_conn_fail(c, CTL_C_MALFORMED, LOG_ERR, "cannot encode the N-ack");

@@ -56,9 +56,9 @@ int ctl_conn_sess_stop(struct ctl_conn *c, struct ctl_sess *s)
 		s->state = TWR_SS_STOPPING;
 		c->env->ctr->v[CTL_C_SESS_STOPPED]++;
 	}
-	ctl_logf(c->env->log, LOG_INFO, "session stopped: peer=%s sid=%s timeout=%ums%s%s", c->name,
-		 sid, s->spec.timeout_ms, st == TWR_API_OK ? "" : ": dataplane: ",
-		 st == TWR_API_OK ? "" : ctl_dp_status_str(st));
+	ctl_conn_log(c, LOG_INFO, "session stopped", "session stopped: peer=%s sid=%s timeout=%ums%s%s",
+		     c->name, sid, s->spec.timeout_ms, st == TWR_API_OK ? "" : ": dataplane: ",
+		     st == TWR_API_OK ? "" : ctl_dp_status_str(st));
 	return st;
 }
 
@@ -123,11 +123,12 @@ static uint8_t install(struct ctl_conn *c, struct ctl_sess *s, const char **why)
 		st = dp_status(c, dp_add(c, s));
 		if (st == TWR_API_OK)
 			return TWC_ACCEPT_OK;
-		if (st != TWR_API_EEXIST)
+		/* EPERM: the dataplane's port policy, if its file differs from ours */
+		if (st != TWR_API_EEXIST && st != TWR_API_EPERM)
 			return add_status_accept(st, why);
 		skip[nskip++] = s->port;
 	}
-	*why = "dataplane refused every port tried (EEXIST)";
+	*why = "dataplane refused every port tried (EEXIST or port policy)";
 	return TWC_ACCEPT_TEMPORARY;
 }
 
@@ -168,18 +169,18 @@ static void log_session(struct ctl_conn *c, uint8_t accept, const struct ctl_ses
 
 	if (accept != TWC_ACCEPT_OK) {
 		c->env->ctr->v[CTL_C_SESS_REFUSED]++;
-		ctl_logf(c->env->log, LOG_WARNING, "session refused: peer=%s accept=%u: %s", c->name,
-			 accept, why);
+		ctl_conn_log(c, LOG_WARNING, "session refused",
+			     "session refused: peer=%s accept=%u: %s", c->name, accept, why);
 		return;
 	}
 	c->env->ctr->v[CTL_C_SESS_ACCEPTED]++;
 	ctl_sid_hex(s->sid, sid);
-	ctl_logf(c->env->log, LOG_INFO,
-		 "session accepted: peer=%s accept=0 sid=%s sender=%s reflector=%s sec=%u flags=0x%x "
-		 "dscp=%u padding=%u timeout=%ums",
-		 c->name, sid, ctl_ipport_str(&s->spec.sender, s->spec.sender_port, snd, sizeof(snd)),
-		 ctl_ipport_str(&s->spec.reflector, s->port, refl, sizeof(refl)), s->spec.sec,
-		 s->spec.flags, s->spec.dscp, s->spec.padding_len, s->spec.timeout_ms);
+	ctl_conn_log(c, LOG_INFO, "session accepted",
+		     "session accepted: peer=%s accept=0 sid=%s sender=%s reflector=%s sec=%u flags=0x%x "
+		     "dscp=%u padding=%u timeout=%ums",
+		     c->name, sid, ctl_ipport_str(&s->spec.sender, s->spec.sender_port, snd, sizeof(snd)),
+		     ctl_ipport_str(&s->spec.reflector, s->port, refl, sizeof(refl)), s->spec.sec,
+		     s->spec.flags, s->spec.dscp, s->spec.padding_len, s->spec.timeout_ms);
 }
 
 void ctl_conn_request(struct ctl_conn *c)
@@ -228,14 +229,32 @@ uint64_t ctl_conn_servwait_left(struct ctl_conn *c, uint64_t now_ms)
 		if (c->nsess > 0)
 			return limit; /* monitoring suspended while sessions run */
 		c->state = CTL_CS_REQUEST;
-		c->last_msg_ms = now_ms;
-		ctl_logf(c->env->log, LOG_INFO,
-			 "every session of peer=%s was removed by the dataplane: SERVWAIT resumes",
-			 c->name);
+		c->last_msg_ms = c->ran_ms = now_ms;
+		ctl_conn_log(c, LOG_INFO, "every session removed by the dataplane",
+			     "every session of peer=%s was removed by the dataplane: SERVWAIT resumes",
+			     c->name);
 	}
 	if (now_ms < c->last_msg_ms)
 		return limit;
 	if (now_ms - c->last_msg_ms >= limit)
 		return 0;
 	return limit - (now_ms - c->last_msg_ms);
+}
+
+uint64_t ctl_conn_open_idle_deadline(const struct ctl_conn *c)
+{
+	uint64_t limit = (uint64_t)c->env->cfg->server.open_idle_s * 1000u;
+
+	if (limit == 0 || c->state != CTL_CS_REQUEST || twc_mode_secured(c->mode))
+		return UINT64_MAX;
+	return c->ran_ms + limit;
+}
+
+uint64_t ctl_conn_open_idle_left(const struct ctl_conn *c, uint64_t now_ms)
+{
+	uint64_t d = ctl_conn_open_idle_deadline(c);
+
+	if (d == UINT64_MAX)
+		return UINT64_MAX;
+	return now_ms >= d ? 0 : d - now_ms;
 }

@@ -80,6 +80,9 @@ void ctl_conn_server_start(struct ctl_conn *c, uint8_t accept, const uint8_t cli
 
 void ctl_conn_auth_result(struct ctl_conn *c, bool ok)
 {
+	if (c->settled)
+		return;
+	c->settled = true;
 	if (c->env->auth_result)
 		c->env->auth_result(c->env->arg, &c->peer, ok);
 }
@@ -112,6 +115,49 @@ void ctl_conn_auth_refused(struct ctl_conn *c)
 	ctl_conn_close_quiet(c);
 }
 
+/* ---- the authentication job (ctl_auth.h) ---- */
+
+void ctl_conn_auth_start(struct ctl_conn *c, struct ctl_auth_job *j)
+{
+	if (c->env->auth_async) {
+		c->job = j;
+		c->auth_wait = true;
+		return;
+	}
+	ctl_auth_run(j);
+	c->auth_wait = true;
+	ctl_conn_auth_done(c, j);
+	ctl_auth_job_free(j);
+}
+
+struct ctl_auth_job *ctl_conn_auth_take(struct ctl_conn *c)
+{
+	struct ctl_auth_job *j = c->job;
+
+	c->job = NULL;
+	return j;
+}
+
+struct ctl_auth_job *ctl_conn_auth_job_new(struct ctl_conn *c, enum ctl_auth_kind kind,
+					   const struct twc_setup *s)
+{
+	struct ctl_auth_job *j = ctl_auth_job_new();
+
+	if (!j) {
+		ctl_conn_server_start(c, TWC_ACCEPT_INTERNAL, NULL);
+		ctl_conn_fail(c, CTL_C_MALFORMED, LOG_ERR,
+			      "out of memory for the authentication (Accept 2)");
+		return NULL;
+	}
+	j->kind = kind;
+	memcpy(j->salt, c->salt, sizeof(j->salt));
+	memcpy(j->challenge, c->challenge, sizeof(j->challenge));
+	memcpy(j->token, s->token, sizeof(j->token));
+	memcpy(j->client_iv, s->client_iv, sizeof(j->client_iv));
+	j->count = 1u << c->env->cfg->server.count;
+	return j;
+}
+
 /* Secured modes: the Token must decrypt, under the KeyID's secret, to our
  * Challenge. An unknown KeyID runs the same PBKDF2 and decryption with a
  * dummy secret, so it costs the same time and ends the same way (Accept
@@ -121,23 +167,67 @@ static void authenticate(struct ctl_conn *c, const struct twc_setup *s)
 	const struct ctl_key *key = ctl_config_key(c->env->cfg, s->keyid, TWC_KEYID_LEN);
 	const uint8_t *secret = key ? key->secret : c->env->dummy_secret;
 	size_t len = key ? key->secret_len : c->env->dummy_len;
-	enum twc_err e = twc_token_check(secret, len, c->salt, 1u << c->env->cfg->server.count,
-					 s->token, c->challenge, c->aes, c->hmac);
+	struct ctl_auth_job *j = ctl_conn_auth_job_new(c, CTL_AUTH_SECRET, s);
 
-	if (e == TWC_OK && key) {
-		ctl_logf(c->env->log, LOG_NOTICE, "authentication ok: peer=%s key-id=\"%s\" mode=0x%x",
-			 c->name, c->keyid, c->mode);
-		ctl_conn_auth_accepted(c, s->client_iv);
+	if (!j)
+		return;
+	if (len > sizeof(j->secret))
+		len = sizeof(j->secret); /* the dummy; key-chain secrets fit */
+	memcpy(j->secret, secret, len);
+	j->secret_len = len;
+	j->known_key = key != NULL;
+	ctl_conn_auth_start(c, j);
+}
+
+static void secret_done(struct ctl_conn *c, const struct ctl_auth_job *j)
+{
+	if (j->err == TWC_OK && j->known_key) {
+		c->authenticated = true;
+		ctl_conn_log(c, LOG_NOTICE, "authentication ok",
+			     "authentication ok: peer=%s key-id=\"%s\" mode=0x%x", c->name, c->keyid,
+			     c->mode);
+		ctl_conn_auth_accepted(c, j->client_iv);
 		return;
 	}
-	if (!ctl_conn_token_refused(c, e))
+	if (!ctl_conn_token_refused(c, j->err))
 		return;
-	if (!key)
+	if (!j->known_key)
 		c->env->ctr->v[CTL_C_AUTH_UNKNOWN_KEY]++;
-	ctl_logf(c->env->log, LOG_WARNING,
-		 "authentication failed: peer=%s key-id=\"%s\" mode=0x%x: %s (Accept 1)", c->name,
-		 c->keyid, c->mode, key ? "token does not carry the challenge" : "unknown KeyID");
+	ctl_conn_log(c, LOG_WARNING, "authentication failed",
+		     "authentication failed: peer=%s key-id=\"%s\" mode=0x%x: %s (Accept 1)", c->name,
+		     c->keyid, c->mode,
+		     j->known_key ? "token does not carry the challenge" : "unknown KeyID");
 	ctl_conn_auth_refused(c);
+}
+
+/* The pool had no room: the server's limit, not the client's failure
+ * (not counted for ip-block); Accept 5 says "try again later". */
+static void queue_full(struct ctl_conn *c)
+{
+	ctl_conn_log(c, LOG_WARNING, "authentication refused",
+		     "authentication refused: peer=%s mode=0x%x: the authentication queue is full "
+		     "(Accept 5)", c->name, c->mode);
+	ctl_conn_server_start(c, TWC_ACCEPT_TEMPORARY, NULL);
+	ctl_conn_close_quiet(c);
+}
+
+void ctl_conn_auth_done(struct ctl_conn *c, struct ctl_auth_job *j)
+{
+	c->auth_wait = false;
+	if (c->state == CTL_CS_CLOSING)
+		return;
+	if (j->refused) {
+		queue_full(c);
+		return;
+	}
+	if (j->checked && j->err == TWC_OK) {
+		memcpy(c->aes, j->aes, sizeof(c->aes));
+		memcpy(c->hmac, j->hmac, sizeof(c->hmac));
+	}
+	if (j->kind == CTL_AUTH_IKE)
+		ctl_conn_ike_done(c, j);
+	else
+		secret_done(c, j);
 }
 
 void ctl_conn_setup(struct ctl_conn *c)
@@ -153,12 +243,13 @@ void ctl_conn_setup(struct ctl_conn *c)
 		ctl_conn_fail(c, CTL_C_MODE_REFUSED, LOG_WARNING,
 			      "Set-Up-Response Mode 0x%x not offered (offered 0x%x): Accept 3", s.mode,
 			      c->offered);
+		ctl_conn_auth_result(c, false); /* malformed: counts toward ip-block */
 	} else if (s.mode & TWC_MODE_IKEV2) {
 		ctl_conn_setup_ike(c, &s);
 	} else if (!twc_mode_secured(s.mode)) {
 		c->env->ctr->v[CTL_C_SETUP_OPEN]++;
-		ctl_logf(c->env->log, LOG_NOTICE, "set up unauthenticated: peer=%s mode=0x%x",
-			 c->name, c->mode);
+		ctl_conn_log(c, LOG_NOTICE, "set up unauthenticated",
+			     "set up unauthenticated: peer=%s mode=0x%x", c->name, c->mode);
 		ctl_conn_server_start(c, TWC_ACCEPT_OK, NULL);
 	} else {
 		authenticate(c, &s);

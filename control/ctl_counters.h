@@ -20,18 +20,26 @@
 	X(AUTH_FAILED, "authentication-failed")                \
 	X(AUTH_UNKNOWN_KEY, "unknown-key-id")                  \
 	X(AUTH_TIMEOUT, "authentication-timeout")              \
+	X(AUTH_ABANDONED, "authentication-abandoned")          \
 	X(IKE_OK, "ikev2-authentication-ok")                   \
 	X(IKE_NO_SA, "ikev2-no-sa")                            \
 	X(IKE_PEER_MISMATCH, "ikev2-peer-mismatch")            \
 	X(IKE_NOT_PERMITTED, "ikev2-not-permitted")            \
 	X(IKE_AGENT_DOWN, "ikev2-agent-unreachable")           \
 	X(IKE_AGENT_ERROR, "ikev2-agent-errors")               \
+	X(AUTH_JOBS_QUEUED, "auth-jobs-queued")                \
+	X(AUTH_JOBS_COMPLETED, "auth-jobs-completed")          \
+	X(AUTH_JOBS_QUEUE_FULL, "auth-jobs-queue-full")        \
+	X(AUTH_JOBS_DISCARDED, "auth-jobs-discarded")          \
 	X(HMAC_FAIL, "hmac-failures")                          \
 	X(UNKNOWN_CMD, "unknown-commands")                     \
 	X(OUT_OF_ORDER, "out-of-order-commands")               \
 	X(MALFORMED, "malformed-messages")                     \
 	X(CLOSED_MID_MSG, "closed-mid-message")                \
 	X(SERVWAIT, "servwait-closed")                         \
+	X(OPEN_IDLE, "open-idle-closed")                       \
+	X(EVICTED_IDLE, "evicted-idle")                        \
+	X(EVICTED_PENDING, "evicted-pending")                  \
 	X(OUTPUT_OVERFLOW, "output-overflow")                  \
 	X(SESS_ACCEPTED, "sessions-accepted")                  \
 	X(SESS_REFUSED, "sessions-refused")                    \
@@ -42,6 +50,8 @@
 	X(DP_UNREACHABLE, "dataplane-unreachable")             \
 	X(DP_ERRORS, "dataplane-errors")                       \
 	X(BLOCKED, "addresses-blocked")                        \
+	X(TRACKER_EVICTED, "tracker-evicted")                  \
+	X(TRACKER_EVICTED_BLOCKED, "tracker-evicted-blocked")  \
 	X(ALARMS, "alarms-raised")                             \
 	X(STATE_REQUESTS, "state-requests")
 

@@ -2,8 +2,17 @@
  * (see ctl_dp.h). Calls are synchronous: the dataplane's main lcore
  * answers at once, and each call is bounded by SO_SNDTIMEO/SO_RCVTIMEO,
  * so the worst a stuck dataplane costs the event loop is that bound per
- * call before the socket is dropped and the call reported CTL_DP_DOWN. */
+ * call before the socket is dropped and the call reported CTL_DP_DOWN.
+ *
+ * The dataplane disconnects a client that stays idle (its
+ * session-api-idle-timeout) and never writes unprompted, so a connection
+ * with something to read before a call has been closed: it is replaced,
+ * and a call that finds the connection closed under it (the idle close
+ * raced the request, which the dataplane then never read) is made once
+ * more on a new one. Reconnecting goes by path, after the privilege drop:
+ * the server's user must be in the socket's group. */
 #include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -21,12 +30,14 @@ struct dp_unix {
 	int fd;
 	uint32_t seq;
 	bool flushed;          /* FLUSH sent to the first dataplane reached */
+	bool peer_closed;      /* the last call found the connection closed */
 };
 
 const char *ctl_dp_status_str(int st)
 {
 	static const char *const names[] = { "ok", "invalid", "exists", "no such session",
-					     "table full", "try again", "internal error" };
+					     "table full", "try again", "internal error",
+					     "not permitted" };
 
 	if (st == CTL_DP_DOWN)
 		return "dataplane unreachable";
@@ -87,25 +98,30 @@ static int do_call(struct dp_unix *u, uint16_t op, const void *body, size_t blen
 	memcpy(msg, &h, sizeof(h));
 	if (blen)
 		memcpy(msg + sizeof(h), body, blen);
+	u->peer_closed = false;
 	/* with SO_SNDTIMEO/SO_RCVTIMEO set, a signal or a stop and continue
 	 * (SIGSTOP, a debugger) fails the call with EINTR (signal(7)): retry */
 	do
 		n = send(u->fd, msg, sizeof(h) + blen, MSG_NOSIGNAL);
 	while (n < 0 && errno == EINTR);
 	wipe(msg, sizeof(msg)); /* ADD carries test keys */
-	if (n != (ssize_t)(sizeof(h) + blen))
+	if (n != (ssize_t)(sizeof(h) + blen)) {
+		u->peer_closed = n < 0 && (errno == EPIPE || errno == ECONNRESET);
 		return CTL_DP_DOWN;
+	}
 	do
 		n = recv(u->fd, rep, sizeof(rep), 0);
 	while (n < 0 && errno == EINTR);
-	if (n < (ssize_t)head || n > TWR_API_MAX_MSG)
+	if (n < (ssize_t)head || n > TWR_API_MAX_MSG) {
+		u->peer_closed = n == 0 || (n < 0 && errno == ECONNRESET);
 		return CTL_DP_DOWN;
+	}
 	memcpy(&rh, rep, sizeof(rh));
 	memcpy(&rr, rep + sizeof(rh), sizeof(rr));
 	if (rh.version != TWR_API_VERSION || rh.op != op || rh.seq != u->seq || rh.len != (size_t)n)
 		return CTL_DP_DOWN;
 	if (rr.status != TWR_API_OK)
-		return rr.status <= TWR_API_EINTERNAL ? (int)rr.status : TWR_API_EINTERNAL;
+		return rr.status <= TWR_API_STATUS_MAX ? (int)rr.status : TWR_API_EINTERNAL;
 	if ((size_t)n != head + outlen)
 		return CTL_DP_DOWN;
 	if (outlen)
@@ -113,17 +129,36 @@ static int do_call(struct dp_unix *u, uint16_t op, const void *body, size_t blen
 	return TWR_API_OK;
 }
 
+/* Readable or hung up before we asked anything: closed by the dataplane. */
+static bool closed_by_peer(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0;
+}
+
 static int unix_call(struct ctl_dp *dp, uint16_t op, const void *body, size_t blen, void *out,
 		     size_t outlen)
 {
 	struct dp_unix *u = (struct dp_unix *)dp;
+	bool fresh = false;
 	int st;
 
-	if (u->fd < 0 && connect_dp(u) != 0) {
-		dp->reachable = false;
-		return CTL_DP_DOWN;
+	if (u->fd >= 0 && closed_by_peer(u->fd))
+		drop(u);
+	if (u->fd < 0) {
+		if (connect_dp(u) != 0) {
+			dp->reachable = false;
+			return CTL_DP_DOWN;
+		}
+		fresh = true;
 	}
 	st = do_call(u, op, body, blen, out, outlen);
+	if (st == CTL_DP_DOWN && !fresh && u->peer_closed) {
+		drop(u);
+		if (connect_dp(u) == 0)
+			st = do_call(u, op, body, blen, out, outlen);
+	}
 	if (st == CTL_DP_DOWN)
 		drop(u); /* out of step or gone: start afresh next time */
 	dp->reachable = st != CTL_DP_DOWN;

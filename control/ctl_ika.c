@@ -185,15 +185,9 @@ bool ctl_ika_offer(const struct ctl_ika *k)
 	return k->state == CTL_KA_OK;
 }
 
-/* Blocking, bounded by key-agent-timeout (see ctl_ika.h). */
-enum ka_status ctl_ika_lookup(struct ctl_ika *k, const uint8_t spi_i[KA_SPI_LEN],
-			      const uint8_t spi_r[KA_SPI_LEN], struct ka_reply *out)
+void ctl_ika_seen(struct ctl_ika *k, enum ka_status st)
 {
-	enum ka_status st = ka_lookup_spi(k->cfg->server.ka_socket, spi_i, spi_r,
-					  (int)k->cfg->server.ka_timeout_ms, out);
-
 	/* the agent reached charon (or could not): what greetings offer */
 	if (st == KA_OK || st == KA_NO_SA || st == KA_AGENT_DOWN || st == KA_NO_AGENT)
 		set_state(k, st == KA_NO_SA ? KA_OK : st);
-	return st;
 }

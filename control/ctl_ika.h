@@ -8,11 +8,12 @@
  * key-agent-timeout, 2.5 s with the defaults. The first ping, at start-up,
  * is a blocking one.
  *
- * The lookup for a Set-Up-Response is blocking (ka_lookup_spi) and
- * bounded by key-agent-timeout (default 500 ms, at most 3000): the loop
- * stalls at worst that long per IKEv2 set-up; its answer updates the
- * state too (agent or charon gone: no longer offered). The link touches
- * the loop, the configuration and the log. */
+ * The lookup for a Set-Up-Response (ka_lookup_spi, bounded by
+ * key-agent-timeout) is not made here: it is part of the connection's
+ * authentication job and blocks a worker of the authentication pool
+ * (ctl_authpool.h), not the loop. Its answer, back on the loop, updates
+ * the state too (ctl_ika_seen: agent or charon gone, no longer offered).
+ * The link touches the loop, the configuration and the log. */
 #ifndef TWR_CTL_IKA_H
 #define TWR_CTL_IKA_H
 
@@ -53,9 +54,8 @@ void ctl_ika_init(struct ctl_ika *k, struct ctl_loop *loop, const struct ctl_con
 void ctl_ika_fini(struct ctl_ika *k);
 /* May a greeting offer IKEv2Derived now (never blocks). */
 bool ctl_ika_offer(const struct ctl_ika *k);
-/* The key of the IKE SA with these SPIs; blocks (see above). */
-enum ka_status ctl_ika_lookup(struct ctl_ika *k, const uint8_t spi_i[KA_SPI_LEN],
-			      const uint8_t spi_r[KA_SPI_LEN], struct ka_reply *out);
+/* The answer of a lookup made for a Set-Up-Response (on the loop). */
+void ctl_ika_seen(struct ctl_ika *k, enum ka_status st);
 const char *ctl_ka_state_str(enum ctl_ka_state st);
 
 #endif

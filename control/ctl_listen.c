@@ -62,7 +62,7 @@ static int open_one(struct ctl_listeners *ls, const struct ctl_ip *ip, bool any,
 	l->ip = *ip;
 	ctl_timer_init(&l->pause, resume);
 	ls->n++;
-	ctl_logf(ls->env.log, LOG_NOTICE, "listening on %s",
+	ctl_log_always(ls->env.log, LOG_NOTICE, "listening on %s",
 		 ctl_ipport_str(ip, sv->tcp_port, a, sizeof(a)));
 	return 0;
 fail:
@@ -81,7 +81,7 @@ int ctl_listen_open(struct ctl_listeners *ls, const struct ctl_listen_env *env, 
 
 	*ls = (struct ctl_listeners){ .env = *env };
 	if (!sv->admin_state) {
-		ctl_logf(env->log, LOG_NOTICE, "server admin-state is false: not listening");
+		ctl_log_always(env->log, LOG_NOTICE, "server admin-state is false: not listening");
 		return 0;
 	}
 	for (size_t i = 0; i < sv->nlisten; i++) {
@@ -99,7 +99,7 @@ int ctl_listen_open(struct ctl_listeners *ls, const struct ctl_listen_env *env, 
 		if (r4 != 0 && r6 != 0)
 			return -1;
 		if (r4 != 0 || r6 != 0)
-			ctl_logf(env->log, LOG_WARNING, "%s", r4 != 0 ? err : err6);
+			ctl_log_always(env->log, LOG_WARNING, "%s", r4 != 0 ? err : err6);
 	}
 	return 0;
 }
@@ -122,6 +122,26 @@ static const enum ctl_ctr refusal_ctr[] = {
 	[CTL_ADMIT_PENDING] = CTL_C_REFUSED_PENDING,
 };
 
+/* Close a refused connection, with its counter and log line. An ACL
+ * refusal is counted per source too, never blocked (ctl_guard.h). */
+static void refuse(const struct ctl_listen_env *env, int fd, enum ctl_admit v,
+		   const struct ctl_ip *peer, const char *name, uint64_t now)
+{
+	char kind[LOG_LIMIT_KIND_MAX];
+
+	env->ctr->v[refusal_ctr[v]]++;
+	snprintf(kind, sizeof(kind), "connection refused: %s", ctl_admit_str(v));
+	if (v == CTL_ADMIT_ACL)
+		ctl_log_peer(env->log, LOG_WARNING, peer, kind,
+			     "connection refused: peer=%s: %s (%u from this source within %us)", name,
+			     ctl_admit_str(v), ctl_guard_acl_refused(env->guard, peer, now),
+			     env->cfg->security.block_failed_period_s);
+	else
+		ctl_log_peer(env->log, LOG_WARNING, peer, kind, "connection refused: peer=%s: %s",
+			     name, ctl_admit_str(v));
+	close(fd);
+}
+
 static void admit(const struct ctl_listeners *set, int fd)
 {
 	const struct ctl_listen_env *env = &set->env;
@@ -131,6 +151,7 @@ static void admit(const struct ctl_listeners *set, int fd)
 	uint16_t pport, lport;
 	struct ctl_conn_counts n;
 	enum ctl_admit v;
+	uint64_t now = ctl_mono_ms();
 	char a[CTL_ADDR_STR];
 
 	if (getpeername(fd, (struct sockaddr *)&ps, &plen) != 0 ||
@@ -141,12 +162,13 @@ static void admit(const struct ctl_listeners *set, int fd)
 		return;
 	}
 	n = env->counts(env->arg, &peer);
-	v = ctl_guard_admit(env->guard, &peer, ctl_mono_ms(), &n);
+	v = ctl_guard_admit(env->guard, &peer, now, &n);
+	ctl_ipport_str(&peer, pport, a, sizeof(a));
+	if (v == CTL_ADMIT_EVICT_PENDING || v == CTL_ADMIT_EVICT_IDLE) /* another gives way */
+		v = env->make_room(env->arg, v, a) ? CTL_ADMIT_OK
+		    : v == CTL_ADMIT_EVICT_PENDING ? CTL_ADMIT_PENDING : CTL_ADMIT_MAX_CONN;
 	if (v != CTL_ADMIT_OK) {
-		env->ctr->v[refusal_ctr[v]]++;
-		ctl_logf(env->log, LOG_WARNING, "connection refused: peer=%s: %s",
-			 ctl_ipport_str(&peer, pport, a, sizeof(a)), ctl_admit_str(v));
-		close(fd);
+		refuse(env, fd, v, &peer, a, now);
 		return;
 	}
 	set_dscp(fd, &local, env->cfg->server.control_dscp);

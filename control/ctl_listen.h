@@ -1,7 +1,9 @@
 /* The listening sockets and the admission of new control connections:
  * the control ACL, the block list and the connection limits are checked
- * before anything is sent; a refused connection is closed at once, an
- * admitted one handed over through env->admitted. */
+ * before anything is sent (ctl_guard_admit); a refused connection is
+ * closed at once, one admitted at a limit first makes another give way
+ * (env->make_room), an admitted one is handed over through
+ * env->admitted. */
 #ifndef TWR_CTL_LISTEN_H
 #define TWR_CTL_LISTEN_H
 
@@ -24,6 +26,9 @@ struct ctl_listen_env {
 	struct ctl_guard *guard;
 	/* the connections there are, for the limits */
 	struct ctl_conn_counts (*counts)(void *arg, const struct ctl_ip *peer);
+	/* close the connection that gives way to newcomer ("addr:port"):
+	 * false if none may (ctl_peer_make_room) */
+	bool (*make_room)(void *arg, enum ctl_admit why, const char *newcomer);
 	/* an admitted connection: the callee owns fd */
 	void (*admitted)(void *arg, int fd, const struct ctl_ip *peer, uint16_t pport,
 			 const struct ctl_ip *local, uint16_t lport);

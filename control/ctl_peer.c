@@ -1,5 +1,6 @@
 /* A control connection's socket (see ctl_peer.h). */
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -17,11 +18,11 @@ static struct ctl_peer *of_timer(struct ctl_timer *t)
 static void update_events(struct ctl_peer *p)
 {
 	size_t out;
-	bool closing = ctl_conn_closing(p->conn);
+	bool idle = ctl_conn_closing(p->conn) || ctl_conn_auth_waiting(p->conn);
 
 	ctl_conn_output(p->conn, &out);
 	ctl_loop_mod(p->set->loop, p->fd,
-		     (!closing && out < CTL_OUT_HIGH ? CTL_LOOP_IN : 0) | (out ? CTL_LOOP_OUT : 0));
+		     (!idle && out < CTL_OUT_HIGH ? CTL_LOOP_IN : 0) | (out ? CTL_LOOP_OUT : 0));
 }
 
 /* Write what is queued; false when the connection got closed (p freed). */
@@ -38,6 +39,8 @@ static bool flush(struct ctl_peer *p)
 		if (w < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (w <= 0) {
+			if (p->pending)
+				ctl_conn_abandoned(p->conn, "connection reset before Server-Start");
 			ctl_peer_close(p, "send failed");
 			return false;
 		}
@@ -56,19 +59,68 @@ static void arm(struct ctl_peer *p, uint64_t when)
 	ctl_loop_arm(p->set->loop, &p->timer, when);
 }
 
-/* After input: leave the pending count once set up, and the closing
- * connection's linger. */
+static uint64_t min_u64(uint64_t a, uint64_t b)
+{
+	return a < b ? a : b;
+}
+
+/* SERVWAIT or open-idle-timeout, whichever comes first (0: now) */
+static uint64_t idle_left(struct ctl_conn *c, uint64_t now)
+{
+	uint64_t left = ctl_conn_servwait_left(c, now); /* first: it may end TEST */
+
+	return min_u64(left, ctl_conn_open_idle_left(c, now));
+}
+
+static void after_input(struct ctl_peer *p);
+
+/* The authentication job's result, on the loop thread (ctl_authpool.h). */
+static void auth_done(void *ctx, struct ctl_auth_job *j)
+{
+	struct ctl_peer *p = ctx;
+
+	p->job = NULL;
+	ctl_conn_auth_done(p->conn, j);
+	after_input(p);
+	if (flush(p))
+		update_events(p);
+}
+
+/* A Set-Up-Response's job to the pool (inline without one). */
+static void submit(struct ctl_peer *p, struct ctl_auth_job *j)
+{
+	if (!p->set->pool) {
+		ctl_auth_run(j);
+		ctl_conn_auth_done(p->conn, j);
+		ctl_auth_job_free(j);
+		return;
+	}
+	p->job = j;
+	ctl_authpool_submit(p->set->pool, &p->conn->peer, j, auth_done, p);
+}
+
+/* After input: hand over an authentication job, leave the pending count
+ * once set up, and the closing connection's linger. */
 static void after_input(struct ctl_peer *p)
 {
 	struct ctl_peers *ps = p->set;
+	struct ctl_auth_job *j = ctl_conn_auth_take(p->conn);
 	uint64_t now = ctl_mono_ms();
 
+	if (j)
+		submit(p, j);
 	if (ctl_conn_closing(p->conn)) {
 		arm(p, now + CTL_LINGER_MS);
 	} else if (p->pending && ctl_conn_set_up(p->conn)) {
 		p->pending = false;
 		ps->npending--;
-		arm(p, now + ctl_conn_servwait_left(p->conn, now));
+		arm(p, now + idle_left(p->conn, now));
+	} else if (!p->pending) {
+		/* sessions may have ended: open-idle-timeout may be due sooner */
+		uint64_t d = ctl_conn_open_idle_deadline(p->conn);
+
+		if (d < p->timer.when) /* the timer of a set-up connection is always armed */
+			arm(p, d);
 	}
 }
 
@@ -85,6 +137,8 @@ static bool read_input(struct ctl_peer *p)
 		ctl_conn_output(p->conn, &out);
 		if (out >= CTL_OUT_HIGH)
 			break;
+		if (want == 0)
+			break; /* the authentication job is out */
 		if (want > sizeof(buf))
 			want = sizeof(buf);
 		if (want > budget)
@@ -95,9 +149,20 @@ static bool read_input(struct ctl_peer *p)
 		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
 			break;
 		if (n <= 0) {
-			if (n == 0 && ctl_conn_mid_message(p->conn))
+			bool mid = n == 0 && ctl_conn_mid_message(p->conn);
+
+			if (p->pending) {
+				if (mid)
+					p->conn->env->ctr->v[CTL_C_CLOSED_MID_MSG]++;
+				ctl_conn_abandoned(p->conn,
+						   mid ? "peer closed the connection in the middle of its "
+							 "Set-Up-Response"
+						   : n == 0 ? "peer closed the connection before Server-Start"
+							    : "connection reset before Server-Start");
+			} else if (mid) {
 				ctl_conn_abort(p->conn, CTL_C_CLOSED_MID_MSG,
 					       "peer closed the connection in the middle of a message");
+			}
 			ctl_peer_close(p, n == 0 ? "peer closed" : "receive failed");
 			return false;
 		}
@@ -112,6 +177,13 @@ static void on_event(void *ctx, uint32_t events)
 {
 	struct ctl_peer *p = ctx;
 
+	if ((events & CTL_LOOP_ERR) && ctl_conn_auth_waiting(p->conn)) {
+		/* counted like any reset before Server-Start: a peer cannot send
+		 * a wrong Token and reset to keep it off the block list */
+		ctl_conn_abandoned(p->conn, "connection reset while its authentication job waited");
+		ctl_peer_close(p, "connection lost while authenticating");
+		return;
+	}
 	if ((events & (CTL_LOOP_IN | CTL_LOOP_ERR)) && !read_input(p))
 		return;
 	if (flush(p))
@@ -123,23 +195,37 @@ static void on_timer(struct ctl_timer *t, uint64_t now)
 	struct ctl_peer *p = of_timer(t);
 	struct ctl_conn *c = p->conn;
 	uint64_t left;
+	char why[96];
 
 	if (ctl_conn_closing(c)) {
 		ctl_peer_close(p, "closing: peer did not take the last message");
 		return;
 	}
 	if (p->pending) {
-		/* counts as a failed authentication (YANG authentication-timeout) */
-		c->env->ctr->v[CTL_C_AUTH_FAILED]++;
-		if (c->env->auth_result)
-			c->env->auth_result(c->env->arg, &c->peer, false);
-		ctl_conn_abort(c, CTL_C_AUTH_TIMEOUT, "authentication timeout");
+		/* counts as a failed authentication (YANG authentication-timeout),
+		 * unless the client had sent it all and its job waited for a worker */
+		bool server_late = ctl_conn_auth_waiting(c);
+
+		if (!server_late) {
+			c->env->ctr->v[CTL_C_AUTH_FAILED]++;
+			ctl_conn_auth_result(c, false);
+		}
+		ctl_conn_abort(c, CTL_C_AUTH_TIMEOUT, server_late ?
+			       "authentication timeout (the job waited for an authentication worker)" :
+			       "authentication timeout");
 		ctl_peer_close(p, "authentication timeout");
 		return;
 	}
-	left = ctl_conn_servwait_left(c, now);
+	left = idle_left(c, now);
 	if (left > 0) {
 		arm(p, now + left);
+		return;
+	}
+	if (ctl_conn_open_idle_left(c, now) == 0) {
+		snprintf(why, sizeof(why), "unauthenticated, no session started for %us (open-idle-timeout)",
+			 c->env->cfg->server.open_idle_s);
+		ctl_conn_abort(c, CTL_C_OPEN_IDLE, why);
+		ctl_peer_close(p, "open-idle-timeout");
 		return;
 	}
 	ctl_conn_abort(c, CTL_C_SERVWAIT, "idle for SERVWAIT");
@@ -168,8 +254,9 @@ void ctl_peer_add(struct ctl_peers *ps, int fd, const struct ctl_ip *peer, uint1
 	struct ctl_peer *p = calloc(1, sizeof(*p));
 	char a[CTL_ADDR_STR], b[CTL_ADDR_STR];
 
-	ctl_logf(env->log, LOG_INFO, "connection accepted: peer=%s local=%s",
-		 ctl_ipport_str(peer, pport, a, sizeof(a)), ctl_ipport_str(local, lport, b, sizeof(b)));
+	ctl_log_peer(env->log, LOG_INFO, peer, "connection accepted",
+		     "connection accepted: peer=%s local=%s", ctl_ipport_str(peer, pport, a, sizeof(a)),
+		     ctl_ipport_str(local, lport, b, sizeof(b)));
 	env->ctr->v[CTL_C_CONN_ACCEPTED]++;
 	if (p)
 		p->conn = ctl_conn_new(env, peer, pport, local, lport);
@@ -214,6 +301,8 @@ void ctl_peer_close(struct ctl_peer *p, const char *reason)
 	ctl_loop_del(ps->loop, p->fd);
 	close_gently(p->fd);
 	ctl_loop_cancel(ps->loop, &p->timer);
+	if (p->job)
+		ctl_authpool_cancel(ps->pool, p->job); /* its result is discarded */
 	if (p->pending)
 		ps->npending--;
 	ps->n--;
@@ -233,11 +322,57 @@ void ctl_peer_close_all(struct ctl_peers *ps, const char *reason)
 		ctl_peer_close(ps->head, reason);
 }
 
-struct ctl_conn_counts ctl_peer_counts(const struct ctl_peers *ps, const struct ctl_ip *ip)
+struct ctl_conn_counts ctl_peer_counts(const struct ctl_peers *ps, const struct ctl_guard *g,
+				       const struct ctl_ip *ip)
 {
 	struct ctl_conn_counts n = { .total = ps->n, .pending = ps->npending };
+	struct ctl_ip src = ctl_guard_source(g, ip);
 
-	for (const struct ctl_peer *p = ps->head; p; p = p->next)
-		n.from_client += ctl_ip_equal(&p->conn->peer, ip);
+	for (const struct ctl_peer *p = ps->head; p; p = p->next) {
+		struct ctl_ip other = ctl_guard_source(g, &p->conn->peer);
+
+		n.from_client += ctl_ip_equal(&other, &src);
+	}
 	return n;
+}
+
+static struct ctl_guard_cand candidate(const struct ctl_peer *p)
+{
+	const struct ctl_conn *c = p->conn;
+
+	return (struct ctl_guard_cand){
+		.closing = ctl_conn_closing(c), .pending = p->pending, .heard = c->heard,
+		.secured = twc_mode_secured(c->mode), .running = c->state == CTL_CS_TEST,
+		.since = p->pending ? c->created_ms : c->last_msg_ms,
+	};
+}
+
+bool ctl_peer_make_room(struct ctl_peers *ps, enum ctl_admit why, const char *newcomer)
+{
+	struct ctl_peer *victim = NULL;
+	struct ctl_guard_cand best = { 0 };
+	const struct ctl_conn_env *env = ps->env;
+	uint64_t now = ctl_mono_ms(), idle;
+	struct ctl_conn *c;
+
+	/* newest first: on a tie (same millisecond) the older one goes */
+	for (struct ctl_peer *p = ps->head; p; p = p->next) {
+		struct ctl_guard_cand k = candidate(p);
+
+		if (ctl_guard_evictable(&k, why) && (!victim || !ctl_guard_before(&best, &k))) {
+			victim = p;
+			best = k;
+		}
+	}
+	if (!victim)
+		return false;
+	c = victim->conn;
+	idle = now > best.since ? (now - best.since) / 1000u : 0;
+	env->ctr->v[why == CTL_ADMIT_EVICT_PENDING ? CTL_C_EVICTED_PENDING : CTL_C_EVICTED_IDLE]++;
+	ctl_conn_log(c, LOG_WARNING, "connection evicted",
+		     "connection evicted: peer=%s state=%s idle=%llus: %s: room made for peer=%s",
+		     c->name, ctl_cs_str(ctl_conn_closing(c) ? c->before_close : c->state),
+		 (unsigned long long)idle, ctl_admit_str(why), newcomer);
+	ctl_peer_close(victim, "evicted");
+	return true;
 }

@@ -3,7 +3,9 @@
  * A port is "in use" while a session of one of the server's control
  * connections holds it (reference counts, server-wide). The choice: the
  * Receiver Port the client asked for when it lies in [min, max] and is not
- * in use, else the lowest port of the range that is not in use. Ports the
+ * in use, else the lowest port of the range that is not in use. Never a
+ * port the dataplane's policy refuses (common/port_policy.h: 500, 4500,
+ * and system ports outside the range). Ports the
  * dataplane has just refused (EEXIST: a stopping session still holds the
  * 5-tuple) are passed in `skip` so that the next try moves on. */
 #ifndef TWR_CTL_PORTS_H

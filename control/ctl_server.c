@@ -16,6 +16,7 @@
 #include "ctl_server.h"
 #include "ntp_time.h"
 #include "ctl_state.h"
+#include "keyagent_client.h"
 #include "secure_mem.h"
 #include "twr_build_config.h"
 
@@ -57,19 +58,32 @@ static void env_auth_result(void *arg, const struct ctl_ip *peer, bool ok)
 	char ip[CTL_ADDR_STR];
 	unsigned what;
 
+	struct ctl_ip src;
+
 	if (ok)
 		return;
 	what = ctl_guard_fail(&s->guard, peer, ctl_mono_ms());
+	src = ctl_guard_source(&s->guard, peer);
+	ctl_guard_source_str(&s->guard, &src, ip, sizeof(ip));
+	s->ctr.v[CTL_C_TRACKER_EVICTED] += (what & CTL_GUARD_EVICTED) != 0;
+	s->ctr.v[CTL_C_TRACKER_EVICTED_BLOCKED] += (what & CTL_GUARD_EVICTED_BLOCKED) != 0;
+	if (what & CTL_GUARD_ALL_BLOCKED)
+		ctl_logf(&s->log, LOG_ERR,
+			 "ip-block: all %u tracked sources are blocked: the one closest to its "
+			 "unblocking is unblocked early to track %s (counted in "
+			 "tracker-evicted-blocked, logged once)", CTL_GUARD_TRACK, ip);
+	if (what & CTL_GUARD_UNBLOCKED)
+		ctl_logf(&s->log, LOG_NOTICE, "address unblocked: %s", ip);
 	if (what & CTL_GUARD_NOW_BLOCKED) {
 		s->ctr.v[CTL_C_BLOCKED]++;
-		ctl_logf(&s->log, LOG_WARNING,
-			 "address blocked: %s after %u failed authentications within %us, for %us",
-			 ctl_ip_str(peer, ip, sizeof(ip)), sec->block_failed_times,
-			 sec->block_failed_period_s, sec->block_reactive_s);
+		ctl_log_peer(&s->log, LOG_WARNING, peer, "address blocked",
+			     "address blocked: %s after %u failed authentications within %us, for %us",
+			     ip, sec->block_failed_times, sec->block_failed_period_s,
+			     sec->block_reactive_s);
 	}
 	if (what & CTL_GUARD_ALARM_RAISED) {
 		s->ctr.v[CTL_C_ALARMS]++;
-		ctl_logf(&s->log, LOG_ERR,
+		ctl_log_always(&s->log, LOG_ERR,
 			 "alarm raised: login-failed-threshold: %u failed authentications within %us",
 			 sec->alarm_upper, sec->alarm_period_s);
 	}
@@ -82,12 +96,21 @@ static bool env_ike_offer(void *arg)
 	return ctl_ika_offer(&s->ika);
 }
 
+/* On an authentication worker: reads the configuration only. */
 static enum ka_status env_ike_lookup(void *arg, const uint8_t spi_i[KA_SPI_LEN],
 				     const uint8_t spi_r[KA_SPI_LEN], struct ka_reply *out)
 {
+	const struct ctl_server *s = arg;
+
+	return ka_lookup_spi(s->cfg->server.ka_socket, spi_i, spi_r,
+			     (int)s->cfg->server.ka_timeout_ms, out);
+}
+
+static void env_ike_seen(void *arg, enum ka_status st)
+{
 	struct ctl_server *s = arg;
 
-	return ctl_ika_lookup(&s->ika, spi_i, spi_r, out);
+	ctl_ika_seen(&s->ika, st);
 }
 
 static void set_env(struct ctl_server *s)
@@ -98,11 +121,12 @@ static void set_env(struct ctl_server *s)
 		.start_time = ntp_now(), .dummy_secret = s->dummy_secret,
 		.dummy_len = sizeof(s->dummy_secret), .random = env_random,
 		.ntp_now = env_ntp_now, .mono_ms = env_mono_ms, .auth_result = env_auth_result,
-		.arg = s,
+		.auth_async = true, .arg = s,
 	};
 	if (s->cfg->server.modes & TWC_MODE_IKEV2) {
 		s->env.ike_offer = env_ike_offer;
 		s->env.ike_lookup = env_ike_lookup;
+		s->env.ike_seen = env_ike_seen;
 	}
 }
 
@@ -113,7 +137,8 @@ static void unblocked(void *arg, const struct ctl_ip *ip)
 	struct ctl_server *s = arg;
 	char a[CTL_ADDR_STR];
 
-	ctl_logf(&s->log, LOG_NOTICE, "address unblocked: %s", ctl_ip_str(ip, a, sizeof(a)));
+	ctl_logf(&s->log, LOG_NOTICE, "address unblocked: %s",
+		 ctl_guard_source_str(&s->guard, ip, a, sizeof(a)));
 }
 
 static void tick(struct ctl_timer *t, uint64_t now)
@@ -121,9 +146,10 @@ static void tick(struct ctl_timer *t, uint64_t now)
 	struct ctl_server *s = (struct ctl_server *)((char *)t - offsetof(struct ctl_server, tick));
 
 	if (ctl_guard_tick(&s->guard, now, unblocked, s))
-		ctl_logf(&s->log, LOG_NOTICE,
+		ctl_log_always(&s->log, LOG_NOTICE,
 			 "alarm cleared: login-failed-threshold: %u failed authentications within %us",
 			 ctl_guard_alarm_count(&s->guard, now), s->cfg->security.alarm_period_s);
+	ctl_log_tick(&s->log);
 	ctl_loop_arm(&s->loop, t, now + CTL_TICK_MS);
 }
 
@@ -133,7 +159,14 @@ static struct ctl_conn_counts conn_counts(void *arg, const struct ctl_ip *peer)
 {
 	const struct ctl_server *s = arg;
 
-	return ctl_peer_counts(&s->peers, peer);
+	return ctl_peer_counts(&s->peers, &s->guard, peer);
+}
+
+static bool make_room(void *arg, enum ctl_admit why, const char *newcomer)
+{
+	struct ctl_server *s = arg;
+
+	return ctl_peer_make_room(&s->peers, why, newcomer);
 }
 
 static void admitted(void *arg, int fd, const struct ctl_ip *peer, uint16_t pport,
@@ -153,6 +186,7 @@ static char *state_doc(void *arg)
 		.yctx = s->yctx, .dp = s->dp, .ctr = &s->ctr, .guard = &s->guard, .log = &s->log,
 		.ike_offered = ctl_ika_offer(&s->ika), .ka_status = ctl_ka_state_str(s->ika.state),
 		.conns = conns, .now_ms = ctl_mono_ms(),
+		.auth_queue_depth = ctl_authpool_depth(&s->pool),
 	};
 	char *doc;
 
@@ -170,13 +204,15 @@ static int open_handlers(struct ctl_server *s, const struct ctl_server_opts *o, 
 {
 	const struct ctl_statesock_env st = {
 		.loop = &s->loop, .log = &s->log, .ctr = &s->ctr, .build = state_doc, .arg = s,
+		.dir_owner = o->run_uid,
 	};
 	const struct ctl_listen_env ls = {
 		.loop = &s->loop, .cfg = s->cfg, .log = &s->log, .ctr = &s->ctr, .guard = &s->guard,
-		.counts = conn_counts, .admitted = admitted, .arg = s,
+		.counts = conn_counts, .make_room = make_room, .admitted = admitted, .arg = s,
 	};
 
 	ctl_peer_init(&s->peers, &s->loop, &s->env);
+	s->peers.pool = &s->pool;
 	ctl_ika_init(&s->ika, &s->loop, s->cfg, &s->log);
 	if (ctl_statesock_open(&s->state, &st, o->state_socket, err, errlen) != 0)
 		return -1;
@@ -192,7 +228,7 @@ static void on_signal(void *ctx, uint32_t events)
 
 	(void)events;
 	while (read(s->sig_fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
-		ctl_logf(&s->log, LOG_NOTICE, "signal %u: shutting down", si.ssi_signo);
+		ctl_log_always(&s->log, LOG_NOTICE, "signal %u: shutting down", si.ssi_signo);
 		ctl_loop_stop(&s->loop);
 	}
 }
@@ -238,10 +274,10 @@ static int open_dataplane(struct ctl_server *s, const char *path, char *err, siz
 	/* the first call that reaches the dataplane FLUSHes it (ctl_dp.h) */
 	st = s->dp->call(s->dp, TWR_OP_INFO, NULL, 0, &info, sizeof(info));
 	if (st == TWR_API_OK)
-		ctl_logf(&s->log, LOG_NOTICE, "dataplane at %s: flushed; %u sessions at most", path,
+		ctl_log_always(&s->log, LOG_NOTICE, "dataplane at %s: flushed; %u sessions at most", path,
 			 info.max_sessions);
 	else
-		ctl_logf(&s->log, LOG_WARNING,
+		ctl_log_always(&s->log, LOG_WARNING,
 			 "dataplane at %s: %s; sessions are refused (Accept 2) until it answers",
 			 path, ctl_dp_status_str(st));
 	return 0;
@@ -258,7 +294,7 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 	if (ctl_log_open(&s->log, cfg, err, errlen) != 0)
 		return -1;
 	if (cfg->server.modes & ~CTL_MODES_SUPPORTED)
-		ctl_logf(&s->log, LOG_WARNING,
+		ctl_log_always(&s->log, LOG_WARNING,
 			 "modes 0x%x are configured but this server does not support them: not offered",
 			 cfg->server.modes & ~CTL_MODES_SUPPORTED);
 	s->ports = calloc(1, sizeof(*s->ports));
@@ -285,12 +321,36 @@ int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 	return 0;
 }
 
+/* The authentication workers (ctl_authpool.h), the only threads: started
+ * last, after the privilege drop (common/run_as.h checks that every
+ * thread has dropped). Each blocks every signal: SIGTERM and SIGINT go to
+ * the loop's signalfd (open_signals). */
+static int open_pool(struct ctl_server *s)
+{
+	const struct ctl_security_cfg *sec = &s->cfg->security;
+	unsigned n = ctl_authpool_workers(s->cfg->server.auth_workers);
+
+	/* fair by the sources ip-block counts */
+	if (ctl_authpool_init(&s->pool, &s->loop, &s->ctr, n, CTL_AUTH_QUEUE_MAX,
+			      sec->source_v4_len, sec->source_v6_len) != 0) {
+		ctl_log_always(&s->log, LOG_ERR, "authentication workers: %s", strerror(errno));
+		return -1;
+	}
+	ctl_log_always(&s->log, LOG_NOTICE,
+		       "authentication pool: %u workers (auth-workers %u), queue of %u jobs, "
+		       "round robin by /%u and /%u sources", n, s->cfg->server.auth_workers,
+		       CTL_AUTH_QUEUE_MAX, sec->source_v4_len, sec->source_v6_len);
+	return 0;
+}
+
 int ctl_server_run(struct ctl_server *s)
 {
-	ctl_logf(&s->log, LOG_NOTICE, "twamp-controld %s running: %zu listening sockets", TWR_VERSION,
-		 s->lis.n);
+	if (open_pool(s) != 0)
+		return -1;
+	ctl_log_always(&s->log, LOG_NOTICE, "twamp-controld %s running: %zu listening sockets",
+		       TWR_VERSION, s->lis.n);
 	if (ctl_loop_run(&s->loop) != 0) {
-		ctl_logf(&s->log, LOG_ERR, "epoll_wait: %s", strerror(errno));
+		ctl_log_always(&s->log, LOG_ERR, "epoll_wait: %s", strerror(errno));
 		return -1;
 	}
 	return 0;
@@ -299,6 +359,7 @@ int ctl_server_run(struct ctl_server *s)
 void ctl_server_fini(struct ctl_server *s)
 {
 	ctl_peer_close_all(&s->peers, "server shutting down");
+	ctl_authpool_fini(&s->pool);
 	ctl_statesock_close(&s->state);
 	ctl_ika_fini(&s->ika);
 	ctl_listen_close(&s->lis);

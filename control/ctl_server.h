@@ -1,11 +1,14 @@
 /* twamp-controld's server: the handlers assembled around one event loop
- * (ctl_loop.h; one thread, non-blocking sockets).
+ * (ctl_loop.h; one thread, non-blocking sockets; the authentication
+ * workers touch nothing but their jobs).
  *
  *   listeners (ctl_listen: admission by ctl_guard) ──admitted──▶ peers
  *   (ctl_peer: socket + ctl_conn state machine + timer) ──▶ ctl_dp
  *   (session API)
  *   state socket (ctl_statesock) ──▶ the YANG JSON document (ctl_state)
  *   key agent link (ctl_ika): whether greetings offer IKEv2Derived
+ *   authentication pool (ctl_authpool): worker threads for the peers'
+ *   PBKDF2 / key agent jobs, results back through an eventfd
  *   signalfd: SIGTERM/SIGINT stop the loop; every connection is then
  *   closed, which removes its sessions from the dataplane.
  *
@@ -17,7 +20,9 @@
 #define TWR_CTL_SERVER_H
 
 #include <stdint.h>
+#include <sys/types.h>
 
+#include "ctl_authpool.h"
 #include "ctl_config.h"
 #include "ctl_conn.h"
 #include "ctl_counters.h"
@@ -43,6 +48,7 @@ struct ctl_server {
 	struct ctl_peers peers;
 	struct ctl_statesock state;
 	struct ctl_ika ika;
+	struct ctl_authpool pool;  /* authentication workers */
 	struct ctl_timer tick;
 	struct ctl_guard guard;
 	struct ctl_counters ctr;
@@ -57,13 +63,16 @@ struct ctl_server {
 struct ctl_server_opts {
 	const char *session_socket;
 	const char *state_socket;
+	uid_t run_uid;             /* who the server will run as: may own the state directory */
 };
 
 /* Everything up: log, dataplane client (FLUSH), listeners, state socket.
  * Returns -1 with the reason in err. */
 int ctl_server_init(struct ctl_server *s, const struct ctl_config *cfg,
 		    const struct ctl_server_opts *o, char *err, size_t errlen);
-/* Runs until SIGTERM/SIGINT. Returns 0, or -1 if epoll fails. */
+/* Starts the authentication workers (the process's only other threads,
+ * so after the privilege drop), then runs until SIGTERM/SIGINT. Returns 0,
+ * or -1 if the workers cannot start or epoll fails. */
 int ctl_server_run(struct ctl_server *s);
 /* Closes every connection (removing their sessions) and frees it all. */
 void ctl_server_fini(struct ctl_server *s);

@@ -2,14 +2,15 @@
  * yang/twamp-reflector.yang), built with lyd_new_path, validated and
  * printed as JSON:
  *
- *   /twamp-reflector/server/dataplane-reachable
+ *   /twamp-reflector/server/dataplane-reachable, auth-queue-depth
  *   /twamp-reflector/server/ikev2-derived/offered, key-agent-status
  *   /twamp-reflector/server/statistics/<counter>
  *   /twamp-reflector/server/ctrl-connection[...]/ (ike-spi-i, ike-spi-r,
  *     ike-remote-id for IKEv2-derived connections)
  *   /twamp-reflector/server/ctrl-connection[...]/test-session[sid]/...
  *     (the test sessions' counters come from the dataplane, COUNTERS)
- *   /twamp-reflector/security-baseline/ip-block-list[blocked-ip]
+ *   /twamp-reflector/security-baseline/ip-block-list[blocked-ip]/
+ *     unblock-interval, prefix-length (a blocked source is a prefix)
  *   /twamp-reflector/security-baseline/login-failed-threshold-alarm/
  *     alarm-raised, failures-in-period
  */
@@ -138,7 +139,7 @@ static void connection(struct builder *b, struct ctl_conn *c, uint64_t now)
 		session(b, p, c, &c->sess[i]);
 }
 
-static void blocked(void *arg, const struct ctl_ip *ip, uint32_t left_s)
+static void blocked(void *arg, const struct ctl_ip *ip, unsigned plen, uint32_t left_s)
 {
 	struct builder *b = arg;
 	char a[CTL_ADDR_STR], p[200];
@@ -146,6 +147,22 @@ static void blocked(void *arg, const struct ctl_ip *ip, uint32_t left_s)
 	snprintf(p, sizeof(p), TOP "/security-baseline/ip-block-list[blocked-ip='%s']",
 		 ctl_ip_str(ip, a, sizeof(a)));
 	put_u64(b, left_s > UINT16_MAX ? UINT16_MAX : left_s, p, "unblock-interval");
+	put_u64(b, plen, p, "prefix-length");
+}
+
+/* What the log's rate limit did (log_limit.h). */
+static void log_state(struct builder *b)
+{
+	const char *p = TOP "/security-baseline/log-security/statistics";
+	const struct log_limit_stats *st;
+
+	if (!b->src->log || !b->src->log->limit)
+		return;
+	st = log_limit_stats(b->src->log->limit);
+	put_u64(b, st->written, p, "lines-written");
+	put_u64(b, st->aggregated, p, "events-aggregated");
+	put_u64(b, st->suppressed, p, "lines-suppressed");
+	put_u64(b, st->summaries, p, "summary-lines");
 }
 
 static void server_state(struct builder *b, uint64_t now)
@@ -155,6 +172,7 @@ static void server_state(struct builder *b, uint64_t now)
 	put(b, s->dp->reachable ? "true" : "false", TOP "/server/dataplane-reachable");
 	put(b, s->ike_offered ? "true" : "false", TOP "/server/ikev2-derived/offered");
 	put(b, s->ka_status, TOP "/server/ikev2-derived/key-agent-status");
+	put_u64(b, s->auth_queue_depth, TOP "/server", "auth-queue-depth");
 	for (int i = 0; i < CTL_C_COUNT; i++)
 		put_u64(b, s->ctr->v[i], TOP "/server/statistics", ctl_counter_name((enum ctl_ctr)i));
 	for (size_t i = 0; i < s->nconns; i++)
@@ -164,6 +182,7 @@ static void server_state(struct builder *b, uint64_t now)
 	    TOP "/security-baseline/login-failed-threshold-alarm/alarm-raised");
 	put_u64(b, ctl_guard_alarm_count(s->guard, now),
 		TOP "/security-baseline/login-failed-threshold-alarm", "failures-in-period");
+	log_state(b);
 }
 
 char *ctl_state_json(const struct ctl_state_src *s)

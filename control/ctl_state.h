@@ -27,6 +27,7 @@ struct ctl_state_src {
 	struct ctl_conn *const *conns;     /* the test sessions' counters: COUNTERS */
 	size_t nconns;
 	uint64_t now_ms;                   /* ctl_mono_ms(): idle times, block list */
+	size_t auth_queue_depth;           /* authentication jobs waiting */
 };
 
 /* The document (malloc'ed), NULL on failure. */

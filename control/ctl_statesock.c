@@ -4,11 +4,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include "ctl_statesock.h"
+#include "sock_dir.h"
 
 struct ctl_state_reader {
 	struct ctl_statesock *ss;
@@ -19,56 +18,44 @@ struct ctl_state_reader {
 	struct ctl_state_reader *prev, *next;
 };
 
-static int make_dir(const char *path, char *err, size_t errlen)
-{
-	char dir[108], *slash;
-
-	snprintf(dir, sizeof(dir), "%s", path);
-	slash = strrchr(dir, '/');
-	if (!slash || slash == dir)
-		return 0;
-	*slash = '\0';
-	if (mkdir(dir, 0750) != 0 && errno != EEXIST) {
-		snprintf(err, errlen, "state socket directory %s: %s", dir, strerror(errno));
-		return -1;
-	}
-	return 0;
-}
-
 static void on_accept(void *ctx, uint32_t events);
 
 int ctl_statesock_open(struct ctl_statesock *ss, const struct ctl_statesock_env *env,
 		       const char *path, char *err, size_t errlen)
 {
-	struct sockaddr_un sa = { .sun_family = AF_UNIX };
-	struct stat st;
-	mode_t old;
+	const struct twr_sock_dir dir = { .mode = 0750, .gid = (gid_t)-1, .owner = env->dir_owner };
+	char why[256];
 	int fd;
 
 	*ss = (struct ctl_statesock){ .env = *env, .fd = -1 };
-	if (strlen(path) >= sizeof(sa.sun_path)) {
+	if (strlen(path) >= sizeof(ss->path)) {
 		snprintf(err, errlen, "state socket path too long: %s", path);
 		return -1;
 	}
-	if (make_dir(path, err, errlen) != 0)
-		return -1;
-	if (lstat(path, &st) == 0 && S_ISSOCK(st.st_mode))
-		unlink(path); /* left by a previous run */
-	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	memcpy(sa.sun_path, path, strlen(path) + 1);
-	old = umask(0177);
-	if (fd < 0 || bind(fd, (struct sockaddr *)&sa, sizeof(sa)) != 0 || chmod(path, 0600) != 0 ||
-	    listen(fd, 8) != 0 || ctl_loop_add(env->loop, fd, CTL_LOOP_IN, on_accept, ss) != 0) {
-		umask(old);
-		snprintf(err, errlen, "state socket %s: %s", path, strerror(errno));
-		if (fd >= 0)
-			close(fd);
+	if (twr_sock_dir_prepare(path, &dir, why, sizeof(why)) != 0 ||
+	    twr_sock_clear_stale(path, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "state socket: %s", why);
 		return -1;
 	}
-	umask(old);
+	fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(err, errlen, "state socket: %s", strerror(errno));
+		return -1;
+	}
+	if (twr_sock_bind(fd, path, 0600, (gid_t)-1, why, sizeof(why)) != 0) {
+		snprintf(err, errlen, "state socket: %s", why);
+		close(fd);
+		return -1;
+	}
+	if (listen(fd, 8) != 0 || ctl_loop_add(env->loop, fd, CTL_LOOP_IN, on_accept, ss) != 0) {
+		snprintf(err, errlen, "state socket %s: %s", path, strerror(errno));
+		unlink(path);
+		close(fd);
+		return -1;
+	}
 	ss->fd = fd;
 	snprintf(ss->path, sizeof(ss->path), "%s", path);
-	ctl_logf(env->log, LOG_NOTICE, "operational state on %s (mode 0600)", path);
+	ctl_log_always(env->log, LOG_NOTICE, "operational state on %s (mode 0600)", path);
 	return 0;
 }
 

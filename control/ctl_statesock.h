@@ -8,6 +8,7 @@
 #define TWR_CTL_STATESOCK_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 #include "ctl_counters.h"
 #include "ctl_log.h"
@@ -23,6 +24,7 @@ struct ctl_statesock_env {
 	struct ctl_counters *ctr;
 	char *(*build)(void *arg);   /* the document (malloc'ed), NULL on failure */
 	void *arg;
+	uid_t dir_owner;             /* may own the socket's directory, besides root */
 };
 
 struct ctl_state_reader;
@@ -35,8 +37,9 @@ struct ctl_statesock {
 	unsigned n;                  /* readers being served */
 };
 
-/* Listen on path (its directory made if missing, a stale socket replaced).
- * Returns -1 with the reason in err. */
+/* Listen on path: its directory made (0750) if missing, else checked
+ * (common/sock_dir.h); a stale socket replaced, any other file refused;
+ * the mode set through the descriptor. Returns -1 with the reason in err. */
 int ctl_statesock_open(struct ctl_statesock *ss, const struct ctl_statesock_env *env,
 		       const char *path, char *err, size_t errlen);
 /* Drops every reader, closes and removes the socket. */

@@ -25,6 +25,7 @@
 	X(exception_from_kernel, "frames from the TAP exception port sent out")        \
 	X(exception_drops, "exception frames dropped (no TAP or TAP full)")            \
 	X(light_state_full, "stateful Light packets dropped: per-sender table full")   \
+	X(light_state_evicted, "stateful Light senders forgotten, least recent first, for new ones") \
 	X(oversized, "test packets too large to reflect (dropped)")                    \
 	X(tx_drops, "replies dropped because the TX queue stayed full")
 

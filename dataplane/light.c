@@ -1,3 +1,4 @@
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -6,12 +7,18 @@
 #include <rte_malloc.h>
 
 #include "light.h"
+#include "secmem.h"
 
 struct dp_light_table dp_light;
 
 int light_init(const struct dp_config *cfg, IMB_MGR *mb, char *err, size_t errlen)
 {
 	memset(&dp_light, 0, sizeof(dp_light));
+	dp_light.keys = secmem_alloc(sizeof(struct mb_keys) * DP_MAX_LIGHT);
+	if (dp_light.keys == NULL) {
+		snprintf(err, errlen, "light reflectors: no memory for their keys");
+		return -1;
+	}
 	for (size_t i = 0; i < cfg->nlight; i++) {
 		const struct dp_light_cfg *c = &cfg->light[i];
 		struct dp_light *l = &dp_light.l[i];
@@ -28,8 +35,9 @@ int light_init(const struct dp_config *cfg, IMB_MGR *mb, char *err, size_t errle
 		l->snd_l = tw_sender_layout(c->sec, c->symmetrical);
 		l->refl_l = tw_reflector_layout(c->sec);
 		l->refwait_tsc = (uint64_t)c->refwait_s * rte_get_tsc_hz();
+		l->keys = &dp_light.keys[i];
 		if (c->sec != TW_SEC_OPEN)
-			mb_keys_init(mb, &c->keys, &l->keys);
+			mb_keys_init(mb, &c->keys, &dp_light.keys[i]);
 		dp_light.by_port[c->port] = (uint8_t)(i + 1);
 		dp_light.nstateful += c->state == DP_LIGHT_STATEFUL;
 	}
@@ -39,8 +47,7 @@ int light_init(const struct dp_config *cfg, IMB_MGR *mb, char *err, size_t errle
 
 void light_fini(void)
 {
-	for (unsigned i = 0; i < dp_light.n; i++)
-		mb_keys_wipe(&dp_light.l[i].keys);
+	secmem_free(dp_light.keys, sizeof(struct mb_keys) * DP_MAX_LIGHT); /* wiped */
 	memset(&dp_light, 0, sizeof(dp_light));
 }
 
@@ -72,16 +79,21 @@ int light_worker_init(struct light_worker_state *st, unsigned worker)
 	char name[32];
 	struct rte_hash_parameters hp = {
 		.name = name,
-		.entries = LIGHT_STATE_ENTRIES,
+		.entries = LIGHT_STATE_SLOTS,
 		.key_len = sizeof(struct light_state_key),
 		.hash_func = rte_hash_crc,
 		.socket_id = (int)rte_socket_id(),
 	};
 
 	memset(st, 0, sizeof(*st));
+	st->oldest = st->newest = LIGHT_NIL;
+	/* some 9 MB per worker: only if a stateful reflector needs it (light_next_seq
+	 * and light_sweep run only for those) */
+	if (dp_light.nstateful == 0)
+		return 0;
 	snprintf(name, sizeof(name), "twr_light_%u", worker);
 	st->h = rte_hash_create(&hp);
-	st->ent = rte_zmalloc("twr_light_ent", sizeof(*st->ent) * LIGHT_STATE_ENTRIES, 0);
+	st->ent = rte_zmalloc("twr_light_ent", sizeof(*st->ent) * LIGHT_STATE_SLOTS, 0);
 	if (st->h == NULL || st->ent == NULL) {
 		light_worker_fini(st);
 		return -1;
@@ -96,8 +108,81 @@ void light_worker_fini(struct light_worker_state *st)
 	memset(st, 0, sizeof(*st));
 }
 
+/* ---- the list by last packet ---- */
+
+static void lru_unlink(struct light_worker_state *st, uint32_t pos)
+{
+	struct light_state *e = &st->ent[pos];
+
+	if (e->older != LIGHT_NIL)
+		st->ent[e->older].newer = e->newer;
+	else
+		st->oldest = e->newer;
+	if (e->newer != LIGHT_NIL)
+		st->ent[e->newer].older = e->older;
+	else
+		st->newest = e->older;
+	e->older = e->newer = LIGHT_NIL;
+}
+
+static void lru_push(struct light_worker_state *st, uint32_t pos)
+{
+	struct light_state *e = &st->ent[pos];
+
+	e->older = st->newest;
+	e->newer = LIGHT_NIL;
+	if (st->newest != LIGHT_NIL)
+		st->ent[st->newest].newer = pos;
+	else
+		st->oldest = pos;
+	st->newest = pos;
+}
+
+/* Remove the entry at pos (its key from the hash). */
+static void forget(struct light_worker_state *st, uint32_t pos)
+{
+	struct light_state_key k;
+	void *key;
+
+	lru_unlink(st, pos);
+	if (rte_hash_get_key_with_position(st->h, (int32_t)pos, &key) != 0)
+		return;
+	memcpy(&k, key, sizeof(k)); /* not the hash's own copy while it deletes */
+	if (rte_hash_del_key(st->h, &k) >= 0)
+		st->count--;
+}
+
+/* At LIGHT_STATE_ENTRIES the least recently seen sender gives way. Should
+ * the hash still refuse the key (it is half empty: it should not), a few
+ * more evictions, then give up. */
+#define LIGHT_EVICT_TRIES 4
+
+/* out of line: a new sender is rare, and the pipeline's flattened build
+ * stage would otherwise take a copy of this */
+static __attribute__((noinline)) int32_t add_sender(struct light_worker_state *st,
+						    const struct light_state_key *k,
+						    uint64_t *evicted)
+{
+	int32_t pos;
+
+	if (st->count >= LIGHT_STATE_ENTRIES && st->oldest != LIGHT_NIL) {
+		forget(st, st->oldest);
+		(*evicted)++;
+	}
+	pos = rte_hash_add_key(st->h, k);
+	for (int i = 0; pos == -ENOSPC && i < LIGHT_EVICT_TRIES && st->oldest != LIGHT_NIL; i++) {
+		forget(st, st->oldest);
+		(*evicted)++;
+		pos = rte_hash_add_key(st->h, k);
+	}
+	if (pos >= 0)
+		st->count++;
+	return pos;
+}
+
 int64_t light_next_seq(struct light_worker_state *st, const struct dp_light *l, uint8_t ipver,
-		       const uint8_t *addr, uint16_t port, uint32_t sender_seq, uint64_t now)
+		       const uint8_t *addr, uint16_t port, uint32_t sender_seq, uint64_t now,
+		       uint64_t *evicted)
 {
 	struct light_state_key k;
 	struct light_state *e;
@@ -110,16 +195,21 @@ int64_t light_next_seq(struct light_worker_state *st, const struct dp_light *l, 
 	k.light = (uint8_t)(l - dp_light.l);
 	pos = rte_hash_lookup(st->h, &k);
 	if (pos < 0) {
-		pos = rte_hash_add_key(st->h, &k);
+		pos = add_sender(st, &k, evicted);
 		if (pos < 0)
 			return -1;
 		e = &st->ent[pos];
 		e->seq = 0;
+		lru_push(st, (uint32_t)pos);
 	} else {
 		e = &st->ent[pos];
 		/* a new test run from the same port, or a sender back after REFWAIT */
 		if (sender_seq == 0 || now - e->last_tsc > l->refwait_tsc)
 			e->seq = 0;
+		if (st->newest != (uint32_t)pos) {
+			lru_unlink(st, (uint32_t)pos);
+			lru_push(st, (uint32_t)pos);
+		}
 	}
 	e->last_tsc = now;
 	return e->seq++;
@@ -143,7 +233,10 @@ void light_sweep(struct light_worker_state *st, uint64_t now)
 		const struct light_state_key *k = key;
 		const struct dp_light *l = &dp_light.l[k->light];
 
-		if (now - st->ent[pos].last_tsc > l->refwait_tsc)
-			rte_hash_del_key(st->h, key);
+		if (now - st->ent[pos].last_tsc > l->refwait_tsc) {
+			lru_unlink(st, (uint32_t)pos);
+			if (rte_hash_del_key(st->h, key) >= 0)
+				st->count--;
+		}
 	}
 }

@@ -6,6 +6,7 @@
  * Light reflectors, ports and TAP, telemetry, session API; then one worker
  * per RX queue on its own lcore, while the main lcore serves the session API,
  * expires sessions and keeps the clock calibrated. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -24,12 +25,13 @@
 #include "dp_log.h"
 #include "error_estimate.h"
 #include "port.h"
+#include "secmem.h"
 #include "telemetry.h"
 #include "twr_build_config.h"
 #include "worker.h"
 
 struct app {
-	struct dp_config cfg;
+	struct dp_config *cfg;     /* secmem: its Light keys stay out of core dumps */
 	struct dp_port ports[DP_MAX_PORTS];
 	unsigned nports;
 	struct dp_worker *workers;
@@ -92,14 +94,14 @@ static int pick_lcores(unsigned *lcores, unsigned n, char *err, size_t errlen)
 {
 	unsigned lc, i = 0;
 
-	if (app.cfg.nworkers > 0) {
-		if (app.cfg.nworkers < n) {
+	if (app.cfg->nworkers > 0) {
+		if (app.cfg->nworkers < n) {
 			snprintf(err, errlen, "%u RX queues need %u worker lcores, %zu configured", n, n,
-				 app.cfg.nworkers);
+				 app.cfg->nworkers);
 			return -1;
 		}
 		for (i = 0; i < n; i++) {
-			lc = app.cfg.worker_lcores[i];
+			lc = app.cfg->worker_lcores[i];
 			if (!rte_lcore_is_enabled(lc) || lc == rte_get_main_lcore()) {
 				snprintf(err, errlen, "worker lcore %u is not an EAL worker lcore (-l/--lcores)", lc);
 				return -1;
@@ -124,10 +126,10 @@ static int pick_lcores(unsigned *lcores, unsigned n, char *err, size_t errlen)
 static int setup_workers(char *err, size_t errlen)
 {
 	unsigned lcores[DP_MAX_WORKERS], n = 0, w = 0;
-	uint16_t errest = errest_encode(app.cfg.clock_synced, app.cfg.clock_error_s);
+	uint16_t errest = errest_encode(app.cfg->clock_synced, app.cfg->clock_error_s);
 
 	for (unsigned p = 0; p < app.nports; p++)
-		n += app.cfg.ports[p].rx_queues;
+		n += app.cfg->ports[p].rx_queues;
 	if (n == 0 || n > DP_MAX_WORKERS) {
 		snprintf(err, errlen, "%u workers: must be 1..%d", n, DP_MAX_WORKERS);
 		return -1;
@@ -140,16 +142,16 @@ static int setup_workers(char *err, size_t errlen)
 		return -1;
 	}
 	for (unsigned p = 0; p < app.nports; p++) {
-		for (uint16_t q = 0; q < app.cfg.ports[p].rx_queues; q++, w++) {
+		for (uint16_t q = 0; q < app.cfg->ports[p].rx_queues; q++, w++) {
 			struct dp_worker *wk = &app.workers[w];
 
 			wk->idx = w;
 			wk->lcore = lcores[w];
 			wk->queue = q;
-			wk->burst = app.cfg.burst > DP_MAX_BURST ? DP_MAX_BURST : app.cfg.burst;
+			wk->burst = app.cfg->burst > DP_MAX_BURST ? DP_MAX_BURST : app.cfg->burst;
 			wk->port = &app.ports[p];
 			wk->errest = errest;
-			wk->stages_on = app.cfg.stage_cycles;
+			wk->stages_on = app.cfg->stage_cycles;
 			wk->mb = mb_mgr_new();
 			wk->gc = rte_zmalloc("twr_gc", sizeof(*wk->gc), RTE_CACHE_LINE_SIZE);
 			wk->sc = dp_sess.ctr[w];
@@ -167,21 +169,26 @@ static int setup(const struct opts *o, char *err, size_t errlen)
 {
 	unsigned nq = 0;
 
-	if (dp_config_load(o->config, &app.cfg, err, errlen) != 0)
+	app.cfg = secmem_alloc(sizeof(*app.cfg));
+	if (app.cfg == NULL) {
+		snprintf(err, errlen, "no memory for the configuration");
+		return -1;
+	}
+	if (dp_config_load(o->config, app.cfg, err, errlen) != 0)
 		return -1;
 	if (o->check)
 		return 0;
-	for (size_t p = 0; p < app.cfg.nports; p++)
-		nq += app.cfg.ports[p].rx_queues;
+	for (size_t p = 0; p < app.cfg->nports; p++)
+		nq += app.cfg->ports[p].rx_queues;
 	if (dp_clock_init() != 0) {
 		snprintf(err, errlen, "cannot calibrate the TSC");
 		return -1;
 	}
-	if (sessions_init(app.cfg.max_sessions, nq, err, errlen) != 0 ||
-	    light_init(&app.cfg, dp_sess.mb, err, errlen) != 0)
+	if (sessions_init(app.cfg->max_sessions, nq, err, errlen) != 0 ||
+	    light_init(app.cfg, dp_sess.mb, err, errlen) != 0)
 		return -1;
-	for (size_t p = 0; p < app.cfg.nports; p++, app.nports++)
-		if (port_setup(&app.ports[p], &app.cfg.ports[p], (unsigned)p, app.cfg.mbufs, err, errlen) != 0)
+	for (size_t p = 0; p < app.cfg->nports; p++, app.nports++)
+		if (port_setup(&app.ports[p], &app.cfg->ports[p], (unsigned)p, app.cfg->mbufs, err, errlen) != 0)
 			return -1;
 	if (setup_workers(err, errlen) != 0)
 		return -1;
@@ -189,7 +196,7 @@ static int setup(const struct opts *o, char *err, size_t errlen)
 		snprintf(err, errlen, "cannot register telemetry commands");
 		return -1;
 	}
-	return api_server_open(app.cfg.session_socket, err, errlen);
+	return api_server_open(app.cfg, err, errlen);
 }
 
 /* The main lcore shares a CPU with others (the OS, another process's
@@ -243,7 +250,11 @@ static void teardown(void)
 		port_close(&app.ports[p]);
 	light_fini();
 	sessions_fini();
-	dp_config_wipe(&app.cfg);
+	if (app.cfg != NULL) {
+		dp_config_wipe(app.cfg);
+		secmem_free(app.cfg, sizeof(*app.cfg));
+		app.cfg = NULL;
+	}
 }
 
 int main(int argc, char **argv)
@@ -273,6 +284,13 @@ int main(int argc, char **argv)
 	if (o.check) {
 		dp_log(DP_NOTICE, "configuration %s is valid", o.config);
 		rc = 0;
+		goto out;
+	}
+	/* explicitly either way: binding the session socket with its group
+	 * (setfsgid, common/sock_dir.c) left the process non-dumpable, as
+	 * any change of credentials does; the keys are out of dumps anyway */
+	if (secmem_set_dumpable(!app.cfg->non_dumpable) != 0) {
+		dp_log(DP_ERR, "memory-security/non-dumpable: %s", strerror(errno));
 		goto out;
 	}
 	dp_log(DP_NOTICE, "twamp-reflector %s running: %u port(s), %u worker(s), %u Light reflector(s)",

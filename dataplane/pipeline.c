@@ -97,7 +97,7 @@ PL_INLINE void from_session(struct dp_pkt *p, const struct dp_session *s)
 	p->light = NULL;
 	p->snd_l = s->snd_l;
 	p->refl_l = s->refl_l;
-	p->keys = &s->keys;
+	p->keys = s->keys;
 	p->sec = s->sec;
 	p->dscp = s->dscp;
 	p->reflect_len = s->reflect_len;
@@ -108,7 +108,7 @@ PL_INLINE void from_light(struct dp_pkt *p, const struct dp_light *l)
 	p->light = l;
 	p->snd_l = l->snd_l;
 	p->refl_l = l->refl_l;
-	p->keys = &l->keys;
+	p->keys = l->keys;
 	p->sec = l->sec;
 	p->dscp = l->dscp;
 	p->reflect_len = 0;
@@ -202,7 +202,7 @@ PL_INLINE enum verdict check_test(struct dp_worker *w, struct rte_mbuf *m, struc
 
 /* The verdict on one frame; a test packet's *p filled. */
 PL_INLINE enum verdict take(struct dp_worker *w, struct rte_mbuf *m, struct dp_pkt *p,
-			    uint64_t now, const bool plain)
+			    const bool plain)
 {
 	enum np_result r;
 	enum verdict v;
@@ -246,11 +246,10 @@ PL_INLINE enum verdict take(struct dp_worker *w, struct rte_mbuf *m, struct dp_p
 	if (v == V_TEST)
 		v = check_test(w, m, p, plain);
 	/* a session's packet is received whatever becomes of it; the plain
-	 * copy counts only what it keeps, the general copy the rest */
-	if (p->sc != NULL && v != V_GENERAL) {
+	 * copy counts only what it keeps, the general copy the rest. Its
+	 * REFWAIT is refreshed later, by what verifies (next_seq) */
+	if (p->sc != NULL && v != V_GENERAL)
 		p->sc->rx++;
-		p->sc->last_rx_tsc = now;
-	}
 	return v;
 }
 
@@ -275,7 +274,7 @@ PL_INLINE void prefetch_frame(const struct rte_mbuf *m)
  * exception frames). */
 PL_INLINE unsigned take_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n,
 			      struct dp_pkt *ps, struct rte_mbuf **others, unsigned *nothers,
-			      uint64_t now, const bool plain)
+			      const bool plain)
 {
 	unsigned np = 0, no = 0;
 
@@ -284,7 +283,7 @@ PL_INLINE unsigned take_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsig
 	for (unsigned i = 0; i < n; i++) {
 		if (i + PL_AHEAD < n)
 			prefetch_frame(pkts[i + PL_AHEAD]);
-		switch (take(w, pkts[i], &ps[np], now, plain)) {
+		switch (take(w, pkts[i], &ps[np], plain)) {
 		case V_TEST:
 			np++;
 			break;
@@ -358,7 +357,10 @@ PL_INLINE void verify(struct dp_worker *w, struct dp_pkt *ps, unsigned n)
 
 /* The reflector's sequence number: the session's own counter, the sender's
  * (stateless Light), or the per-sender counter (stateful Light). Returns
- * false to drop. */
+ * false to drop. Only packets that verified come here (open mode: all that
+ * were taken), so this is where a session's REFWAIT is refreshed and a
+ * stateful Light sender's entry made: junk with a session's 5-tuple or an
+ * allowed sender's address keeps nothing alive. */
 PL_INLINE bool next_seq(struct dp_worker *w, const struct dp_pkt *p, struct tw_reply_hdr *h,
 			uint64_t now)
 {
@@ -367,6 +369,7 @@ PL_INLINE bool next_seq(struct dp_worker *w, const struct dp_pkt *p, struct tw_r
 	h->seq_from_sender = false;
 	if (p->sc != NULL) {
 		h->seq = p->sc->seq++;
+		p->sc->last_rx_tsc = now;
 		return true;
 	}
 	if (p->light->stateless) {
@@ -374,7 +377,7 @@ PL_INLINE bool next_seq(struct dp_worker *w, const struct dp_pkt *p, struct tw_r
 		return true;
 	}
 	seq = light_next_seq(&w->light, p->light, p->info.ipver, p->info.src, p->info.sport,
-			     be32_get(p->pl), now);
+			     be32_get(p->pl), now, &w->gc->light_state_evicted);
 	if (seq < 0) {
 		w->gc->light_state_full++;
 		return false;
@@ -507,9 +510,9 @@ PL_INLINE void transmit(struct dp_worker *w, struct dp_pkt *ps, unsigned n)
 #define PL_FLAT static __attribute__((flatten, noinline))
 
 PL_FLAT unsigned take_plain(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n,
-			    struct dp_pkt *ps, struct rte_mbuf **rest, unsigned *nrest, uint64_t now)
+			    struct dp_pkt *ps, struct rte_mbuf **rest, unsigned *nrest)
 {
-	return take_burst(w, pkts, n, ps, rest, nrest, now, PLAIN);
+	return take_burst(w, pkts, n, ps, rest, nrest, PLAIN);
 }
 
 PL_FLAT void build_plain(struct dp_worker *w, struct dp_pkt *ps, unsigned n, uint64_t now)
@@ -557,7 +560,7 @@ static __attribute__((noinline)) void run_general(struct dp_worker *w, struct rt
 	struct rte_mbuf *exc[DP_MAX_BURST];
 	unsigned np, nexc;
 
-	np = take_burst(w, pkts, n, ps, exc, &nexc, now, GENERAL);
+	np = take_burst(w, pkts, n, ps, exc, &nexc, GENERAL);
 	exception_to_kernel(w, exc, nexc);
 	if (np != 0)
 		reflect(w, ps, np, now, NULL, GENERAL);
@@ -572,7 +575,7 @@ void pipeline_burst(struct dp_worker *w, struct rte_mbuf **pkts, unsigned n, uin
 
 	/* no session and no Light reflector: nothing can be a test packet */
 	if (dp_sess.count != 0 || dp_light.n != 0) {
-		np = take_plain(w, pkts, n, ps, rest, &nrest, now);
+		np = take_plain(w, pkts, n, ps, rest, &nrest);
 		stage_mark(w, DP_ST_take, &t);
 		if (np != 0)
 			reflect(w, ps, np, now, &t, PLAIN);

@@ -8,6 +8,7 @@
 #include <rte_malloc.h>
 
 #include "dp_log.h"
+#include "secmem.h"
 #include "secure_mem.h"
 #include "sessions.h"
 
@@ -52,11 +53,12 @@ int sessions_init(uint32_t max, unsigned nworkers, char *err, size_t errlen)
 	dp_sess.by_sid = rte_hash_create(&hs);
 	dp_sess.rcu = rte_zmalloc("twr_rcu", rcu_sz, RTE_CACHE_LINE_SIZE);
 	dp_sess.slots = rte_zmalloc("twr_slots", sizeof(struct dp_session) * max, RTE_CACHE_LINE_SIZE);
+	dp_sess.keys = secmem_alloc(sizeof(struct mb_keys) * max);
 	dp_sess.free_list = rte_malloc("twr_free", sizeof(uint32_t) * max, 0);
 	dp_sess.port_refs = rte_zmalloc("twr_ports", sizeof(uint16_t) * 65536, RTE_CACHE_LINE_SIZE);
 	pending = rte_malloc("twr_pending", sizeof(*pending) * max, 0);
 	dp_sess.mb = mb_mgr_new();
-	if (!dp_sess.by_tuple || !dp_sess.by_sid || !dp_sess.rcu || !dp_sess.slots ||
+	if (!dp_sess.by_tuple || !dp_sess.by_sid || !dp_sess.rcu || !dp_sess.slots || !dp_sess.keys ||
 	    !dp_sess.free_list || !dp_sess.port_refs || !pending || !dp_sess.mb) {
 		snprintf(err, errlen, "session table: out of memory for %u sessions", max);
 		return -1;
@@ -83,7 +85,7 @@ static void release_slot(uint32_t slot)
 {
 	struct dp_session *s = &dp_sess.slots[slot];
 
-	mb_keys_wipe(&s->keys);
+	mb_keys_wipe(&dp_sess.keys[slot]);
 	memset(s, 0, sizeof(*s));
 	dp_sess.free_list[dp_sess.nfree++] = slot;
 }
@@ -106,9 +108,7 @@ static void reclaim(void)
 
 void sessions_fini(void)
 {
-	if (dp_sess.slots != NULL)
-		for (uint32_t i = 0; i < dp_sess.max; i++)
-			mb_keys_wipe(&dp_sess.slots[i].keys);
+	secmem_free(dp_sess.keys, sizeof(struct mb_keys) * dp_sess.max); /* wiped */
 	rte_hash_free(dp_sess.by_tuple);
 	rte_hash_free(dp_sess.by_sid);
 	for (unsigned w = 0; w < dp_sess.nworkers; w++)
@@ -176,10 +176,11 @@ int sessions_add(const struct twr_api_session *spec)
 	s->refwait_s = spec->refwait_s;
 	s->snd_l = tw_sender_layout(spec->sec, spec->flags & TWR_SF_SYMMETRICAL);
 	s->refl_l = tw_reflector_layout(spec->sec);
+	s->keys = &dp_sess.keys[slot];
 	if (spec->sec != TW_SEC_OPEN) {
 		memcpy(tk.aes, spec->aes_key, sizeof(tk.aes));
 		memcpy(tk.hmac, spec->hmac_key, sizeof(tk.hmac));
-		mb_keys_init(dp_sess.mb, &tk, &s->keys);
+		mb_keys_init(dp_sess.mb, &tk, &dp_sess.keys[slot]);
 		wipe(&tk, sizeof(tk));
 	}
 	for (unsigned w = 0; w < dp_sess.nworkers; w++)
@@ -195,6 +196,7 @@ int sessions_add(const struct twr_api_session *spec)
 	/* publish last: the worker may see it from here on */
 	if (rte_hash_add_key_data(dp_sess.by_tuple, &s->key, s) < 0) {
 		rte_hash_del_key(dp_sess.by_sid, s->sid);
+		mb_keys_wipe(&dp_sess.keys[slot]);
 		memset(s, 0, sizeof(*s));
 		return TWR_API_ENOSPC;
 	}

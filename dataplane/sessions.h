@@ -4,7 +4,12 @@
  * only the main lcore adds and deletes. A deleted session's slot is
  * reclaimed through RCU (QSBR): workers report a quiescent state once per
  * loop, so a slot is reused only when no worker can still hold it. Keys are
- * wiped when the slot is reclaimed. */
+ * wiped when the slot is reclaimed.
+ *
+ * The expanded keys are not in the slots (DPDK memory: hugepages, or with
+ * --no-huge anonymous memory that a core dump holds) but in a table of their
+ * own from secmem_alloc (common/secmem.h): pages marked MADV_DONTDUMP,
+ * wiped when freed. A slot points at its entry. */
 #ifndef TWR_DP_SESSIONS_H
 #define TWR_DP_SESSIONS_H
 
@@ -45,7 +50,7 @@ struct dp_session {
 	uint64_t started_tsc;
 	const struct tw_layout *snd_l;
 	const struct tw_layout *refl_l;
-	struct mb_keys keys;
+	const struct mb_keys *keys;  /* dp_sess.keys[slot] */
 };
 
 struct dp_sessions {
@@ -53,6 +58,7 @@ struct dp_sessions {
 	struct rte_hash *by_sid;     /* sid -> slot, main lcore only */
 	struct rte_rcu_qsbr *rcu;
 	struct dp_session *slots;
+	struct mb_keys *keys;        /* [max], secmem: out of core dumps */
 	uint32_t *free_list;
 	uint32_t nfree;
 	uint32_t max;

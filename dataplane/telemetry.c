@@ -56,6 +56,9 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
 	rte_tel_data_add_dict_u64(d, "api_requests", api_stats.requests);
 	rte_tel_data_add_dict_u64(d, "api_invalid", api_stats.invalid);
 	rte_tel_data_add_dict_u64(d, "api_refused", api_stats.refused);
+	rte_tel_data_add_dict_u64(d, "api_peer_refused", api_stats.peer_refused);
+	rte_tel_data_add_dict_u64(d, "api_idle_closed", api_stats.idle_closed);
+	rte_tel_data_add_dict_u64(d, "api_port_refused", api_stats.port_refused);
 	return 0;
 }
 

@@ -26,6 +26,19 @@ static int copy_leaf(const struct lyd_node *top, const char *leaf, char *dst, si
 	return 0;
 }
 
+static int audit_rate(const struct lyd_node *top, struct ka_audit_rate *r, struct cfg_err *e)
+{
+	unsigned long iv, pc, ps, bu;
+
+	if (cfg_uint(top, "audit-rate-limit/aggregate-interval", 3600, &iv, e, KA_MODULE) ||
+	    cfg_uint(top, "audit-rate-limit/lines-per-caller", 1000, &pc, e, KA_MODULE) ||
+	    cfg_uint(top, "audit-rate-limit/lines-per-second", 100000, &ps, e, KA_MODULE) ||
+	    cfg_uint(top, "audit-rate-limit/burst", 1000000, &bu, e, KA_MODULE))
+		return -1;
+	*r = (struct ka_audit_rate){ (unsigned)iv, (unsigned)pc, (unsigned)ps, (unsigned)bu };
+	return 0;
+}
+
 static int settings(const struct lyd_node *top, struct ka_config *c, struct cfg_err *e)
 {
 	unsigned long pt, rt, mc;
@@ -34,10 +47,12 @@ static int settings(const struct lyd_node *top, struct ka_config *c, struct cfg_
 	    copy_leaf(top, "socket-group", c->socket_group, sizeof(c->socket_group), e) ||
 	    copy_leaf(top, "plugin-socket", c->plugin_socket, sizeof(c->plugin_socket), e) ||
 	    copy_leaf(top, "user", c->user, sizeof(c->user), e) ||
+	    copy_leaf(top, "group", c->group, sizeof(c->group), e) ||
 	    copy_leaf(top, "audit-log", c->audit_log, sizeof(c->audit_log), e) ||
 	    cfg_uint(top, "plugin-timeout", 10000, &pt, e, KA_MODULE) ||
 	    cfg_uint(top, "request-timeout", 10000, &rt, e, KA_MODULE) ||
-	    cfg_uint(top, "max-clients", 256, &mc, e, KA_MODULE))
+	    cfg_uint(top, "max-clients", 256, &mc, e, KA_MODULE) ||
+	    audit_rate(top, &c->audit_rate, e))
 		return -1;
 	c->plugin_timeout_ms = (unsigned)pt;
 	c->request_timeout_ms = (unsigned)rt;

@@ -21,7 +21,11 @@ struct ka_config {
 	unsigned request_timeout_ms;
 	unsigned max_clients;
 	char user[KA_NAME_MAX];      /* "" = none */
+	char group[KA_NAME_MAX];     /* "" = the user's primary group */
 	char audit_log[KA_PATH_MAX]; /* "" = standard error */
+	struct ka_audit_rate {       /* audit-rate-limit */
+		unsigned interval_s, per_caller, per_second, burst; /* 10, 5, 20, 200 */
+	} audit_rate;
 	struct ka_policy policy;
 };
 

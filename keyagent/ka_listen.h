@@ -6,9 +6,12 @@
 #include <sys/types.h>
 
 /* Create and listen on `path` with mode 0660 and group `gid` ((gid_t)-1:
- * leave it). A stale socket file is replaced; a socket some process still
- * serves, or any other kind of file, is refused. The parent directory is
- * created (0755) if missing. Returns the descriptor, or -1 with err. */
-int ka_listen(const char *path, gid_t gid, char *err, size_t errlen);
+ * the process's), set on the descriptor at bind (common/sock_dir.h). A
+ * stale socket file is replaced; a socket some process still serves, or
+ * any other kind of file, is refused. The directory is created (0755) if
+ * missing, else it must be owned by root or `owner` (the user the agent
+ * runs as) and writable by nobody else. Returns the descriptor, or -1 with
+ * err. */
+int ka_listen(const char *path, gid_t gid, uid_t owner, char *err, size_t errlen);
 
 #endif

@@ -1,6 +1,7 @@
 /* Event loop (ka_serve.h). Requests are read concurrently (a slow caller
  * does not hold up the others while it dawdles); each complete request is
- * answered at once, which may wait up to plugin-timeout for charon. */
+ * answered at once, which may wait up to plugin-timeout for charon, and
+ * audited under the rate limit (ka_audit_limit.h). */
 #include "ka_serve.h"
 
 #include <errno.h>
@@ -13,7 +14,9 @@
 #include <unistd.h>
 
 #include "ka_audit.h"
+#include "ka_audit_limit.h"
 #include "ka_handle.h"
+#include "secmem.h"
 #include "secure_mem.h"
 
 struct conn {
@@ -32,27 +35,36 @@ static long long now_ms(void)
 	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Answer, audit, close. transport: why the read failed, or NULL. */
-static void finish(const struct ka_config *cfg, int audit_fd, struct conn *c, const char *transport)
-{
+/* A reply with its key, decoded and encoded: on a page out of core dumps
+ * (secmem.h), allocated once by ka_serve (one thread). */
+struct transit {
 	uint8_t out[KA_REPLY_LEN];
-	struct ka_audit_rec rec;
 	struct ka_reply rep;
+};
+static struct transit *transit;
 
-	ka_handle(cfg, &c->caller, c->buf, c->got, transport, &rep, &rec);
-	if (ka_reply_encode(KA_LEG_AGENT, &rep, out) != 0) {
-		ka_reply_error(&rep, 0, KA_INTERNAL);
-		ka_reply_encode(KA_LEG_AGENT, &rep, out);
+/* Answer, audit, close. transport: why the read failed, or NULL. */
+static void finish(const struct ka_config *cfg, struct ka_audit *audit, struct conn *c,
+		   const char *transport)
+{
+	uint8_t *out = transit->out;
+	struct ka_reply *rep = &transit->rep;
+	struct ka_audit_rec rec;
+
+	ka_handle(cfg, &c->caller, c->buf, c->got, transport, rep, &rec);
+	if (ka_reply_encode(KA_LEG_AGENT, rep, out) != 0) {
+		ka_reply_error(rep, 0, KA_INTERNAL);
+		ka_reply_encode(KA_LEG_AGENT, rep, out);
 		rec.status = KA_INTERNAL;
 		rec.reason = "reply could not be encoded";
 	}
 	/* a fresh stream socket's buffer holds the whole reply */
-	if (send(c->fd, out, sizeof(out), MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)sizeof(out) &&
+	if (send(c->fd, out, KA_REPLY_LEN, MSG_NOSIGNAL | MSG_DONTWAIT) != (ssize_t)KA_REPLY_LEN &&
 	    !rec.reason)
 		rec.reason = "caller gone before the reply";
-	ka_reply_wipe(&rep);
-	wipe(out, sizeof(out));
-	ka_audit_write(audit_fd, &rec);
+	ka_reply_wipe(rep);
+	wipe(out, KA_REPLY_LEN);
+	ka_audit_record(audit, &rec, (uint64_t)now_ms());
 	close(c->fd);
 	c->fd = -1;
 }
@@ -84,28 +96,28 @@ static void accept_one(int lfd, struct conn *c, unsigned timeout_ms)
 }
 
 /* Read what is there; finish when the request is complete or broken. */
-static void read_some(const struct ka_config *cfg, int audit_fd, struct conn *c)
+static void read_some(const struct ka_config *cfg, struct ka_audit *audit, struct conn *c)
 {
 	ssize_t r = recv(c->fd, c->buf + c->got, sizeof(c->buf) - c->got, 0);
 
 	if (r < 0 && (errno == EAGAIN || errno == EINTR))
 		return;
 	if (r < 0) {
-		finish(cfg, audit_fd, c, "read error");
+		finish(cfg, audit, c, "read error");
 		return;
 	}
 	c->got += (size_t)r;
 	if (c->got > KA_REQ_LEN)
-		finish(cfg, audit_fd, c, "oversized request");
+		finish(cfg, audit, c, "oversized request");
 	else if (r == 0)
-		finish(cfg, audit_fd, c, c->got ? "truncated request" : "no request");
+		finish(cfg, audit, c, c->got ? "truncated request" : "no request");
 	else if (c->got == KA_REQ_LEN) {
 		uint8_t extra;
 
 		if (recv(c->fd, &extra, 1, MSG_PEEK | MSG_DONTWAIT) == 1)
-			finish(cfg, audit_fd, c, "oversized request");
+			finish(cfg, audit, c, "oversized request");
 		else
-			finish(cfg, audit_fd, c, NULL);
+			finish(cfg, audit, c, NULL);
 	}
 }
 
@@ -136,13 +148,13 @@ static unsigned build_pollset(int lfd, const struct conn *cs, unsigned n, struct
 	return k;
 }
 
-static void expire(const struct ka_config *cfg, int audit_fd, struct conn *cs, unsigned n)
+static void expire(const struct ka_config *cfg, struct ka_audit *audit, struct conn *cs, unsigned n)
 {
 	long long now = now_ms();
 
 	for (unsigned i = 0; i < n; i++)
 		if (cs[i].fd >= 0 && now >= cs[i].deadline)
-			finish(cfg, audit_fd, &cs[i], cs[i].got ? "truncated request (timeout)"
+			finish(cfg, audit, &cs[i], cs[i].got ? "truncated request (timeout)"
 								: "no request (timeout)");
 }
 
@@ -152,9 +164,11 @@ int ka_serve(const struct ka_config *cfg, int lfd, int audit_fd, volatile sig_at
 	struct conn *cs = calloc(n, sizeof(*cs));
 	struct pollfd *p = calloc(n + 1, sizeof(*p));
 	unsigned *map = calloc(n + 1, sizeof(*map));
+	struct ka_audit *audit = ka_audit_new(audit_fd, &cfg->audit_rate, (uint64_t)now_ms());
 	int rc = 0;
 
-	if (!cs || !p || !map) {
+	transit = secmem_alloc(sizeof(*transit));
+	if (!cs || !p || !map || !audit || !transit) {
 		rc = -1;
 		goto out;
 	}
@@ -170,8 +184,9 @@ int ka_serve(const struct ka_config *cfg, int lfd, int audit_fd, volatile sig_at
 		}
 		for (unsigned j = 1; j < k; j++)
 			if (p[j].revents)
-				read_some(cfg, audit_fd, &cs[map[j]]);
-		expire(cfg, audit_fd, cs, n);
+				read_some(cfg, audit, &cs[map[j]]);
+		expire(cfg, audit, cs, n);
+		ka_audit_tick(audit, (uint64_t)now_ms());
 		if (p[0].revents & (POLLERR | POLLNVAL)) {
 			rc = -1;
 			break;
@@ -189,5 +204,8 @@ out:
 	free(cs);
 	free(p);
 	free(map);
+	ka_audit_free(audit, (uint64_t)now_ms());
+	secmem_free(transit, sizeof(*transit));
+	transit = NULL;
 	return rc;
 }

@@ -14,8 +14,8 @@
 #include "ka_audit.h"
 #include "ka_config.h"
 #include "ka_listen.h"
-#include "ka_privs.h"
 #include "ka_serve.h"
+#include "run_as.h"
 #include "twr_build_config.h"
 
 #define DEFAULT_CONFIG "/etc/twamp-reflector/twamp-keyagent.json"
@@ -47,38 +47,36 @@ static void signals(void)
 }
 
 /* The socket's group: the configured one, else the run user's. */
-static int socket_gid(const struct ka_config *cfg, gid_t *gid, char *err, size_t errlen)
+static int socket_gid(const struct ka_config *cfg, const struct twr_run_as *ra, gid_t *gid,
+		      char *err, size_t errlen)
 {
-	uid_t uid;
-
 	*gid = (gid_t)-1;
 	if (cfg->socket_group[0])
-		return ka_group_id(cfg->socket_group, gid, err, errlen);
-	if (geteuid() == 0 && cfg->user[0])
-		return ka_user_ids(cfg->user, &uid, gid, err, errlen);
+		return twr_group_id(cfg->socket_group, gid, err, errlen);
+	if (ra->set)
+		*gid = ra->gid;
 	return 0;
 }
 
-/* Open everything that needs root, then give root up. */
+/* Open everything that needs root, then give root up (common/run_as.h). */
 static int setup(const struct ka_config *cfg, int *lfd, int *afd, char *err, size_t errlen)
 {
+	struct twr_run_as ra;
 	gid_t gid;
 
-	if (geteuid() == 0 && !cfg->user[0]) {
-		snprintf(err, errlen, "started as root without a 'user' to run as; refused");
-		return -1;
-	}
-	if (socket_gid(cfg, &gid, err, errlen) != 0)
+	if (twr_run_as_resolve(cfg->user, cfg->group, &ra, err, errlen) != 0 ||
+	    twr_run_as_refuse_root(&ra, "user", err, errlen) != 0 ||
+	    socket_gid(cfg, &ra, &gid, err, errlen) != 0)
 		return -1;
 	*afd = ka_audit_open(cfg->audit_log);
 	if (*afd < 0) {
 		snprintf(err, errlen, "audit log %s: %s", cfg->audit_log, strerror(errno));
 		return -1;
 	}
-	*lfd = ka_listen(cfg->socket, gid, err, errlen);
+	*lfd = ka_listen(cfg->socket, gid, ra.set ? ra.uid : geteuid(), err, errlen);
 	if (*lfd < 0)
 		return -1;
-	return ka_drop_privileges(cfg->user, err, errlen);
+	return twr_run_as_drop(&ra, err, errlen);
 }
 
 static int run(const char *path, bool check)
@@ -96,15 +94,16 @@ static int run(const char *path, bool check)
 		return 0;
 	}
 	signals();
+	twr_priv_early();
 	if (setup(&cfg, &lfd, &afd, err, sizeof(err)) != 0) {
 		fprintf(stderr, "twamp-keyagent: %s\n", err);
 		if (lfd >= 0)
 			unlink(cfg.socket);
 		return 1;
 	}
-	fprintf(stderr, "twamp-keyagent %s: serving %s (plugin %s, %zu client entries, uid %lu)\n",
-		TWR_VERSION, cfg.socket, cfg.plugin_socket, cfg.policy.nrules,
-		(unsigned long)geteuid());
+	fprintf(stderr, "twamp-keyagent %s: serving %s (plugin %s, %zu client entries, uid %lu "
+		"gid %lu, no capabilities)\n", TWR_VERSION, cfg.socket, cfg.plugin_socket,
+		cfg.policy.nrules, (unsigned long)geteuid(), (unsigned long)getegid());
 	rc = ka_serve(&cfg, lfd, afd, &stop);
 	close(lfd);
 	unlink(cfg.socket); /* best effort: the directory may not be ours any more */

@@ -21,10 +21,12 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
 BUILD=${TWR_BUILD:-$TOP/build}
+# the build tree's binaries read the YANG modules from here (no compiled-in path)
+export TWR_YANG_DIR=${TWR_YANG_DIR:-$TOP/yang}
 COUNT=${DEMO_COUNT:-1000}
 NS_C=twr-demo-c NS_R=twr-demo-r
 TMP=$(mktemp -d /tmp/twr-demo.XXXXXX)
-REFL_PID="" CTLD_PID=""
+REFL_PID="" CTLD_PID="" CTL_USER=""
 
 # SIGTERM, up to 5 s, then SIGKILL: one process, by its PID
 stop_pid() {
@@ -50,6 +52,7 @@ cleanup() {
 	ip netns del "$NS_C" 2>/dev/null || true
 	ip netns del "$NS_R" 2>/dev/null || true
 	rm -rf "$TMP" /var/run/dpdk/twr-demo
+	[ -z "$CTL_USER" ] || userdel "$CTL_USER" 2>/dev/null || true
 }
 trap cleanup EXIT INT TERM
 
@@ -74,6 +77,11 @@ ip netns exec "$NS_R" "$TOP/dpdk-configs/af-packet-isolate.sh" twr-demo1
 #   demo-light  TWAMP Light test keys: AES key (16) ‖ HMAC key (32); light.key holds them in hex
 #   demo        the TWAMP-Control shared secret, a passphrase; demo.secret holds it
 umask 077
+# the control server gives up root for a user of its own, the session
+# socket's group: it must reach $TMP/api/session.sock
+CTL_USER=twr-demo-$$
+useradd -r -U -M -d /nonexistent -s /usr/sbin/nologin "$CTL_USER"
+chmod 711 "$TMP"
 read -r KEY_HEX KEY_B64 PASS PASS_B64 < <(/usr/bin/python3 -c '
 import base64, os, secrets
 k, p = os.urandom(48), secrets.token_urlsafe(18)
@@ -90,9 +98,10 @@ cat >"$TMP/twamp-reflector.json" <<EOF
     "session-reflector": { "light": { "reflector": [
       { "name": "demo-auth", "udp-port": 862, "mode": "authenticated", "key-id": "demo-light" }
     ] } },
-    "server": { "listen-address": [ "10.99.0.2" ] },
+    "server": { "listen-address": [ "10.99.0.2" ], "user": "$CTL_USER" },
     "dataplane": {
-      "session-socket": "$TMP/session.sock",
+      "session-socket": "$TMP/api/session.sock",
+      "session-socket-group": "$CTL_USER",
       "mbufs": 4095,
       "port": [ { "name": "net_af_packet0", "exception-interface": "tw0",
                   "address": [ "10.99.0.2/24" ] } ]
@@ -112,7 +121,7 @@ for _ in $(seq 20); do ip netns exec "$NS_C" ping -c1 -W1 10.99.0.2 >/dev/null 2
 
 echo "==> control server: twamp-controld on 10.99.0.2 TCP 862 (through tw0), same configuration file"
 ip netns exec "$NS_R" "$BUILD/control/twamp-controld" -c "$CONFIG" \
-	--session-socket "$TMP/session.sock" --state-socket "$TMP/controld/state.sock" \
+	--session-socket "$TMP/api/session.sock" --state-socket "$TMP/controld/state.sock" \
 	>/dev/null 2>"$TMP/controld.log" &
 CTLD_PID=$!
 wait_log "$TMP/controld.log" 'twamp-controld .* running' "$CTLD_PID"

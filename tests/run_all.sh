@@ -12,6 +12,9 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 TOP=$PWD
 PY=/usr/bin/python3
+# the daemons read only the installed YANG modules or TWR_YANG_DIR: the tests
+# use the source tree's (meson test sets it too, tests/py/conftest.py likewise)
+export TWR_YANG_DIR=$TOP/yang
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
 FUZZ_SHORT_SECONDS=${FUZZ_SHORT_SECONDS:-10}
 LOGDIR=$TOP/build-testlogs

@@ -1,9 +1,11 @@
 /* Loading the YANG-modelled configuration with libyang, and the file
  * security check for files that hold key material. */
 #include "cfg_file.h"
+#include "cfg_isolate.h"
 #include "cfg_read.h"
 #include "secure_mem.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -18,18 +20,112 @@
 
 #define CFG_MODULE "twamp-reflector"
 
-/* Where the modules are: the environment, then the source tree (a build
- * that has not been installed), then the installed copy. */
+/* Where the modules are: TWR_YANG_DIR from the environment (a build tree,
+ * the tests), else the installed copy. Never a compiled-in source path: a
+ * local user who could create it would choose the defaults root loads. */
 static const char *yang_dir(void)
 {
 	const char *env = getenv("TWR_YANG_DIR");
-	struct stat st;
 
-	if (env && *env)
-		return env;
-	if (stat(TWR_YANG_SRCDIR, &st) == 0 && S_ISDIR(st.st_mode))
-		return TWR_YANG_SRCDIR;
-	return TWR_YANG_DIR;
+	return env && *env ? env : TWR_YANG_DIR;
+}
+
+/* Owned by root or by us, not writable by group or others. */
+static int yang_owner_ok(const char *what, const char *path, const struct stat *st, char *err,
+			 size_t errlen)
+{
+	if ((st->st_uid == 0 || st->st_uid == geteuid()) && !(st->st_mode & (S_IWGRP | S_IWOTH)))
+		return 0;
+	snprintf(err, errlen,
+		 "YANG %s %s: owned by uid %lu with mode %04o; refused (needs owner root or "
+		 "uid %lu, not writable by group or others)",
+		 what, path, (unsigned long)st->st_uid, (unsigned)(st->st_mode & 07777),
+		 (unsigned long)geteuid());
+	return -1;
+}
+
+static bool is_module_file(const char *name)
+{
+	size_t n = strlen(name);
+
+	return (n > 5 && strcmp(name + n - 5, ".yang") == 0) ||
+	       (n > 4 && strcmp(name + n - 4, ".yin") == 0);
+}
+
+#define YANG_DIR_DEPTH 4
+
+/* The directory and, as libyang searches it, its subdirectories and the
+ * module files in them (what it would find through a symbolic link is
+ * not checked: links are refused). fd is closed. */
+static int yang_tree_ok(int fd, const char *path, int depth, char *err, size_t errlen)
+{
+	struct dirent *de;
+	struct stat st;
+	DIR *d;
+	int rc = 0;
+
+	if (fstat(fd, &st) != 0 || !S_ISDIR(st.st_mode)) {
+		snprintf(err, errlen, "YANG directory %s: not a directory", path);
+		close(fd);
+		return -1;
+	}
+	if (yang_owner_ok("directory", path, &st, err, errlen) != 0) {
+		close(fd);
+		return -1;
+	}
+	d = fdopendir(fd);
+	if (!d) {
+		snprintf(err, errlen, "YANG directory %s: %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	while (rc == 0 && (de = readdir(d)) != NULL) {
+		char sub[4096];
+		int cfd;
+
+		if (strcmp(de->d_name, ".") == 0 || strcmp(de->d_name, "..") == 0)
+			continue;
+		if (fstatat(dirfd(d), de->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0)
+			continue; /* gone since readdir */
+		snprintf(sub, sizeof(sub), "%s/%s", path, de->d_name);
+		if (S_ISLNK(st.st_mode)) {
+			struct stat t;
+
+			/* a link to a module, or to a directory libyang would enter */
+			if (is_module_file(de->d_name) ||
+			    (fstatat(dirfd(d), de->d_name, &t, 0) == 0 && S_ISDIR(t.st_mode))) {
+				snprintf(err, errlen, "YANG file %s: a symbolic link; refused", sub);
+				rc = -1;
+			}
+		} else if (S_ISDIR(st.st_mode)) {
+			if (depth >= YANG_DIR_DEPTH) {
+				snprintf(err, errlen, "YANG directory %s: nested too deep; refused", sub);
+				rc = -1;
+				break;
+			}
+			cfd = openat(dirfd(d), de->d_name,
+				     O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+			rc = cfd < 0 ? 0 : yang_tree_ok(cfd, sub, depth + 1, err, errlen);
+		} else if (is_module_file(de->d_name)) {
+			rc = yang_owner_ok("module file", sub, &st, err, errlen);
+		}
+	}
+	closedir(d);
+	return rc;
+}
+
+/* The modules' directory, checked before libyang reads anything in it:
+ * the defaults and constraints of every daemon come from there. */
+static int yang_dir_ok(const char *dir, char *err, size_t errlen)
+{
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+
+	if (fd < 0) {
+		snprintf(err, errlen, "YANG directory %s: %s%s", dir, strerror(errno),
+			 getenv("TWR_YANG_DIR") ? "" : " (installed modules; TWR_YANG_DIR overrides)");
+		return -1;
+	}
+	return yang_tree_ok(fd, dir, 0, err, errlen);
 }
 
 /* The message of libyang's last error, or a fallback. */
@@ -46,6 +142,8 @@ struct ly_ctx *cfg_ctx_new(char *err, size_t errlen)
 	const char *dir = yang_dir();
 	struct ly_ctx *ctx = NULL;
 
+	if (yang_dir_ok(dir, err, errlen) != 0)
+		return NULL;
 	/* Keep errors for our messages instead of printing them. */
 	ly_log_options(LY_LOSTORE_LAST);
 	if (ly_ctx_new(dir, LY_CTX_DISABLE_SEARCHDIR_CWD, &ctx) != LY_SUCCESS) {
@@ -205,23 +303,47 @@ int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *e
 }
 
 #define CFG_KEYS CFG_TOP "/key-chain/key"
+/* the control server's log key: key material too (not a key-chain entry) */
+#define CFG_LOG_KEY CFG_TOP "/security-baseline/log-security/log-key"
 
-/* Best effort: clear the decoded secrets libyang holds before freeing the
- * tree (its copy of the file text and the base64 strings are out of reach). */
-static void wipe_tree_secrets(struct lyd_node *tree)
+/* Clear what libyang holds of the secrets before the tree is freed: each
+ * secret leaf's decoded octets (lyd_value_binary). What cannot be cleared
+ * here, which is why the daemons load in a child (cfg_load_opts.isolate_size,
+ * cfg_isolate.h):
+ * - its base64 text, the canonical value: a string in the context's
+ *   dictionary, which lydict_remove finds by hashing its content and frees
+ *   without wiping (changed in place it is no longer found, and leaks);
+ * - a copy the JSON parser makes of a value with escapes (`\/`);
+ * - strings XPath builds from it: so no `must` in the modules reads a
+ *   secret leaf (the Light key length is checked in dp_config_light.c).
+ * The file text is not in the process's memory: libyang maps the file and
+ * unmaps it once parsed. */
+static void wipe_leaves(struct lyd_node *tree, const char *xpath)
 {
 	struct ly_set *set = NULL;
 
-	if (!tree || lyd_find_xpath(tree, CFG_KEYS "/secret-key", &set) != LY_SUCCESS)
+	if (!tree || lyd_find_xpath(tree, xpath, &set) != LY_SUCCESS)
 		return;
 	for (uint32_t i = 0; i < set->count; i++) {
+		struct lyd_node_term *t = (struct lyd_node_term *)set->dnodes[i];
 		struct lyd_value_binary *bin;
 
-		LYD_VALUE_GET(&((struct lyd_node_term *)set->dnodes[i])->value, bin);
+		LYD_VALUE_GET(&t->value, bin);
 		if (bin && bin->data)
 			wipe(bin->data, bin->size);
 	}
 	ly_set_free(set, NULL);
+}
+
+static void wipe_tree_secrets(struct lyd_node *tree)
+{
+	wipe_leaves(tree, CFG_KEYS "/secret-key");
+	wipe_leaves(tree, CFG_LOG_KEY);
+}
+
+static bool holds_keys(const struct lyd_node *tree)
+{
+	return cfg_str(tree, CFG_KEYS "/key-id") != NULL || cfg_str(tree, CFG_LOG_KEY) != NULL;
 }
 
 /* The extra module of opts, if any, in ctx. */
@@ -234,8 +356,9 @@ static int load_module(struct ly_ctx *ctx, const struct cfg_load_opts *opts, cha
 	return -1;
 }
 
-int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
-	     void *arg, char *err, size_t errlen)
+/* The load itself, in this process. */
+static int load_here(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
+		     void *arg, char *err, size_t errlen)
 {
 	struct lyd_node *tree = NULL;
 	struct ly_ctx *ctx;
@@ -248,7 +371,7 @@ int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn 
 	if (load_module(ctx, opts, err, errlen) != 0 ||
 	    cfg_load_tree(ctx, path, &tree, &parsed, err, errlen) != 0)
 		goto out;
-	if ((opts->always_secret || cfg_str(tree, CFG_KEYS "/key-id") != NULL) &&
+	if ((opts->always_secret || holds_keys(tree)) &&
 	    cfg_check_secret_parsed(path, &parsed, err, errlen) != 0)
 		goto out;
 	rc = extract(tree, arg, path, err, errlen);
@@ -257,6 +380,29 @@ out:
 	lyd_free_all(tree);
 	ly_ctx_destroy(ctx);
 	return rc;
+}
+
+struct load_call {
+	const char *path;
+	const struct cfg_load_opts *opts;
+	cfg_extract_fn extract;
+};
+
+static int load_call(void *ctx, void *out, char *err, size_t errlen)
+{
+	const struct load_call *c = ctx;
+
+	return load_here(c->path, c->opts, c->extract, out, err, errlen);
+}
+
+int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
+	     void *arg, char *err, size_t errlen)
+{
+	struct load_call c = { path, opts, extract };
+
+	if (opts->isolate_size == 0 || arg == NULL)
+		return load_here(path, opts, extract, arg, err, errlen);
+	return cfg_isolated(load_call, &c, arg, opts->isolate_size, err, errlen);
 }
 
 int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *err, size_t errlen)

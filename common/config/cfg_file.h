@@ -38,7 +38,7 @@ int cfg_check_secret_file(const char *path, char *err, size_t errlen);
 int cfg_check_secret_parsed(const char *path, const struct stat *parsed, char *err, size_t errlen);
 
 /* The whole secure load of a configuration file: parse and validate `path`;
- * if it holds key material (a key-chain key), refuse it unless it passes
+ * if it holds key material (a key-chain key or the log-key), refuse it unless it passes
  * cfg_check_secret_parsed; call extract(tree, arg, path, err, errlen); then
  * clear the decoded secrets libyang holds and free everything. Returns
  * extract's result, or -1 with the reason in err. */
@@ -53,6 +53,11 @@ int cfg_load_secure(const char *path, cfg_extract_fn extract, void *arg, char *e
 struct cfg_load_opts {
 	const char *module;  /* NULL: only twamp-reflector */
 	bool always_secret;
+	/* > 0: the whole load runs in a child process (cfg_isolate.h), arg
+	 * being a struct of this many octets, without pointers, that comes
+	 * back: libyang's unwipeable copies of the secrets die with the child.
+	 * 0: in this process (extract may then keep pointers, count, ...) */
+	size_t isolate_size;
 };
 int cfg_load(const char *path, const struct cfg_load_opts *opts, cfg_extract_fn extract,
 	     void *arg, char *err, size_t errlen);

@@ -62,11 +62,15 @@ struct ctl_server_cfg {
 	uint32_t max_conn_per_client;    /* 8 */
 	uint32_t max_pending_auth;       /* 16 */
 	uint32_t auth_timeout_s;         /* 30 */
+	uint32_t open_idle_s;            /* open-idle-timeout, 30; 0 = never */
 	uint32_t max_sessions_per_conn;  /* 64, at most 256 */
+	uint32_t auth_workers;           /* 0 = one per online CPU; at most 64 */
 	/* RFC 7717 (server/ikev2-derived), used when modes has CTL_MODE_IKEV2 */
 	char ka_socket[108];             /* KA_AGENT_SOCKET */
 	uint32_t ka_timeout_ms;          /* 500, 50..3000 */
 	bool ike_check_peer;             /* true */
+	char user[33];                   /* run as (common/run_as.h); "" = none */
+	char group[33];                  /* "" = the user's primary group */
 };
 
 struct ctl_security_cfg {
@@ -75,14 +79,29 @@ struct ctl_security_cfg {
 	uint8_t block_failed_times;      /* 5 */
 	uint16_t block_failed_period_s;  /* 60 */
 	uint16_t block_reactive_s;       /* 300 */
+	/* what one source is, for ip-block and max-connections-per-client:
+	 * the address's first bits (0 = the whole address) */
+	uint8_t source_v4_len;           /* ipv4-prefix-length, 32 */
+	uint8_t source_v6_len;           /* ipv6-prefix-length, 64 */
 	uint8_t alarm_upper;             /* 20 */
 	uint8_t alarm_lower;             /* 10 */
 	uint16_t alarm_period_s;         /* 300 */
 	bool log_syslog;                 /* false */
 	char log_file[CTL_PATH_MAX];     /* "" = no local log */
 	bool log_hash_chain;             /* true */
-	char log_key_id[CTL_KEY_ID_MAX + 1]; /* "" = none */
+	/* log-key: the local log's own key, never a login (not in keys[]) */
+	uint8_t log_key[CTL_SECRET_MAX];
+	size_t log_key_len;              /* 0 = none */
+	char anchor_file[CTL_PATH_MAX];  /* log_file + ".anchor" when not set */
+	uint32_t anchor_interval_s;      /* 60 */
+	struct ctl_log_rate {            /* log-security/rate-limit */
+		uint32_t interval_s;         /* aggregate-interval, 10 */
+		uint32_t per_source;         /* lines-per-source, 5 */
+		uint32_t per_second;         /* lines-per-second, 20 */
+		uint32_t burst;              /* 200 */
+	} log_rate;
 	bool require_root_owner;         /* true */
+	bool non_dumpable;               /* memory-security/non-dumpable: false */
 };
 
 struct ctl_config {

@@ -10,6 +10,7 @@
 
 #include "cfg_read.h"
 #include "ctl_config_priv.h"
+#include "kdf.h"
 
 /* twamp-modes bit names, by position (RFC 8913). */
 static const char *const mode_names[] = {
@@ -95,8 +96,8 @@ static int server_numbers(const struct lyd_node *top, struct ctl_server_cfg *s,
 
 	if (srv_uint(top, "server-tcp-port", UINT16_MAX, &port, e) != 0 ||
 	    srv_uint(top, "control-packet-dscp", 63, &dscp, e) != 0 ||
-	    srv_uint(top, "count", 31, &cnt, e) != 0 ||
-	    srv_uint(top, "max-count-exponent", 31, &maxc, e) != 0 ||
+	    srv_uint(top, "count", TW_COUNT_MAX_EXP, &cnt, e) != 0 ||
+	    srv_uint(top, "max-count-exponent", TW_COUNT_MAX_EXP, &maxc, e) != 0 ||
 	    srv_uint(top, "test-port-min", UINT16_MAX, &pmin, e) != 0 ||
 	    srv_uint(top, "test-port-max", UINT16_MAX, &pmax, e) != 0)
 		return -1;
@@ -122,7 +123,9 @@ static int server_limits(const struct lyd_node *top, struct ctl_server_cfg *s,
 		{ "max-connections-per-client", offsetof(struct ctl_server_cfg, max_conn_per_client) },
 		{ "max-pending-authentication", offsetof(struct ctl_server_cfg, max_pending_auth) },
 		{ "authentication-timeout", offsetof(struct ctl_server_cfg, auth_timeout_s) },
+		{ "open-idle-timeout", offsetof(struct ctl_server_cfg, open_idle_s) },
 		{ "max-sessions-per-connection", offsetof(struct ctl_server_cfg, max_sessions_per_conn) },
+		{ "auth-workers", offsetof(struct ctl_server_cfg, auth_workers) },
 	};
 	unsigned long v;
 	size_t i;
@@ -160,6 +163,17 @@ static int server_ikev2(const struct lyd_node *top, struct ctl_server_cfg *s, st
 	return 0;
 }
 
+/* server/user and server/group: who the server runs as once its sockets are open */
+static int server_run_as(const struct lyd_node *top, struct ctl_server_cfg *s, struct cfg_err *e)
+{
+	const char *user = cfg_str(top, "server/user"), *group = cfg_str(top, "server/group");
+
+	if ((user && cfg_copy(s->user, sizeof(s->user), user) != 0) ||
+	    (group && cfg_copy(s->group, sizeof(s->group), group) != 0))
+		return cfg_fail(e, "server: user or group name too long");
+	return 0;
+}
+
 int ctlc_server(const struct lyd_node *top, struct ctl_server_cfg *s, struct cfg_err *e)
 {
 	const char *modes = cfg_str(top, "server/modes");
@@ -169,7 +183,8 @@ int ctlc_server(const struct lyd_node *top, struct ctl_server_cfg *s, struct cfg
 	if (!modes)
 		return cfg_fail(e, "server: modes missing");
 	if (parse_modes(modes, &s->modes, e) != 0 || server_numbers(top, s, e) != 0 ||
-	    server_limits(top, s, e) != 0 || server_ikev2(top, s, e) != 0)
+	    server_limits(top, s, e) != 0 || server_ikev2(top, s, e) != 0 ||
+	    server_run_as(top, s, e) != 0)
 		return -1;
 	return listen_addrs(top, s, e);
 }

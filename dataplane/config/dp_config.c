@@ -118,6 +118,7 @@ static int dataplane_scalars(const struct lyd_node *top, struct dp_config *cfg,
 		return -1;
 	cfg->mbufs = (uint32_t)v;
 	cfg->stage_cycles = cfg_bool(top, "dataplane/stage-cycles");
+	cfg->non_dumpable = cfg_bool(top, "security-baseline/memory-security/non-dumpable");
 	if (cfg_uint(top, "session-reflector/refwait", UINT32_MAX, &v, e, "session-reflector") != 0)
 		return -1;
 	cfg->refwait_s = (uint32_t)v;
@@ -127,6 +128,26 @@ static int dataplane_scalars(const struct lyd_node *top, struct dp_config *cfg,
 	cfg->clock_error_s = strtod(err_s, &end);
 	if (*end || end == err_s)
 		return cfg_fail(e, "dataplane: clock error-estimate \"%s\" unparsable", err_s);
+	return 0;
+}
+
+/* The session API: its socket's group, the idle timeout, and the test port
+ * range of the server (the same file), which the port policy reads. */
+static int dataplane_api(const struct lyd_node *top, struct dp_config *cfg, struct cfg_err *e)
+{
+	const char *grp = cfg_str(top, "dataplane/session-socket-group");
+	unsigned long idle, pmin, pmax;
+
+	if (grp && cfg_copy(cfg->session_socket_group, sizeof(cfg->session_socket_group), grp) != 0)
+		return cfg_fail(e, "dataplane: session-socket-group too long");
+	if (cfg_uint(top, "dataplane/session-api-idle-timeout", UINT32_MAX, &idle, e,
+		     "dataplane") != 0 ||
+	    cfg_uint(top, "server/test-port-min", UINT16_MAX, &pmin, e, "server") != 0 ||
+	    cfg_uint(top, "server/test-port-max", UINT16_MAX, &pmax, e, "server") != 0)
+		return -1;
+	cfg->api_idle_s = (uint32_t)idle;
+	cfg->test_port_min = (uint16_t)pmin;
+	cfg->test_port_max = (uint16_t)pmax;
 	return 0;
 }
 
@@ -140,18 +161,20 @@ static int extract(const struct lyd_node *tree, void *arg, const char *path, cha
 
 	if (!tree || lyd_find_path(tree, CFG_TOP, 0, &top) != LY_SUCCESS || !top)
 		return cfg_fail(e, "no twamp-reflector configuration (no dataplane port)");
-	if (dataplane_scalars(top, cfg, e) != 0 || dataplane_workers(top, cfg, e) != 0 ||
-	    dataplane_ports(top, cfg, e) != 0)
+	if (dataplane_scalars(top, cfg, e) != 0 || dataplane_api(top, cfg, e) != 0 ||
+	    dataplane_workers(top, cfg, e) != 0 || dataplane_ports(top, cfg, e) != 0)
 		return -1;
 	return dpc_light(top, cfg, e);
 }
 
 int dp_config_load(const char *path, struct dp_config *cfg, char *err, size_t errlen)
 {
+	/* in a child: libyang's copies of the secrets never live here */
+	static const struct cfg_load_opts opts = { .isolate_size = sizeof(struct dp_config) };
 	int rc;
 
 	memset(cfg, 0, sizeof(*cfg));
-	rc = cfg_load_secure(path, extract, cfg, err, errlen);
+	rc = cfg_load(path, &opts, extract, cfg, err, errlen);
 	if (rc != 0)
 		dp_config_wipe(cfg);
 	return rc;

@@ -53,7 +53,12 @@ struct dp_config {
 	uint16_t burst;              /* RX/TX burst, default 32 */
 	uint32_t mbufs;              /* mbufs per port pool, default 8191 */
 	bool stage_cycles;           /* count busy cycles by stage (telemetry) */
+	bool non_dumpable;           /* security-baseline/memory-security/non-dumpable */
 	char session_socket[108];    /* session API path */
+	char session_socket_group[33]; /* "" = none: mode 0600 */
+	uint32_t api_idle_s;         /* session-api-idle-timeout, default 300 */
+	uint16_t test_port_min;      /* server/test-port-min: the port policy's range */
+	uint16_t test_port_max;
 	uint32_t refwait_s;          /* default REFWAIT for API sessions (default 900) */
 	bool clock_synced;           /* Error Estimate S bit */
 	double clock_error_s;        /* Error Estimate value */

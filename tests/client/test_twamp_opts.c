@@ -224,6 +224,11 @@ static void test_refusals(void **state)
 	expect_error("--count", parse(&o, err, "-c", "0", "h", NULL), err);
 	expect_error("--max-count-exponent", parse(&o, err, "--max-count-exponent", "9", "h", NULL), err);
 	expect_error("--max-count-exponent", parse(&o, err, "--max-count-exponent", "32", "h", NULL), err);
+	/* 2^31 cannot run: refused as the server's count is */
+	expect_error("--max-count-exponent (10..30)",
+		     parse(&o, err, "--max-count-exponent", "31", "h", NULL), err);
+	assert_int_equal(parse(&o, err, "--max-count-exponent", "30", "h", NULL), 0);
+	assert_int_equal(o.max_count_exp, 30);
 	expect_error("--control-timeout", parse(&o, err, "--control-timeout", "0", "h", NULL), err);
 	expect_error("--control-timeout", parse(&o, err, "--control-timeout", "3601", "h", NULL), err);
 	expect_error("--dscp", parse(&o, err, "--dscp", "64", "h", NULL), err);

@@ -1,9 +1,11 @@
 /* The libyang loader (cfg_ctx_new, cfg_load_tree, cfg_str) and the file
  * security check (cfg_check_secret_file). */
 #include <setjmp.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,8 +75,95 @@ static void test_ctx_env_override(void **state)
 	ctx = cfg_ctx_new(err, sizeof(err));
 	assert_non_null(ctx);
 	ly_ctx_destroy(ctx);
-	unsetenv("TWR_YANG_DIR");
 	rmdir(empty);
+}
+
+/* A copy of the source tree's modules in the temporary directory, as
+ * `dir` (mode 0755). */
+static void yang_copy(const char *dir, char *path, size_t len)
+{
+	char f[TU_PATH_MAX], name[TU_PATH_MAX];
+
+	assert_non_null(tu_tmp_path(dir, path, len));
+	assert_int_equal(mkdir(path, 0755), 0);
+	assert_int_equal(chmod(path, 0755), 0); /* whatever the umask */
+	snprintf(name, sizeof(name), "%s/twamp-reflector.yang", dir);
+	assert_non_null(tu_copy(TWR_YANG_SRCDIR "/twamp-reflector.yang", name, 0644, 0, f,
+				sizeof(f)));
+}
+
+static struct ly_ctx *ctx_from(const char *dir)
+{
+	setenv("TWR_YANG_DIR", dir, 1);
+	err[0] = '\0';
+	return cfg_ctx_new(err, sizeof(err));
+}
+
+/* The modules' directory and files: owner root (or us), no group or other
+ * write, no links; else refused with the file named. */
+static void test_yang_dir_ownership(void **state)
+{
+	char dir[TU_PATH_MAX], mod[TU_PATH_MAX + 32], sub[TU_PATH_MAX + 32];
+	struct ly_ctx *ctx;
+
+	(void)state;
+	yang_copy("yang-own", dir, sizeof(dir));
+	snprintf(mod, sizeof(mod), "%s/twamp-reflector.yang", dir);
+	ctx = ctx_from(dir);
+	assert_non_null(ctx);
+	ly_ctx_destroy(ctx);
+
+	/* the directory writable by its group, then by others */
+	assert_int_equal(chmod(dir, 0775), 0);
+	assert_null(ctx_from(dir));
+	assert_contains(err, "YANG directory");
+	assert_contains(err, dir);
+	assert_contains(err, "mode 0775");
+	assert_int_equal(chmod(dir, 0757), 0);
+	assert_null(ctx_from(dir));
+	assert_contains(err, "mode 0757");
+	assert_int_equal(chmod(dir, 0755), 0);
+
+	/* a module file writable by others */
+	assert_int_equal(chmod(mod, 0646), 0);
+	assert_null(ctx_from(dir));
+	assert_contains(err, "YANG module file");
+	assert_contains(err, mod);
+	assert_contains(err, "mode 0646");
+	assert_int_equal(chmod(mod, 0644), 0);
+
+	/* a subdirectory (libyang searches them) writable by its group */
+	snprintf(sub, sizeof(sub), "%s/more", dir);
+	assert_int_equal(mkdir(sub, 0775), 0);
+	assert_int_equal(chmod(sub, 0775), 0);
+	assert_null(ctx_from(dir));
+	assert_contains(err, sub);
+	assert_int_equal(chmod(sub, 0755), 0);
+
+	/* a module that is a symbolic link */
+	snprintf(sub, sizeof(sub), "%s/more/twamp-keyagent.yang", dir);
+	assert_int_equal(symlink(TWR_YANG_SRCDIR "/twamp-keyagent.yang", sub), 0);
+	assert_null(ctx_from(dir));
+	assert_contains(err, "symbolic link");
+	assert_contains(err, sub);
+	assert_int_equal(unlink(sub), 0);
+
+	/* owned by another user (needs root to set up) */
+	if (tu_is_root()) {
+		assert_int_equal(chown(mod, 4242, 0), 0);
+		assert_null(ctx_from(dir));
+		assert_contains(err, "uid 4242");
+		assert_int_equal(chown(mod, 0, 0), 0);
+		assert_int_equal(chown(dir, 4242, 0), 0);
+		assert_null(ctx_from(dir));
+		assert_contains(err, "YANG directory");
+		assert_contains(err, "uid 4242");
+		assert_int_equal(chown(dir, 0, 0), 0);
+	}
+	ctx = ctx_from(dir);
+	assert_non_null(ctx);
+	ly_ctx_destroy(ctx);
+	setenv("TWR_YANG_DIR", TWR_YANG_SRCDIR, 1);
 }
 
 static void test_load_minimal(void **state)
@@ -346,11 +435,67 @@ static void test_load_options(void **state)
 	assert_int_equal(extracted, 2);
 }
 
+/* What an isolated load's extract writes: it comes back to the parent. */
+struct child_out {
+	long pid;
+	char burst[16];
+	int mode;   /* 0: extract; 1: fail with a reason; 2: exit 3; 3: SIGKILL */
+};
+
+static int child_extract(const struct lyd_node *tree, void *arg, const char *path, char *e,
+			 size_t elen)
+{
+	struct child_out *o = arg;
+	const char *b = cfg_str(tree, TOP "/dataplane/burst-size");
+
+	o->pid = (long)getpid();
+	snprintf(o->burst, sizeof(o->burst), "%s", b ? b : "");
+	if (o->mode == 1) {
+		snprintf(e, elen, "%s: refused by the extraction", path);
+		return -1;
+	}
+	if (o->mode == 2)
+		_exit(3);
+	if (o->mode == 3)
+		raise(SIGKILL);
+	return 0;
+}
+
+/* cfg_load_opts.isolate_size: the load runs in a child, whose result,
+ * failure or death comes back; nothing of it runs in this process. */
+static void test_load_isolated(void **state)
+{
+	static const struct cfg_load_opts iso = { .isolate_size = sizeof(struct child_out) };
+	struct child_out o = { 0 };
+	char path[TU_PATH_MAX];
+
+	(void)state;
+	assert_non_null(tu_data("minimal.json", path, sizeof(path)));
+	assert_int_equal(cfg_load(path, &iso, child_extract, &o, err, sizeof(err)), 0);
+	assert_true(o.pid > 0 && o.pid != (long)getpid());
+	assert_string_equal(o.burst, "32"); /* the default, from the module */
+	/* the extraction's refusal, and libyang's, with their reasons */
+	o = (struct child_out){ .mode = 1 };
+	assert_int_equal(cfg_load(path, &iso, child_extract, &o, err, sizeof(err)), -1);
+	assert_contains(err, "refused by the extraction");
+	assert_int_equal(cfg_load("/nonexistent/x.json", &iso, child_extract, &o, err,
+				  sizeof(err)), -1);
+	assert_contains(err, "/nonexistent/x.json: No such file or directory");
+	/* a loader that exits or dies: an error, not the caller's end */
+	o = (struct child_out){ .mode = 2 };
+	assert_int_equal(cfg_load(path, &iso, child_extract, &o, err, sizeof(err)), -1);
+	assert_contains(err, "configuration loader exited with status 3");
+	o = (struct child_out){ .mode = 3 };
+	assert_int_equal(cfg_load(path, &iso, child_extract, &o, err, sizeof(err)), -1);
+	assert_contains(err, "configuration loader died of signal 9");
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_ctx_loads_module),
 		cmocka_unit_test(test_ctx_env_override),
+		cmocka_unit_test(test_yang_dir_ownership),
 		cmocka_unit_test(test_load_minimal),
 		cmocka_unit_test(test_load_xml),
 		cmocka_unit_test(test_cfg_str),
@@ -364,8 +509,10 @@ int main(void)
 		cmocka_unit_test(test_secret_file_refused),
 		cmocka_unit_test(test_secret_file_not_regular),
 		cmocka_unit_test(test_load_options),
+		cmocka_unit_test(test_load_isolated),
 	};
 
-	unsetenv("TWR_YANG_DIR");
+	/* the source tree's modules, whatever the environment says */
+	setenv("TWR_YANG_DIR", TWR_YANG_SRCDIR, 1);
 	return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

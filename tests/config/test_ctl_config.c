@@ -88,21 +88,32 @@ static void test_defaults(void **state)
 	assert_int_equal(s->max_conn_per_client, 8);
 	assert_int_equal(s->max_pending_auth, 16);
 	assert_int_equal(s->auth_timeout_s, 30);
+	assert_int_equal(s->open_idle_s, 30);
 	assert_int_equal(s->max_sessions_per_conn, 64);
 	assert_string_equal(s->ka_socket, "/run/twamp-keyagent/agent.sock"); /* KA_AGENT_SOCKET */
 	assert_int_equal(s->ka_timeout_ms, 500);
 	assert_true(s->ike_check_peer);
+	assert_string_equal(s->user, "");
+	assert_string_equal(s->group, "");
 	assert_int_equal(b->nacl, 0);
 	assert_int_equal(b->block_failed_times, 5);
 	assert_int_equal(b->block_failed_period_s, 60);
 	assert_int_equal(b->block_reactive_s, 300);
+	assert_int_equal(b->source_v4_len, 32);
+	assert_int_equal(b->source_v6_len, 64);
 	assert_int_equal(b->alarm_upper, 20);
 	assert_int_equal(b->alarm_lower, 10);
 	assert_int_equal(b->alarm_period_s, 300);
 	assert_false(b->log_syslog);
 	assert_string_equal(b->log_file, "");
 	assert_true(b->log_hash_chain);
-	assert_string_equal(b->log_key_id, "");
+	assert_int_equal(b->log_key_len, 0);
+	assert_string_equal(b->anchor_file, "");
+	assert_int_equal(b->anchor_interval_s, 60);
+	assert_int_equal(b->log_rate.interval_s, 10);
+	assert_int_equal(b->log_rate.per_source, 5);
+	assert_int_equal(b->log_rate.per_second, 20);
+	assert_int_equal(b->log_rate.burst, 200);
 	assert_true(b->require_root_owner);
 	assert_int_equal(cfg.nkeys, 0);
 }
@@ -132,10 +143,13 @@ static void check_full_server(void)
 	assert_int_equal(s->max_conn_per_client, 4);
 	assert_int_equal(s->max_pending_auth, 10);
 	assert_int_equal(s->auth_timeout_s, 15);
+	assert_int_equal(s->open_idle_s, 0);
 	assert_int_equal(s->max_sessions_per_conn, 256);
 	assert_string_equal(s->ka_socket, "/run/twr-test/agent.sock");
 	assert_int_equal(s->ka_timeout_ms, 250);
 	assert_false(s->ike_check_peer);
+	assert_string_equal(s->user, "twamp-controld");
+	assert_string_equal(s->group, "twamp");
 }
 
 static void check_full_security(void)
@@ -152,13 +166,24 @@ static void check_full_security(void)
 	assert_int_equal(b->block_failed_times, 3);
 	assert_int_equal(b->block_failed_period_s, 120);
 	assert_int_equal(b->block_reactive_s, 600);
+	assert_int_equal(b->source_v4_len, 24);
+	assert_int_equal(b->source_v6_len, 56);
 	assert_int_equal(b->alarm_upper, 50);
 	assert_int_equal(b->alarm_lower, 25);
 	assert_int_equal(b->alarm_period_s, 900);
 	assert_true(b->log_syslog);
 	assert_string_equal(b->log_file, "/var/log/twamp-reflector/security.log");
 	assert_true(b->log_hash_chain);
-	assert_string_equal(b->log_key_id, "log-key");
+	assert_int_equal(b->log_key_len, 32);
+	for (int i = 0; i < 32; i++)
+		assert_int_equal(b->log_key[i], 0xc0 + i);
+	/* the anchor beside the log by default */
+	assert_string_equal(b->anchor_file, "/var/log/twamp-reflector/security.log.anchor");
+	assert_int_equal(b->anchor_interval_s, 30);
+	assert_int_equal(b->log_rate.interval_s, 20);
+	assert_int_equal(b->log_rate.per_source, 3);
+	assert_int_equal(b->log_rate.per_second, 50);
+	assert_int_equal(b->log_rate.burst, 500);
 	assert_false(b->require_root_owner);
 }
 
@@ -255,6 +280,12 @@ static void test_count_over_max(void **state)
 	assert_int_equal(load_data("ctl-count.json"), -1);
 	assert_contains(err, "ctl-count.json: " TOP "/server/count: ");
 	assert_contains(err, "count must not exceed max-count-exponent");
+	/* the largest that runs */
+	assert_int_equal(load_text("{\"twamp-reflector:twamp-reflector\":{\"server\":"
+				   "{\"count\":30,\"max-count-exponent\":30}}}"), 0);
+	assert_int_equal(cfg.server.count, 30);
+	assert_int_equal(cfg.server.max_count_exponent, 30);
+	ctl_config_free(&cfg);
 	/* a max-count-exponent below the default count */
 	assert_int_equal(load_text("{\"twamp-reflector:twamp-reflector\":{\"server\":{\"max-count-exponent\":12}}}"), -1);
 	assert_contains(err, TOP "/server/count: count must not exceed max-count-exponent");
@@ -274,8 +305,13 @@ static void test_constraints(void **state)
 		{ "\"server\":{\"max-sessions-per-connection\":257}",
 		  "/server/max-sessions-per-connection", "257" },
 		{ "\"server\":{\"servwait\":0}", "/server/servwait", "0" },
+		{ "\"server\":{\"group\":\"twamp\"}", "/server/group", "server group needs server user" },
+		{ "\"server\":{\"user\":\"Root\"}", "/server/user", "Root" },
 		{ "\"server\":{\"control-packet-dscp\":64}", "/server/control-packet-dscp", "64" },
 		{ "\"server\":{\"count\":9}", "/server/count", "9" },
+		/* 2^31 iterations cannot run (OpenSSL's int): refused, not accepted and failed */
+		{ "\"server\":{\"count\":31}", "/server/count", "31" },
+		{ "\"server\":{\"max-count-exponent\":31}", "/server/max-count-exponent", "31" },
 		{ "\"server\":{\"modes\":\"authenticated bogus\"}", "/server/modes", "bogus" },
 		{ "\"server\":{\"listen-address\":[\"10.99.0.300\"]}", "/server/listen-address",
 		  "10.99.0.300" },
@@ -298,7 +334,17 @@ static void test_constraints(void **state)
 		{ "\"security-baseline\":{\"log-security\":{\"local-log-file\":\"relative.log\"}}",
 		  "/security-baseline/log-security/local-log-file", "relative.log" },
 		{ "\"security-baseline\":{\"log-security\":{\"hash-chain-key-id\":\"nope\"}}",
-		  "/security-baseline/log-security/hash-chain-key-id", "nope" },
+		  "", "log-security: hash-chain-key-id is no longer used: a key-chain secret is a login" },
+		{ "\"security-baseline\":{\"log-security\":{\"log-key\":\"c2hvcnQ=\"}}",
+		  "/security-baseline/log-security/log-key", "" },
+		{ "\"security-baseline\":{\"log-security\":{\"anchor-interval\":0}}",
+		  "/security-baseline/log-security/anchor-interval", "0" },
+		{ "\"security-baseline\":{\"log-security\":{\"rate-limit\":{\"lines-per-second\":0}}}",
+		  "/security-baseline/log-security/rate-limit/lines-per-second", "0" },
+		{ "\"key-chain\":{\"key\":[{\"key-id\":\"u\",\"secret-key\":"
+		  "\"MDEyMzQ1Njc4OWFiY2RlZg==\"}]},\"security-baseline\":{\"log-security\":"
+		  "{\"log-key\":\"MDEyMzQ1Njc4OWFiY2RlZg==\"}}",
+		  "", "log-key is also the secret-key of key-chain entry 'u'" },
 		{ "\"security-baseline\":{\"ip-block-list\":[{\"blocked-ip\":\"10.99.0.9\"}]}",
 		  "", "ip-block-list" },
 	};
@@ -336,7 +382,7 @@ static void test_log_needs_key(void **state)
 	(void)state;
 	assert_int_equal(load_data("ctl-log-no-key.json"), -1);
 	assert_contains(err, TOP "/security-baseline/log-security/local-log-file: ");
-	assert_contains(err, "needs a hash-chain-key-id");
+	assert_contains(err, "needs a log-key");
 }
 
 static void test_no_config(void **state)
@@ -488,6 +534,16 @@ static void test_file_security(void **state)
 	assert_int_equal(ctl_config_load(path, &cfg, err, sizeof(err)), 0);
 	ctl_config_free(&cfg);
 
+	/* a log-key alone is key material too */
+	assert_non_null(tu_copy_data("ctl-log-key-only.json", 0644, 0, path, sizeof(path)));
+	assert_int_equal(ctl_config_load(path, &cfg, err, sizeof(err)), -1);
+	assert_contains(err, "ctl-log-key-only.json: holds keys");
+	assert_int_equal(cfg.security.log_key_len, 0);
+	assert_non_null(tu_copy_data("ctl-log-key-only.json", 0600, 0, path, sizeof(path)));
+	assert_int_equal(ctl_config_load(path, &cfg, err, sizeof(err)), 0);
+	assert_int_equal(cfg.security.log_key_len, 16);
+	ctl_config_free(&cfg);
+
 	/* no keys: the file-security rule does not apply */
 	assert_non_null(tu_copy_data("ctl-minimal.json", 0644, 65534, path, sizeof(path)));
 	assert_int_equal(ctl_config_load(path, &cfg, err, sizeof(err)), 0);
@@ -511,6 +567,7 @@ int main(void)
 		cmocka_unit_test(test_file_security),
 	};
 
-	unsetenv("TWR_YANG_DIR");
+	/* the source tree's modules, whatever the environment says */
+	setenv("TWR_YANG_DIR", TWR_YANG_SRCDIR, 1);
 	return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

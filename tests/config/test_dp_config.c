@@ -77,6 +77,10 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.mbufs, 8191);
 	assert_false(cfg.stage_cycles);
 	assert_string_equal(cfg.session_socket, "/run/twamp-reflector/session.sock");
+	assert_string_equal(cfg.session_socket_group, "");
+	assert_int_equal(cfg.api_idle_s, 300);
+	assert_int_equal(cfg.test_port_min, 49152); /* the port policy's range: server's defaults */
+	assert_int_equal(cfg.test_port_max, 65535);
 	assert_int_equal(cfg.refwait_s, 900);
 	assert_false(cfg.clock_synced);
 	assert_true(cfg.clock_error_s > 0.000999 && cfg.clock_error_s < 0.001001);
@@ -103,6 +107,8 @@ static void check_full_dataplane(void)
 	const struct dp_port_cfg *p = &cfg.ports[0];
 
 	assert_string_equal(cfg.session_socket, "/run/twr-test/session.sock");
+	assert_string_equal(cfg.session_socket_group, "twamp");
+	assert_int_equal(cfg.api_idle_s, 30);
 	assert_int_equal(cfg.max_sessions, 1024);
 	assert_int_equal(cfg.burst, 64);
 	assert_int_equal(cfg.mbufs, 16383);
@@ -203,6 +209,8 @@ static void test_ctl_full(void **state)
 	assert_int_equal(cfg.ports[0].naddrs, 1);
 	assert_prefix(&cfg.ports[0].addrs[0], "10.99.0.2", 24);
 	assert_int_equal(cfg.refwait_s, 600);
+	assert_int_equal(cfg.test_port_min, 50000); /* the server's range, same file */
+	assert_int_equal(cfg.test_port_max, 50100);
 	assert_int_equal(cfg.nlight, 1);
 	assert_int_equal(cfg.light[0].sec, TW_SEC_AUTH);
 	dp_config_wipe(&cfg);
@@ -238,8 +246,14 @@ static void test_auth_key_errors(void **state)
 	} cases[] = {
 		{ "auth-no-key.json", "/light/reflector[name='auth']/mode", "needs a key-id" },
 		{ "auth-unknown-key.json", "/light/reflector[name='auth']/key-id", "nope" },
-		{ "auth-key-47.json", "/light/reflector[name='auth']/key-id", "48 octets" },
-		{ "auth-key-49.json", "/light/reflector[name='auth']/key-id", "48 octets" },
+	};
+	/* the length is checked by the extraction, not by a YANG must (whose
+	 * XPath would leave copies of the secret's base64 text in freed memory) */
+	static const struct {
+		const char *file, *msg;
+	} lengths[] = {
+		{ "auth-key-47.json", "secret-key is 47 octets, must be 48" },
+		{ "auth-key-49.json", "secret-key is 49 octets, must be 48" },
 	};
 	size_t i;
 
@@ -250,6 +264,12 @@ static void test_auth_key_errors(void **state)
 		assert_contains(err, TOP "/session-reflector");
 		assert_contains(err, cases[i].path);
 		assert_contains(err, cases[i].msg);
+	}
+	for (i = 0; i < sizeof(lengths) / sizeof(lengths[0]); i++) {
+		assert_int_equal(load_secure(lengths[i].file), -1);
+		assert_contains(err, lengths[i].file);
+		assert_contains(err, "light reflector 'auth'");
+		assert_contains(err, lengths[i].msg);
 	}
 }
 
@@ -409,6 +429,7 @@ int main(void)
 		cmocka_unit_test(test_file_security),
 	};
 
-	unsetenv("TWR_YANG_DIR");
+	/* the source tree's modules, whatever the environment says */
+	setenv("TWR_YANG_DIR", TWR_YANG_SRCDIR, 1);
 	return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

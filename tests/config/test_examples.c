@@ -87,6 +87,7 @@ int main(void)
 		cmocka_unit_test(test_nic_2q),
 	};
 
-	unsetenv("TWR_YANG_DIR");
+	/* the source tree's modules, whatever the environment says */
+	setenv("TWR_YANG_DIR", TWR_YANG_SRCDIR, 1);
 	return cmocka_run_group_tests(tests, tu_setup, tu_teardown);
 }

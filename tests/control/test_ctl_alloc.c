@@ -70,6 +70,11 @@ static void port_requested_or_lowest(void **state)
 	assert_int_equal(ctl_port_pick(t, 60000, 60000, 60000, NULL, 0), 0);
 	assert_int_equal(ctl_port_pick(t, 1, 0, 0, NULL, 0), 0);          /* port 0 never */
 	assert_int_equal(ctl_port_pick(t, 65535, 65535, 65535, NULL, 0), 65535);
+	/* never a port the dataplane refuses (common/port_policy.h), whatever the range */
+	assert_int_equal(ctl_port_pick(t, 500, 500, 501, NULL, 0), 501);
+	assert_int_equal(ctl_port_pick(t, 4500, 4500, 4502, NULL, 0), 4501);
+	assert_int_equal(ctl_port_pick(t, 500, 500, 500, NULL, 0), 0);
+	assert_int_equal(ctl_port_pick(t, 862, 862, 862, NULL, 0), 862);  /* RFC 8545 */
 	free(t);
 }
 

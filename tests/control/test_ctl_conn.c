@@ -209,6 +209,7 @@ static void mode_refused(void **state)
 		ctl_conn_free(c, "done");
 	}
 	assert_int_equal(t->ctr.v[CTL_C_MODE_REFUSED], 4);
+	assert_int_equal(t->auth_fail, 4); /* malformed set-ups count toward ip-block */
 	assert_true(tenv_log_find(t, "Mode 0x4 not offered (offered 0x3): Accept 3") >= 0);
 }
 
@@ -222,7 +223,47 @@ static void mode_zero_declines(void **state)
 	assert_false(ctl_conn_input(c, zero, 4));
 	assert_int_equal(tconn_pending(c), 0);
 	assert_int_equal(t->ctr.v[CTL_C_MODE_DECLINED], 1);
+	assert_int_equal(t->auth_fail, 1); /* counts toward ip-block */
 	ctl_conn_free(c, "done");
+}
+
+/* A pending connection the peer leaves is an abandoned authentication,
+ * counted once; not one that was refused already or is set up. */
+static void abandoned_counted_once(void **state)
+{
+	struct tenv *t = *state;
+	struct ctl_conn *c = tconn_new(t);
+	uint8_t greet[64], setup[164];
+	struct tclient tc;
+
+	tconn_take(c, greet, 64);
+	assert_false(c->heard);
+	ctl_conn_input(c, (uint8_t[10]){ 0, 0, 0, 2 }, 10); /* ten octets of a Set-Up-Response */
+	assert_true(c->heard);
+	ctl_conn_abandoned(c, "peer closed the connection before Server-Start");
+	ctl_conn_abandoned(c, "again");
+	assert_int_equal(t->ctr.v[CTL_C_AUTH_ABANDONED], 1);
+	assert_int_equal(t->auth_fail, 1);
+	assert_true(tenv_log_find(t, "authentication abandoned: peer=10.99.1.1:40000 state=setup: "
+				     "peer closed the connection before Server-Start") >= 0);
+	assert_true(tenv_log_find(t, "again") < 0);
+	ctl_conn_free(c, "peer closed");
+	/* refused (Accept 1), then the peer goes: counted as the failure only */
+	c = tconn_new(t);
+	tconn_take(c, greet, 64);
+	tclient_setup(&tc, greet, TWC_MODE_AUTH, "testuser", "wrong", setup);
+	assert_false(ctl_conn_input(c, setup, sizeof(setup)));
+	ctl_conn_abandoned(c, "peer closed");
+	assert_int_equal(t->auth_fail, 2);
+	assert_int_equal(t->ctr.v[CTL_C_AUTH_ABANDONED], 1);
+	ctl_conn_free(c, "peer closed");
+	/* set up: leaving is no failure */
+	c = tconn_ready(t, &tc, TWC_MODE_AUTH);
+	ctl_conn_abandoned(c, "peer closed");
+	assert_int_equal(t->auth_fail, 2);
+	assert_int_equal(t->auth_ok, 1);
+	ctl_conn_free(c, "peer closed");
+	tclient_free(&tc);
 }
 
 static void greeting_modes(void **state)
@@ -681,6 +722,46 @@ static void servwait(void **state)
 	tclient_free(&tc);
 }
 
+/* open-idle-timeout: an unauthenticated connection without started
+ * sessions, from its accept or the end of its last started sessions. */
+static void open_idle(void **state)
+{
+	struct tenv *t = *state;
+	struct tclient tc, ta;
+	uint64_t t0 = t->mono;
+	struct ctl_conn *c = tconn_ready(t, &tc, TWC_MODE_UNAUTH), *a;
+	struct twc_request r = treq_default();
+	struct twc_accept_session as;
+	uint8_t msg[32];
+
+	t->cfg.server.open_idle_s = 30;
+	assert_int_equal(ctl_conn_open_idle_deadline(c), t0 + 30000);
+	assert_int_equal(ctl_conn_open_idle_left(c, t0 + 10000), 20000);
+	assert_int_equal(ctl_conn_open_idle_left(c, t0 + 30000), 0);
+	t->mono = t0 + 20000;
+	assert_int_equal(tconn_request(c, &tc, &r, &as), 0); /* a message is not a session */
+	assert_int_equal(ctl_conn_open_idle_deadline(c), t0 + 30000);
+	start_cmd(msg, TWC_CMD_START_SESSIONS);
+	assert_true(tconn_cmd(c, &tc, msg, 32));
+	ctl_conn_sent(c, 32);
+	assert_int_equal(ctl_conn_open_idle_deadline(c), UINT64_MAX); /* running */
+	t->mono = t0 + 100000;
+	start_cmd(msg, TWC_CMD_STOP_SESSIONS);
+	msg[7] = 1;
+	assert_true(tconn_cmd(c, &tc, msg, 32));
+	assert_int_equal(c->state, CTL_CS_REQUEST);
+	assert_int_equal(ctl_conn_open_idle_deadline(c), t0 + 130000);
+	t->cfg.server.open_idle_s = 0; /* never */
+	assert_int_equal(ctl_conn_open_idle_deadline(c), UINT64_MAX);
+	t->cfg.server.open_idle_s = 30;
+	a = tconn_ready(t, &ta, TWC_MODE_AUTH); /* secured: not concerned */
+	assert_int_equal(ctl_conn_open_idle_deadline(a), UINT64_MAX);
+	ctl_conn_free(a, "done");
+	ctl_conn_free(c, "done");
+	tclient_free(&tc);
+	tclient_free(&ta);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -691,6 +772,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(keyid_escaped_in_log, setup, teardown),
 		cmocka_unit_test_setup_teardown(mode_refused, setup, teardown),
 		cmocka_unit_test_setup_teardown(mode_zero_declines, setup, teardown),
+		cmocka_unit_test_setup_teardown(abandoned_counted_once, setup, teardown),
 		cmocka_unit_test_setup_teardown(greeting_modes, setup, teardown),
 		cmocka_unit_test_setup_teardown(trickled_input, setup, teardown),
 		cmocka_unit_test_setup_teardown(tampered_hmac_closes, setup, teardown),
@@ -706,6 +788,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(individual_session_control, setup, teardown),
 		cmocka_unit_test_setup_teardown(timeouts, setup, teardown),
 		cmocka_unit_test_setup_teardown(servwait, setup, teardown),
+		cmocka_unit_test_setup_teardown(open_idle, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,5 +1,7 @@
 /* The security baseline's admission logic (control/ctl_guard.h) with an
- * injected clock: ACL, limits, ip-block and the failed-login alarm. */
+ * injected clock: ACL, limits, ip-block by source prefix, the bounded
+ * tracker, the order in which connections give way, and the failed-login
+ * alarm. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -46,15 +48,22 @@ static void acl_and_limits(void **state)
 	assert_int_equal(ctl_guard_admit(&g, &in, 0, &n), CTL_ADMIT_OK);
 	assert_int_equal(ctl_guard_admit(&g, &v6, 0, &n), CTL_ADMIT_OK);
 	assert_int_equal(ctl_guard_admit(&g, &out, 0, &n), CTL_ADMIT_ACL);
+	/* at a limit the new connection gets in by making another give way */
 	n = (struct ctl_conn_counts){ .total = 10 };
-	assert_int_equal(ctl_guard_admit(&g, &in, 0, &n), CTL_ADMIT_MAX_CONN);
+	assert_int_equal(ctl_guard_admit(&g, &in, 0, &n), CTL_ADMIT_EVICT_IDLE);
+	n = (struct ctl_conn_counts){ .total = 9, .from_client = 2, .pending = 2 };
+	assert_int_equal(ctl_guard_admit(&g, &in, 0, &n), CTL_ADMIT_EVICT_PENDING);
+	n = (struct ctl_conn_counts){ .total = 10, .from_client = 2, .pending = 2 };
+	assert_int_equal(ctl_guard_admit(&g, &in, 0, &n), CTL_ADMIT_EVICT_PENDING);
+	/* ... unless its own source is at its limit: checked first */
 	n = (struct ctl_conn_counts){ .total = 9, .from_client = 3 };
 	assert_int_equal(ctl_guard_admit(&g, &in, 0, &n), CTL_ADMIT_PER_CLIENT);
-	n = (struct ctl_conn_counts){ .total = 9, .from_client = 2, .pending = 2 };
-	assert_int_equal(ctl_guard_admit(&g, &in, 0, &n), CTL_ADMIT_PENDING);
-	n.pending = 1;
+	n = (struct ctl_conn_counts){ .total = 10, .from_client = 3, .pending = 2 };
+	assert_int_equal(ctl_guard_admit(&g, &in, 0, &n), CTL_ADMIT_PER_CLIENT);
+	n = (struct ctl_conn_counts){ .total = 9, .from_client = 2, .pending = 1 };
 	assert_int_equal(ctl_guard_admit(&g, &in, 0, &n), CTL_ADMIT_OK);
 	assert_string_equal(ctl_admit_str(CTL_ADMIT_PENDING), "max-pending-authentication reached");
+	assert_string_equal(ctl_admit_str(CTL_ADMIT_EVICT_IDLE), "max-connections reached");
 	ctl_guard_fini(&g);
 	free(cfg);
 }
@@ -68,13 +77,14 @@ static void on_unblock(void *arg, const struct ctl_ip *ip)
 	nunblocked++;
 }
 
-static void count_blocked(void *arg, const struct ctl_ip *ip, uint32_t left)
+static void count_blocked(void *arg, const struct ctl_ip *ip, unsigned plen, uint32_t left)
 {
 	uint32_t *out = arg;
 
 	(void)ip;
 	out[0]++;
 	out[1] = left;
+	out[2] = plen;
 }
 
 static void block_after_failures(void **state)
@@ -83,7 +93,7 @@ static void block_after_failures(void **state)
 	struct ctl_guard g;
 	struct ctl_ip a = tip4(10, 99, 1, 1), b = tip4(10, 99, 1, 9);
 	struct ctl_conn_counts n = { 0, 0, 0 };
-	uint32_t seen[2] = { 0, 0 };
+	uint32_t seen[3] = { 0, 0, 0 };
 	uint64_t t0 = 1000 * S;
 
 	(void)state;
@@ -103,6 +113,7 @@ static void block_after_failures(void **state)
 	ctl_guard_foreach_blocked(&g, t0 + 100 * S, count_blocked, seen);
 	assert_int_equal(seen[0], 1);
 	assert_int_equal(seen[1], 262);
+	assert_int_equal(seen[2], 32); /* 0 in the configuration: the whole address */
 	/* until reactive-time is over */
 	assert_true(ctl_guard_blocked(&g, &a, t0 + 361 * S));
 	assert_false(ctl_guard_tick(&g, t0 + 361 * S, on_unblock, NULL));
@@ -110,7 +121,7 @@ static void block_after_failures(void **state)
 	assert_false(ctl_guard_blocked(&g, &a, t0 + 362 * S));
 	ctl_guard_tick(&g, t0 + 362 * S, on_unblock, NULL);
 	assert_int_equal(nunblocked, 1);
-	assert_int_equal(g.naddrs, 0);
+	assert_int_equal(g.nsrc, 0);
 	/* a fresh start: the old failures are gone */
 	assert_int_equal(ctl_guard_fail(&g, &a, t0 + 363 * S), 0);
 	ctl_guard_fini(&g);
@@ -153,8 +164,196 @@ static void alarm_raise_and_clear(void **state)
 	free(cfg);
 }
 
-/* The table of tracked addresses is bounded; blocked ones stay. */
-static void tracking_bounded(void **state)
+static struct ctl_ip nth6(uint32_t i)
+{
+	struct ctl_ip ip = { .ver = 6, .a = { 0x20, 0x01, 0x0d, 0xb8 } };
+
+	memcpy(ip.a + 4, &i, sizeof(i)); /* one /64 each */
+	return ip;
+}
+
+/* A full table of unblocked sources: a new one takes the place of the
+ * one whose last failure is oldest, and blocked ones stay. */
+static void tracker_full_of_unblocked(void **state)
+{
+	struct ctl_config *cfg = cfg_new();
+	struct ctl_guard g;
+	struct ctl_ip a = tip4(10, 99, 1, 1), first = nth6(0), second = nth6(1);
+	unsigned f;
+
+	(void)state;
+	cfg->security.alarm_upper = 0;
+	ctl_guard_init(&g, cfg);
+	for (int i = 0; i < 3; i++)
+		ctl_guard_fail(&g, &a, 1000 + (uint64_t)i);
+	assert_true(ctl_guard_blocked(&g, &a, 2000));
+	for (uint32_t i = 0; i < CTL_GUARD_TRACK - 1; i++)
+		assert_int_equal(ctl_guard_fail(&g, (struct ctl_ip[]){ nth6(i) }, 2000 + i), 0);
+	assert_int_equal(g.nsrc, CTL_GUARD_TRACK);
+	/* the first unblocked one fails again: it is now the most recent */
+	assert_int_equal(ctl_guard_fail(&g, &first, 9000), 0);
+	/* a new source: the second (oldest last failure) makes room */
+	struct ctl_ip fresh = nth6(100000);
+
+	f = ctl_guard_fail(&g, &fresh, 9001);
+	assert_int_equal(f, CTL_GUARD_EVICTED);
+	assert_int_equal(g.nsrc, CTL_GUARD_TRACK);
+	assert_true(ctl_guard_blocked(&g, &a, 9001));
+	/* first kept its two failures: one more blocks it; second starts afresh */
+	assert_int_equal(ctl_guard_fail(&g, &first, 9002), CTL_GUARD_NOW_BLOCKED);
+	assert_int_equal(ctl_guard_fail(&g, &second, 9003), CTL_GUARD_EVICTED);
+	assert_int_equal(ctl_guard_fail(&g, &second, 9004), 0);
+	assert_false(ctl_guard_blocked(&g, &second, 9004));
+	assert_int_equal(ctl_guard_fail(&g, &second, 9005), CTL_GUARD_NOW_BLOCKED);
+	ctl_guard_fini(&g);
+	free(cfg);
+}
+
+/* n new sources from `from` fail until blocked, at t, t + step, ... */
+static void count_flags(struct ctl_guard *g, uint32_t from, uint32_t n, uint64_t t, uint64_t step,
+			unsigned *all, unsigned *evicted_blocked)
+{
+	for (uint32_t i = from; i < from + n; i++) {
+		struct ctl_ip ip = nth6(i);
+		unsigned f = 0;
+
+		for (int k = 0; k < 3; k++)
+			f |= ctl_guard_fail(g, &ip, t + (i - from) * step);
+		*all += (f & CTL_GUARD_ALL_BLOCKED) != 0;
+		*evicted_blocked += (f & CTL_GUARD_EVICTED_BLOCKED) != 0;
+		assert_true(f & CTL_GUARD_NOW_BLOCKED);
+	}
+}
+
+/* A table full of blocked sources still tracks and blocks new ones: the
+ * blocked source closest to its unblocking is unblocked early, told once. */
+static void tracker_full_of_blocked(void **state)
+{
+	struct ctl_config *cfg = cfg_new();
+	struct ctl_guard g;
+	unsigned all = 0, evb = 0;
+	uint32_t seen[3] = { 0, 0, 0 };
+
+	(void)state;
+	cfg->security.alarm_upper = 0;
+	ctl_guard_init(&g, cfg);
+	count_flags(&g, 0, CTL_GUARD_TRACK, 10000, 1, &all, &evb); /* source i blocked at 10000+i */
+	assert_int_equal(all + evb, 0);
+	assert_int_equal(g.nsrc, CTL_GUARD_TRACK);
+	/* 10 more: each unblocks the oldest block (sources 0..9), told once */
+	count_flags(&g, CTL_GUARD_TRACK, 10, 10000 + CTL_GUARD_TRACK, 1, &all, &evb);
+	assert_int_equal(evb, 10);
+	assert_int_equal(all, 1);
+	for (uint32_t i = 0; i < 10; i++)
+		assert_false(ctl_guard_blocked(&g, (struct ctl_ip[]){ nth6(i) }, 20000));
+	assert_true(ctl_guard_blocked(&g, (struct ctl_ip[]){ nth6(10) }, 20000));
+	for (uint32_t i = CTL_GUARD_TRACK; i < CTL_GUARD_TRACK + 10; i++)
+		assert_true(ctl_guard_blocked(&g, (struct ctl_ip[]){ nth6(i) }, 20000));
+	ctl_guard_foreach_blocked(&g, 20000, count_blocked, seen);
+	assert_int_equal(seen[0], CTL_GUARD_TRACK);
+	assert_int_equal(seen[2], 128); /* 0 in the configuration: the whole address */
+	/* the blocks of sources 10..20 end: room for 11; the 12th new source
+	 * unblocks source 21 early, told again */
+	ctl_guard_tick(&g, 10000 + 300 * S + 20, NULL, NULL);
+	assert_int_equal(g.nsrc, CTL_GUARD_TRACK - 21 + 10);
+	all = evb = 0;
+	count_flags(&g, 2 * CTL_GUARD_TRACK, 12, 10000 + 300 * S + 20, 0, &all, &evb);
+	assert_int_equal(evb, 1);
+	assert_int_equal(all, 1);
+	assert_false(ctl_guard_blocked(&g, (struct ctl_ip[]){ nth6(21) }, 10000 + 300 * S + 20));
+	assert_true(ctl_guard_blocked(&g, (struct ctl_ip[]){ nth6(22) }, 10000 + 300 * S + 20));
+	/* a block that is over makes room silently */
+	all = evb = 0;
+	count_flags(&g, 3 * CTL_GUARD_TRACK, 1, 10000 + 300 * S + 23, 0, &all, &evb);
+	assert_int_equal(evb + all, 0);
+	ctl_guard_fini(&g);
+	free(cfg);
+}
+
+/* Sources are prefixes: an IPv6 /64 (the default in the YANG) and an IPv4
+ * /24 here count, block and limit as one. */
+static void prefix_aggregation(void **state)
+{
+	struct ctl_config *cfg = cfg_new();
+	struct ctl_guard g;
+	struct ctl_ip v6a = tip6("fd00:99::1"), v6b = tip6("fd00:99::ffff:2"),
+		      v6c = tip6("fd00:99::5:0:3"), other6 = tip6("fd00:99:0:1::1");
+	struct ctl_ip v4a = tip4(10, 99, 7, 1), v4b = tip4(10, 99, 7, 200), other4 = tip4(10, 99, 8, 1);
+	struct ctl_conn_counts n = { 0, 0, 0 };
+	struct ctl_ip src;
+	char buf[CTL_ADDR_STR];
+
+	(void)state;
+	cfg->security.alarm_upper = 0;
+	cfg->security.source_v4_len = 24;
+	cfg->security.source_v6_len = 64;
+	ctl_guard_init(&g, cfg);
+	src = ctl_guard_source(&g, &v6b);
+	assert_string_equal(ctl_guard_source_str(&g, &src, buf, sizeof(buf)), "fd00:99::/64");
+	src = ctl_guard_source(&g, &v4b);
+	assert_string_equal(ctl_guard_source_str(&g, &src, buf, sizeof(buf)), "10.99.7.0/24");
+	/* three addresses of one /64, one failure each: blocked together */
+	assert_int_equal(ctl_guard_fail(&g, &v6a, 1000), 0);
+	assert_int_equal(ctl_guard_fail(&g, &v6b, 1001), 0);
+	assert_int_equal(ctl_guard_fail(&g, &v6c, 1002), CTL_GUARD_NOW_BLOCKED);
+	assert_true(ctl_guard_blocked(&g, (struct ctl_ip[]){ tip6("fd00:99::abcd") }, 1003));
+	assert_false(ctl_guard_blocked(&g, &other6, 1003));
+	assert_int_equal(ctl_guard_admit(&g, &v6a, 1003, &n), CTL_ADMIT_BLOCKED);
+	assert_int_equal(ctl_guard_admit(&g, &other6, 1003, &n), CTL_ADMIT_OK);
+	/* IPv4 /24 */
+	ctl_guard_fail(&g, &v4a, 2000);
+	ctl_guard_fail(&g, &v4b, 2001);
+	assert_int_equal(ctl_guard_fail(&g, &v4a, 2002), CTL_GUARD_NOW_BLOCKED);
+	assert_true(ctl_guard_blocked(&g, (struct ctl_ip[]){ tip4(10, 99, 7, 99) }, 2003));
+	assert_false(ctl_guard_blocked(&g, &other4, 2003));
+	assert_int_equal(g.nsrc, 2);
+	/* /32 and /128: every address on its own */
+	cfg->security.source_v4_len = 32;
+	cfg->security.source_v6_len = 128;
+	src = ctl_guard_source(&g, &v6b);
+	assert_true(ctl_ip_equal(&src, &v6b));
+	assert_string_equal(ctl_guard_source_str(&g, &src, buf, sizeof(buf)), "fd00:99::ffff:2");
+	ctl_guard_fini(&g);
+	free(cfg);
+}
+
+/* ACL refusals are counted per source within failed-period, never block. */
+static void acl_refusals_counted(void **state)
+{
+	struct ctl_config *cfg = cfg_new();
+	struct ctl_guard g;
+	struct ctl_ip out = tip4(192, 0, 2, 1), out2 = tip4(192, 0, 2, 2);
+	struct ctl_conn_counts n = { 0, 0, 0 };
+
+	(void)state;
+	cfg->security.nacl = 1;
+	cfg->security.acl[0] = (struct cfg_prefix){ .ipver = 4, .len = 16, .addr = { 10, 99 } };
+	ctl_guard_init(&g, cfg);
+	for (uint32_t i = 1; i <= 10; i++) {
+		assert_int_equal(ctl_guard_admit(&g, &out, i * S, &n), CTL_ADMIT_ACL);
+		assert_int_equal(ctl_guard_acl_refused(&g, &out, i * S), i);
+	}
+	assert_int_equal(ctl_guard_acl_refused(&g, &out2, 11 * S), 1);
+	assert_false(ctl_guard_blocked(&g, &out, 11 * S));
+	assert_int_equal(g.nsrc, 0);
+	assert_int_equal(ctl_guard_alarm_count(&g, 11 * S), 0);
+	/* a new window after failed-period (60 s) without refusals counted */
+	assert_int_equal(ctl_guard_acl_refused(&g, &out, 80 * S), 1);
+	/* the table is bounded: the least recent source is forgotten */
+	for (uint32_t i = 0; i < CTL_GUARD_ACL_TRACK; i++) {
+		struct ctl_ip ip = tip4(198, 51, (uint8_t)(i >> 8), (uint8_t)i);
+
+		assert_int_equal(ctl_guard_acl_refused(&g, &ip, 90 * S + i), 1);
+	}
+	assert_int_equal(g.nacl, CTL_GUARD_ACL_TRACK);
+	assert_int_equal(ctl_guard_acl_refused(&g, &out, 95 * S), 1); /* had been forgotten */
+	ctl_guard_fini(&g);
+	free(cfg);
+}
+
+/* A block that has ended before the housekeeping tick saw it: the next
+ * failure starts afresh and says so. */
+static void block_over_before_tick(void **state)
 {
 	struct ctl_config *cfg = cfg_new();
 	struct ctl_guard g;
@@ -164,18 +363,66 @@ static void tracking_bounded(void **state)
 	cfg->security.alarm_upper = 0;
 	ctl_guard_init(&g, cfg);
 	for (int i = 0; i < 3; i++)
-		ctl_guard_fail(&g, &a, 1000 + (uint64_t)i);
-	assert_true(ctl_guard_blocked(&g, &a, 2000));
-	for (uint32_t i = 0; i < CTL_GUARD_TRACK + 10; i++) {
-		struct ctl_ip ip = { .ver = 6 };
-
-		memcpy(ip.a, &i, sizeof(i));
-		ctl_guard_fail(&g, &ip, 2000 + i);
-	}
-	assert_int_equal(g.naddrs, CTL_GUARD_TRACK);
-	assert_true(ctl_guard_blocked(&g, &a, 10000));
+		ctl_guard_fail(&g, &a, 1000);
+	assert_true(ctl_guard_blocked(&g, &a, 1000 + 300 * S - 1));
+	assert_int_equal(ctl_guard_fail(&g, &a, 1000 + 300 * S - 1), 0); /* blocked: not counted */
+	assert_int_equal(ctl_guard_fail(&g, &a, 1000 + 300 * S), CTL_GUARD_UNBLOCKED);
+	assert_false(ctl_guard_blocked(&g, &a, 1000 + 300 * S));
+	ctl_guard_fail(&g, &a, 1000 + 300 * S + 1);
+	assert_int_equal(ctl_guard_fail(&g, &a, 1000 + 300 * S + 2), CTL_GUARD_NOW_BLOCKED);
 	ctl_guard_fini(&g);
 	free(cfg);
+}
+
+/* Which connection gives way, over a mix of every kind. */
+static void eviction_order(void **state)
+{
+	const struct ctl_guard_cand running = { .secured = true, .running = true, .since = 1 },
+		auth_old = { .secured = true, .since = 10 }, auth_new = { .secured = true, .since = 50 },
+		open_old = { .since = 20 }, open_new = { .since = 60 },
+		heard = { .pending = true, .heard = true, .since = 5 },
+		silent_old = { .pending = true, .since = 30 }, silent_new = { .pending = true, .since = 70 },
+		closing = { .closing = true, .secured = true, .since = 90 };
+	const struct ctl_guard_cand *all[] = { &running, &auth_new, &open_new, &auth_old, &heard,
+					       &silent_new, &open_old, &silent_old, &closing };
+	const struct ctl_guard_cand *idle_order[] = { &closing, &silent_old, &silent_new, &heard,
+						      &open_old, &open_new, &auth_old, &auth_new };
+	const struct ctl_guard_cand *pending_order[] = { &silent_old, &silent_new, &heard };
+	bool taken[9] = { false };
+	size_t n = sizeof(all) / sizeof(all[0]);
+
+	(void)state;
+	assert_false(ctl_guard_evictable(&running, CTL_ADMIT_EVICT_IDLE));
+	assert_false(ctl_guard_evictable(&auth_old, CTL_ADMIT_EVICT_PENDING));
+	assert_false(ctl_guard_evictable(&closing, CTL_ADMIT_EVICT_PENDING)); /* set up, closing */
+	assert_true(ctl_guard_evictable(&heard, CTL_ADMIT_EVICT_PENDING));
+	assert_false(ctl_guard_evictable(&heard, CTL_ADMIT_OK));
+	/* pick the victim repeatedly, as ctl_peer_make_room does */
+	for (size_t k = 0; k < sizeof(idle_order) / sizeof(idle_order[0]); k++) {
+		size_t v = SIZE_MAX;
+
+		for (size_t i = 0; i < n; i++)
+			if (!taken[i] && ctl_guard_evictable(all[i], CTL_ADMIT_EVICT_IDLE) &&
+			    (v == SIZE_MAX || ctl_guard_before(all[i], all[v])))
+				v = i;
+		assert_true(v != SIZE_MAX);
+		assert_ptr_equal(all[v], idle_order[k]);
+		taken[v] = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		if (!taken[i])
+			assert_ptr_equal(all[i], &running); /* never evicted */
+	memset(taken, 0, sizeof(taken));
+	for (size_t k = 0; k < 3; k++) {
+		size_t v = SIZE_MAX;
+
+		for (size_t i = 0; i < n; i++)
+			if (!taken[i] && ctl_guard_evictable(all[i], CTL_ADMIT_EVICT_PENDING) &&
+			    (v == SIZE_MAX || ctl_guard_before(all[i], all[v])))
+				v = i;
+		assert_ptr_equal(all[v], pending_order[k]);
+		taken[v] = true;
+	}
 }
 
 int main(void)
@@ -184,7 +431,12 @@ int main(void)
 		cmocka_unit_test(acl_and_limits),
 		cmocka_unit_test(block_after_failures),
 		cmocka_unit_test(alarm_raise_and_clear),
-		cmocka_unit_test(tracking_bounded),
+		cmocka_unit_test(tracker_full_of_unblocked),
+		cmocka_unit_test(tracker_full_of_blocked),
+		cmocka_unit_test(prefix_aggregation),
+		cmocka_unit_test(acl_refusals_counted),
+		cmocka_unit_test(block_over_before_tick),
+		cmocka_unit_test(eviction_order),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -360,6 +360,23 @@ static void mode_checks(void **state)
 	assert_int_equal(t->ctr.v[CTL_C_AUTH_OK], 1);
 }
 
+/* The IKE peer chooses its identity: it is logged escaped, so a quote or a
+ * line break cannot forge fields or lines. */
+static void remote_id_escaped(void **state)
+{
+	struct tenv *t = *state;
+	struct ctl_conn *c = tconn_new(t);
+	struct tclient tc;
+
+	strcpy(t->agent.rep.remote_id, "evil\" ok=\"1\nauthentication ok: peer=10.0.0.9\\");
+	assert_int_equal(handshake(t, c, &tc, TWC_MODE_AUTH | TWC_MODE_IKEV2, KEY, sizeof(KEY)), 0);
+	assert_true(tenv_log_find(t, "ike-id=\"evil\\x22 ok=\\x221\\x0aauthentication ok: "
+				     "peer=10.0.0.9\\x5c\" prf=") >= 0);
+	assert_true(tenv_log_find(t, "ike-id=\"evil\" ") < 0);
+	ctl_conn_free(c, "done");
+	tclient_free(&tc);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -371,6 +388,7 @@ int main(void)
 		cmocka_unit_test_setup_teardown(peer_address_check, setup, teardown),
 		cmocka_unit_test_setup_teardown(wrong_key, setup, teardown),
 		cmocka_unit_test_setup_teardown(mode_checks, setup, teardown),
+		cmocka_unit_test_setup_teardown(remote_id_escaped, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

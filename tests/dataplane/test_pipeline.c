@@ -499,10 +499,109 @@ static void test_same_replies(void **state)
 	coverage();
 }
 
+/* ---- what keeps a session or a Light sender alive ------------------------------- */
+
+static uint32_t slot_of(uint16_t dport)
+{
+	for (uint32_t i = 0; i < dp_sess.max; i++)
+		if (dp_sess.slots[i].in_use && dp_sess.slots[i].key.local_port == dport)
+			return i;
+	fail_msg("no session on UDP port %u", dport);
+	return 0;
+}
+
+/* A request to target t, as its flow sends it (Light: from sport). */
+static struct req flow_req(unsigned t, uint16_t sport, enum req_fault f)
+{
+	const struct target *tg = &TARGETS[t];
+	struct req r = base_req(tg, tg->ipver ? tg->ipver : 4, 0, tg->sport ? tg->sport : sport);
+
+	r.plen = (uint16_t)(tw_reflector_layout(tg->sec)->base_len + 8);
+	r.fault = f;
+	return r;
+}
+
+static void send_burst(const struct req *r, unsigned n, uint64_t now)
+{
+	static uint8_t frames[BURST][REQ_MAX_FRAME];
+	size_t lens[BURST];
+
+	for (unsigned i = 0; i < n; i++)
+		lens[i] = req_frame(&r[i], frames[i]);
+	compare_burst((const uint8_t (*)[REQ_MAX_FRAME])frames, lens, n, now);
+}
+
+/* Only a request that verifies refreshes a session's REFWAIT (last_rx_tsc)
+ * or makes a stateful Light sender's entry: junk with the 5-tuple (a bad
+ * HMAC, a bad checksum, too short) is counted as received and as what it
+ * is, and keeps nothing alive; in both copies alike. Open mode has nothing
+ * to verify: what is taken refreshes. */
+static void test_junk_keeps_nothing_alive(void **state)
+{
+	static const unsigned sess[] = { 4, 5, 6 };  /* open v4, authenticated v6, encrypted v4 */
+	const uint64_t t_junk = 50000000, t_good = 60000000;
+	uint64_t rx0[3], af0[3], us0 = gc[1].unknown_sender;
+	uint32_t slot[3], light0[2];
+	struct req r[8];
+	unsigned n = 0;
+
+	(void)state;
+	for (unsigned k = 0; k < 3; k++) {
+		slot[k] = slot_of(TARGETS[sess[k]].dport);
+		for (unsigned w = 0; w < 2; w++)
+			dp_sess.ctr[w][slot[k]].last_rx_tsc = 0;
+		rx0[k] = dp_sess.ctr[1][slot[k]].rx;
+		af0[k] = dp_sess.ctr[1][slot[k]].auth_fail;
+	}
+	for (unsigned w = 0; w < 2; w++)
+		light0[w] = (uint32_t)rte_hash_count(wk[w].light.h);
+
+	/* junk: each flow once per burst */
+	r[n++] = flow_req(4, 0, RF_BAD_UDP_CSUM);
+	r[n++] = flow_req(5, 0, RF_BAD_HMAC);
+	r[n++] = flow_req(6, 0, RF_BAD_HMAC);
+	r[n++] = flow_req(1, 45000, RF_BAD_HMAC);     /* stateful Light, an allowed sender */
+	r[n] = flow_req(1, 45001, RF_NONE);            /* a valid request, not allowed */
+	memcpy(r[n++].src, V4_STRANGER, 16);
+	send_burst(r, n, t_junk);
+	n = 0;
+	r[n] = flow_req(4, 0, RF_NONE);               /* too short to be a request */
+	r[n++].plen = (uint16_t)(tw_sender_layout(TW_SEC_OPEN, false)->base_len - 1);
+	r[n] = flow_req(5, 0, RF_NONE);
+	r[n++].plen = (uint16_t)(tw_sender_layout(TW_SEC_AUTH, false)->base_len - 1);
+	r[n++] = flow_req(6, 0, RF_BAD_UDP_CSUM);
+	send_burst(r, n, t_junk + 1000);
+	for (unsigned k = 0; k < 3; k++)
+		for (unsigned w = 0; w < 2; w++) {
+			const struct dp_scounters *c = &dp_sess.ctr[w][slot[k]];
+
+			assert_int_equal(c->last_rx_tsc, 0);
+			assert_int_equal(c->rx, rx0[k] + 2);
+			assert_int_equal(c->auth_fail, af0[k] + (k == 0 ? 0 : 1));
+		}
+	for (unsigned w = 0; w < 2; w++)
+		assert_int_equal(rte_hash_count(wk[w].light.h), light0[w]);
+	assert_int_equal(gc[1].unknown_sender, us0 + 1);
+
+	/* what verifies refreshes, and makes the sender's entry */
+	n = 0;
+	for (unsigned k = 0; k < 3; k++)
+		r[n++] = flow_req(sess[k], 0, RF_NONE);
+	r[n++] = flow_req(1, 45000, RF_NONE);
+	send_burst(r, n, t_good);
+	for (unsigned k = 0; k < 3; k++)
+		for (unsigned w = 0; w < 2; w++)
+			assert_int_equal(dp_sess.ctr[w][slot[k]].last_rx_tsc, t_good);
+	for (unsigned w = 0; w < 2; w++)
+		assert_int_equal(rte_hash_count(wk[w].light.h), light0[w] + 1);
+	same_counters();
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_same_replies),
+		cmocka_unit_test(test_junk_keeps_nothing_alive),
 	};
 
 	/* set up before cmocka: a failed group set-up would still report "passed" */

@@ -7,7 +7,10 @@
  * of milliseconds (the YANG modules are parsed each time): the targets are
  * linked with -Wl,--wrap=ly_ctx_new,--wrap=ly_ctx_destroy so that the first
  * context made is kept and handed out again, and destroying it is a no-op.
- * Everything else is the daemons' path, unchanged. */
+ * The load the daemons run in a child process (common/config/cfg_isolate.h)
+ * runs in the fuzzer's process (-Wl,--wrap=cfg_isolated), where its coverage
+ * counts; cfg_isolate.c itself is not fuzzed. Everything else is the
+ * daemons' path, unchanged. */
 #ifndef TWR_FUZZ_CFG_ENV_H
 #define TWR_FUZZ_CFG_ENV_H
 

@@ -59,7 +59,9 @@ static void check_ctl(const struct ctl_config *c)
 	for (size_t i = 0; i < sec->nacl; i++)
 		check_prefix(&sec->acl[i], 1);
 	CHECK(terminated(sec->log_file, sizeof(sec->log_file)));
-	CHECK(terminated(sec->log_key_id, sizeof(sec->log_key_id)));
+	CHECK(sec->log_key_len <= sizeof(sec->log_key));
+	CHECK(terminated(sec->anchor_file, sizeof(sec->anchor_file)));
+	CHECK(terminated(s->user, sizeof(s->user)) && terminated(s->group, sizeof(s->group)));
 	CHECK(c->nkeys <= CTL_MAX_KEYS);
 	for (size_t i = 0; i < c->nkeys; i++) {
 		const struct ctl_key *k = &c->keys[i], *found;

@@ -20,7 +20,9 @@
  * fake sent, with the rules of common/session_api.h written out anew.
  * Properties (abort on violation): every request the client sends passes
  * twr_api_check_req; a connection's first request ever is FLUSH, and a
- * failed FLUSH leaves the call undone and CTL_DP_DOWN; the result is what
+ * failed FLUSH leaves the call undone and CTL_DP_DOWN; a call on a kept
+ * connection that the dataplane closed (or answered with an empty message)
+ * is made once more on a new connection; the result is what
  * the reply says when it is well-formed and answers this request, else
  * CTL_DP_DOWN; `reachable` follows; a COUNTERS body is copied exactly; a
  * result that is not CTL_DP_DOWN keeps the connection, CTL_DP_DOWN drops it
@@ -62,6 +64,7 @@ struct seen {
 	uint8_t req[TWR_API_MAX_MSG];
 	size_t req_len;
 	int expect;              /* the call's result this reply calls for */
+	bool peer_closed;        /* the answer reads as the dataplane gone (EOF) */
 	uint8_t body[sizeof(struct twr_api_counters)];
 	unsigned connection;     /* which accepted connection it came on */
 };
@@ -90,7 +93,7 @@ static int model(const uint8_t *rep, ssize_t n, uint16_t op, uint32_t seq, size_
 	if (h.version != TWR_API_VERSION || h.op != op || h.seq != seq || h.len != (uint32_t)n)
 		return CTL_DP_DOWN;
 	if (r.status != TWR_API_OK)
-		return r.status > TWR_API_EINTERNAL ? TWR_API_EINTERNAL : (int)r.status;
+		return r.status > TWR_API_STATUS_MAX ? TWR_API_EINTERNAL : (int)r.status;
 	return (size_t)n == sizeof(h) + sizeof(r) + outlen ? TWR_API_OK : CTL_DP_DOWN;
 }
 
@@ -113,14 +116,17 @@ static bool answer(int fd, const uint8_t *req, size_t len, unsigned conn)
 	memcpy(&h, req, sizeof(h));
 	outlen = h.op == TWR_OP_COUNTERS ? fake.outlen : 0;
 	memset(rep, 0, sizeof(rep));
+	s->peer_closed = false;
 	if ((m & 3) == 3) {
 		s->expect = CTL_DP_DOWN;
+		s->peer_closed = true;
 		return false;
 	}
 	if ((m & 3) == 2) {
 		n = (size_t)take8(&fake.in) * 3;
 		for (size_t i = 0; i < n; i++)
 			rep[i] = take8(&fake.in);
+		s->peer_closed = n == 0; /* an empty message reads as the end */
 	} else {
 		rh = (struct twr_api_hdr *)rep;
 		status = (m >> 2) & 7;
@@ -251,6 +257,7 @@ static void one_call(struct client *c, uint8_t what, uint8_t arg)
 	const void *body = NULL;
 	size_t blen = 0, outlen = 0;
 	unsigned first = 0;
+	bool fresh;
 	int st;
 
 	if (op == 0) {
@@ -276,10 +283,11 @@ static void one_call(struct client *c, uint8_t what, uint8_t arg)
 	st = c->dp->call(c->dp, op, body, blen, outlen ? &out : NULL, outlen);
 
 	pthread_mutex_lock(&fake.mu);
-	CHECK(st == CTL_DP_DOWN || (st >= TWR_API_OK && st <= TWR_API_EINTERNAL));
+	CHECK(st == CTL_DP_DOWN || (st >= TWR_API_OK && st <= TWR_API_STATUS_MAX));
 	CHECK(c->dp->reachable == (st != CTL_DP_DOWN));
 	CHECK(fake.nseen >= 1 && fake.nseen <= 2);
-	if (!c->connected) {
+	fresh = !c->connected;
+	if (fresh) {
 		/* a new connection: FLUSH first, once per client */
 		c->connection = fake.seen[0].connection;
 		if (!c->flushed) {
@@ -294,9 +302,17 @@ static void one_call(struct client *c, uint8_t what, uint8_t arg)
 	} else {
 		CHECK(fake.seen[0].connection == c->connection); /* the connection was kept */
 	}
-	CHECK(fake.nseen == first + 1);
 	CHECK(fake.seen[first].connection == c->connection);
 	check_request(&fake.seen[first], op, body, blen);
+	if (!fresh && fake.seen[first].peer_closed) {
+		/* a kept connection the dataplane closed: once more on a new one */
+		CHECK(fake.nseen == first + 2);
+		first++;
+		CHECK(fake.seen[first].connection != c->connection);
+		c->connection = fake.seen[first].connection;
+		check_request(&fake.seen[first], op, body, blen);
+	}
+	CHECK(fake.nseen == first + 1);
 	CHECK(st == fake.seen[first].expect);
 	if (st == TWR_API_OK && outlen)
 		CHECK(memcmp(&out, fake.seen[first].body, outlen) == 0);

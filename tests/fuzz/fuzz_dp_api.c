@@ -22,7 +22,9 @@
  * every status. Properties (abort on violation): every request gets
  * exactly one reply, with version 1, the request's op and seq (when it had
  * a header) and a length that matches; a request twr_api_check_req refuses
- * is EINVAL and changes nothing; ADD is EEXIST for a SID or 5-tuple held,
+ * is EINVAL and changes nothing; ADD is EPERM for a test port the port
+ * policy refuses (twr_test_port_permitted, common/port_policy.h), EEXIST for
+ * a SID or 5-tuple held,
  * ENOSPC when full, else OK and the session is then found by its 5-tuple
  * (session_lookup) in the state it asked for; START, STOP, REMOVE and
  * COUNTERS are ENOENT for an unknown SID, else OK with the state moving as
@@ -43,7 +45,9 @@
 #include <rte_eal.h>
 
 #include "api_server.h"
+#include "dp_config.h"
 #include "dp_log.h"
+#include "port_policy.h"
 #include "session_api.h"
 #include "sessions.h"
 
@@ -63,6 +67,7 @@ static struct msess model[MAX_SESS];
 static unsigned nmodel;
 static int cfd = -1;
 static char path[108];
+static const struct twr_port_range ports = { 49152, 65535 }; /* the defaults */
 
 static void connect_client(void)
 {
@@ -76,6 +81,7 @@ static void connect_client(void)
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
+	static struct dp_config cfg;   /* what api_server_open takes from it */
 	char prefix[64], dir[] = "/tmp/twr-fuzz-dpapi-XXXXXX", err[256];
 	char *eal[] = { "fuzz_dp_api", "--no-huge", "-m", "64", "--no-pci", "--no-shconf",
 			"--no-telemetry", "--log-level", "error", "--file-prefix", prefix };
@@ -87,7 +93,11 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	CHECK(sessions_init(MAX_SESS, 2, err, sizeof(err)) == 0);
 	CHECK(mkdtemp(dir) != NULL);
 	snprintf(path, sizeof(path), "%s/session.sock", dir);
-	CHECK(api_server_open(path, err, sizeof(err)) == 0);
+	snprintf(cfg.session_socket, sizeof(cfg.session_socket), "%s", path);
+	cfg.api_idle_s = 3600;
+	cfg.test_port_min = ports.min;
+	cfg.test_port_max = ports.max;
+	CHECK(api_server_open(&cfg, err, sizeof(err)) == 0);
 	connect_client();
 	return 0;
 }
@@ -143,6 +153,7 @@ static uint32_t model_apply(const uint8_t *req, size_t n)
 	struct twr_api_session s;
 	struct sess_key k;
 	struct msess *m;
+	const char *why;
 
 	if (twr_api_check_req(req, n, NULL) != TWR_API_OK)
 		return TWR_API_EINVAL;
@@ -155,6 +166,8 @@ static uint32_t model_apply(const uint8_t *req, size_t n)
 		return TWR_API_OK;
 	if (h.op == TWR_OP_ADD) {
 		memcpy(&s, req + sizeof(h), sizeof(s));
+		if (!twr_test_port_permitted(s.reflector_port, &ports, &why))
+			return TWR_API_EPERM;
 		key_of(&s, &k);
 		if (model_sid(s.sid) || model_tuple(&k))
 			return TWR_API_EEXIST;

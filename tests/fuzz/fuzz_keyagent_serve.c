@@ -146,6 +146,9 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	cfg.plugin_timeout_ms = 60000;
 	cfg.request_timeout_ms = 60000;
 	cfg.max_clients = 4;
+	/* the audit rate limit out of reach, so that every request has its line */
+	cfg.audit_rate = (struct ka_audit_rate){ .interval_s = 10, .per_caller = 1u << 30,
+						 .per_second = 1u << 30, .burst = 1u << 30 };
 	plugin.lfd = listen_on(cfg.plugin_socket, 0);
 	CHECK(pthread_create(&t, NULL, plugin_run, NULL) == 0);
 	CHECK(pipe2(pfd, O_CLOEXEC) == 0);

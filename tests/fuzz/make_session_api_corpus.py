@@ -9,6 +9,7 @@ corpus/fuzz_dp_api/       request sequences for the dataplane's server
                           (fuzz_dp_api.c): a session's life (ADD, START,
                           COUNTERS, STOP, REMOVE), the table filled past its
                           8 slots, duplicates, unknown SIDs, FLUSH and INFO,
+                          test ports the port policy refuses,
                           expiry after STOP and after REFWAIT, malformed and
                           oversized requests
 corpus/fuzz_ctl_dp_unix/  calls and the fake dataplane's answers for
@@ -29,14 +30,15 @@ def hdr(op, body=b"", seq=1):
     return struct.pack("<HHII I", 1, op, 16 + len(body), seq, 0) + body
 
 
-def session(sid, port=9000, sec=1, flags=0, timeout_ms=2000, refwait_s=900, v6=False):
+def session(sid, port=9000, sec=1, flags=0, timeout_ms=2000, refwait_s=900, v6=False,
+            refl_port=50000):
     if v6:
         refl, snd, ipver = bytes.fromhex("fd000099" + "00" * 11 + "01"), \
             bytes.fromhex("fd000099" + "00" * 11 + "02"), 6
     else:
         refl, snd, ipver = bytes([10, 99, 0, 1]) + bytes(12), bytes([10, 99, 0, 2]) + bytes(12), 4
     return (sid + bytes([ipver, sec, flags, 0]) + refl + snd
-            + struct.pack("<HHHHII", 862, port, 0, 0, timeout_ms, refwait_s)
+            + struct.pack("<HHHHII", refl_port, port, 0, 0, timeout_ms, refwait_s)
             + bytes(range(16)) + bytes(range(32)))
 
 
@@ -83,6 +85,9 @@ def dp_api_seeds():
         rec(struct.pack("<HHII I", 2, INFO, 16, 1, 0)), rec(struct.pack("<HHII I", 1, INFO, 16, 1, 7)),
         rec(hdr(ADD, session(s1)[:16] + bytes([5]) + session(s1)[17:])),
         rec(hdr(ADD, session(s1))[:-4] + b"\0\0\0\0" + b"xx", fix=True)])
+    # test ports the dataplane's port policy refuses (common/port_policy.h)
+    yield "reserved_ports", b"".join(rec(hdr(ADD, session(sid(i), refl_port=p)))
+                                     for i, p in enumerate((862, 500, 4500, 53, 22, 49151, 65535)))
     yield "oversized", rec(hdr(ADD, session(s1)) + bytes(468))
     yield "fixed_header", rec(struct.pack("<HHII I", 0, START, 0, 9, 0) + s1, fix=True)
 

@@ -149,6 +149,7 @@ static void test_config_minimal(void **state)
 	assert_int_equal(cfg.request_timeout_ms, 1000);
 	assert_int_equal(cfg.max_clients, 16);
 	assert_string_equal(cfg.user, "nobody");
+	assert_string_equal(cfg.group, "");
 	assert_string_equal(cfg.socket_group, "");
 	assert_string_equal(cfg.audit_log, "");
 	assert_int_equal(cfg.policy.nrules, 1);
@@ -173,7 +174,8 @@ static void test_config_full(void **state)
 		 "{\"twamp-keyagent:twamp-keyagent\": {\"socket\": \"/run/ka/a.sock\", "
 		 "\"socket-group\": \"twamp\", \"plugin-socket\": \"/run/sw/ippm.sock\", "
 		 "\"plugin-timeout\": 500, \"request-timeout\": 300, \"max-clients\": 4, "
-		 "\"user\": \"twamp-keyagent\", \"audit-log\": \"/var/log/ka.log\", \"client\": ["
+		 "\"user\": \"twamp-keyagent\", \"group\": \"twamp\", "
+		 "\"audit-log\": \"/var/log/ka.log\", \"client\": ["
 		 "{\"name\": \"a\", \"gid\": 7, \"lookup\": [\"spi\", \"peer\"], "
 		 "\"peer-prefix\": [\"0.0.0.0/0\", \"::/0\"]},"
 		 "{\"name\": \"b\", \"uid\": 8, \"gid\": 9, \"lookup\": [\"peer\"], "
@@ -187,6 +189,8 @@ static void test_config_full(void **state)
 	assert_int_equal(cfg.request_timeout_ms, 300);
 	assert_int_equal(cfg.max_clients, 4);
 	assert_string_equal(cfg.audit_log, "/var/log/ka.log");
+	assert_string_equal(cfg.user, "twamp-keyagent");
+	assert_string_equal(cfg.group, "twamp");
 	assert_int_equal(cfg.policy.nrules, 2);
 	assert_true(cfg.policy.rules[0].allow_spi && cfg.policy.rules[0].allow_peer);
 	assert_int_equal(cfg.policy.rules[0].nprefixes, 2);

@@ -13,12 +13,17 @@ work.  Fixtures:
             before the namespaces are deleted.
 """
 
+import os
 import sys
 from pathlib import Path
 
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
+
+# The daemons read only the installed YANG modules or TWR_YANG_DIR: every
+# process a test starts inherits the source tree's.
+os.environ.setdefault("TWR_YANG_DIR", str(Path(__file__).resolve().parents[2] / "yang"))
 
 from harness import netns  # noqa: E402
 from harness.proc import Proc  # noqa: E402

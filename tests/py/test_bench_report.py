@@ -1,10 +1,13 @@
 """bench/bench_report.py on made-up per-run results: the medians, the ratios
 of medians and of back-to-back pairs, the cycle figures from telemetry and
-testpmd, and the exit status when a reply failed its check. The benchmark
-itself is not run here (it measures; tests do not)."""
+testpmd, the control-hostile stage's percentiles, failures, bound and
+targets, and the exit status when a reply failed its check or an attack did
+not happen. The benchmark itself is not run here (it measures; tests do
+not)."""
 
 import json
 import os
+import random
 import statistics
 import subprocess
 import sys
@@ -102,14 +105,74 @@ def fixtures(d: Path, bad_case: str | None = None):
                 w = {"/twamp/workers": {"0": {"busy_cycles": c, "busy_packets": p}},
                      "/twamp/stats": {"auth_failures": 0}}
                 write(d, f"{m}-{r}.tel.{k}", json.dumps({"t_ms": t}) + "\n" + json.dumps(w) + "\n")
-        for m, v in (("setups", 30.0), ("sessions", 8000.0), ("api", 24000.0), ("pbkdf2", 60.0)):
+        for m, v in (("sessions", 8000.0), ("api", 24000.0)):
             write(d, f"control_{m}-{r}.json", {"per_s": v + r})
 
 
-def run_report(tmp_path, bad_case=None, replay=False, replay_dead=None, stages=None):
+# control-hostile: two runs of 50 good set-ups per case. idle, pooled and
+# sorted: 1..50, 101..130, 1000..1019 ms: median (50 + 101) / 2 (not the
+# mean), p99 by nearest rank the 99th smallest, 1018 (not the max 1019, not
+# 1018.01 interpolated, not the median of the runs' p99s 534.5)
+HRUNS = 2
+IDLE = [list(range(1, 51)), list(range(101, 131)) + list(range(1000, 1020))]
+# flood: run 1 47 ok, run 2 46 ok; pooled p99 = the 93rd smallest of 93
+FLOOD = [[200.0 + i for i in range(47)], [300.0 + i for i in range(46)]]
+FLOOD_FAILED = [(3, "set-up: connection closed by the server"), (4, "set-up: connection closed by the server")]
+# slowloris: every set-up of run 1 failed; open_hog: every one of both
+RATE = {"setups": [30.0, 50.0], "pbkdf2": [64.0, 100.0]}   # bounds 32, 50: ratios 0.9375, 1.0
+
+
+def latency(samples, failed=0, reason="set-up: connection closed by the server"):
+    xs = [float(x) for x in samples]
+    random.Random(len(xs)).shuffle(xs)   # the report must sort
+    return {"measure": "latency", "n": len(xs) + failed, "ok": len(xs), "failed": failed,
+            "interval_ms": 100, "timeout_ms": 5000, "samples_ms": xs,
+            "failures": [{"reason": reason, "n": failed}] if failed else []}
+
+
+def attacker(mode, **kw):
+    a = {"mode": mode, "conns": 20, "sources": 0, "seconds": 10.0, "connects": 100, "connect_errors": 0,
+         "greetings": 90, "refused_before_greeting": 10, "setups_sent": 90, "closed_after_setup": 0,
+         "accept_ok": 0, "accept_other": 90, "held_closed": 0, "held_at_end": 0, "held_max": 0}
+    a.update(kw)
+    return a
+
+
+def state(**counters):
+    return {"twamp-reflector:twamp-reflector": {"server": {"statistics": {
+        k.replace("_", "-"): str(v) for k, v in counters.items()}}}}
+
+
+def hostile_fixtures(d: Path, good=False, idle_failed=0, dead_attack=None):
+    """good: every case like idle's run 1, no failure, ratio above 0.9."""
+    for h in range(1, HRUNS + 1):
+        i = h - 1
+        if good:
+            cases = {c: latency(IDLE[0]) for c in ("flood", "slowloris", "open_hog")}
+        else:
+            cases = {"flood": latency(FLOOD[i], *FLOOD_FAILED[i]),
+                     "slowloris": latency([] if h == 1 else [400.0, 2500.0], 50 if h == 1 else 48),
+                     "open_hog": latency([], 50, "set-up: connection closed by the server")}
+        cases["idle"] = latency(IDLE[i], idle_failed if h == 2 else 0)
+        for c, v in cases.items():
+            write(d, f"hostile_latency_{c}-{h}.json", v)
+        write(d, f"hostile_attack_flood-{h}.json", attacker("flood", setups_sent=0 if dead_attack else 90))
+        write(d, f"hostile_attack_slowloris-{h}.json", attacker("slowloris", setups_sent=0, held_max=16))
+        write(d, f"hostile_attack_open_hog-{h}.json", attacker("open-hog", accept_ok=64, held_max=64))
+        write(d, f"hostile_state_flood-{h}.json", state(authentication_failed=100 * h, refused_pending_authentication=7))
+        if not good or h == 1:   # a state that could not be read is left out
+            write(d, f"hostile_state_idle-{h}.json", state(authentication_ok=50))
+        write(d, f"control_setups-{h}.json", {"per_s": 45.0 if good else RATE["setups"][i]})
+        write(d, f"control_pbkdf2-{h}.json", {"per_s": RATE["pbkdf2"][i] if not good else 98.0})
+
+
+def run_report(tmp_path, bad_case=None, replay=False, replay_dead=None, stages=None, stage="all",
+               hostile=None):
     res = tmp_path / "res"
     res.mkdir()
-    fixtures(res, bad_case)
+    if stage == "all":
+        fixtures(res, bad_case)
+    hostile_fixtures(res, **(hostile or {}))
     if replay:
         replay_fixtures(res, replay_dead)
     if stages is not None:
@@ -117,7 +180,9 @@ def run_report(tmp_path, bad_case=None, replay=False, replay_dead=None, stages=N
     out = tmp_path / "bench.json"
     env = {**os.environ, "BENCH_RES": str(res), "BENCH_OUT": str(out), "BENCH_RUNS": str(RUNS),
            "BENCH_SECONDS": "5", "BENCH_WARMUP": "1", "BENCH_SIZE": "112", "BENCH_LINK": "zero-copy",
-           "BENCH_NPROC": "2", "BENCH_MODEL": "test", "BENCH_DATE": "2026-01-01T00:00:00Z"}
+           "BENCH_NPROC": "2", "BENCH_MODEL": "test", "BENCH_DATE": "2026-01-01T00:00:00Z",
+           "BENCH_STAGE": stage, "BENCH_HOSTILE_RUNS": str(HRUNS), "BENCH_AUTH_WORKERS": "2",
+           "BENCH_AUTH_WORKERS_LEAF": ""}
     p = subprocess.run([sys.executable, str(REPORT)], env=env, capture_output=True, text=True,
                        timeout=60)
     return p, (json.loads(out.read_text()) if out.exists() else None)
@@ -211,3 +276,97 @@ def test_stage_runs_absent_or_failed(tmp_path):
     (tmp_path / "dead").mkdir()
     p, r = run_report(tmp_path / "dead", stages={"dead_replay": True})
     assert p.returncode == 1 and "replay auth-stages run 1" in p.stderr
+
+
+def test_hostile_alone(tmp_path):
+    """The stage alone: no dataplane results needed, and every key of it."""
+    p, r = run_report(tmp_path, stage="control-hostile")
+    assert p.returncode == 0, p.stderr
+    assert "testpmd_macswap_mpps" not in r and r["stage"] == "control-hostile"
+    assert r["control_setup_ms_p50_idle"] == pytest.approx(75.5)
+    assert r["control_setup_ms_p99_idle"] == pytest.approx(1018.0)
+    # flood: 93 samples, nearest rank ceil(0.99 * 93) = 93: the largest
+    assert r["control_setup_ms_p99_flood"] == pytest.approx(345.0)
+    assert r["control_good_setups_failed_flood"] == 7
+    # slowloris: run 1 all failed, run 2 two samples: p99 of those
+    assert r["control_setup_ms_p99_slowloris"] == pytest.approx(2500.0)
+    assert r["control_good_setups_failed_slowloris"] == 98
+    # open-hog: nothing completed: no p99 at all
+    assert r["control_setup_ms_p99_open_hog"] is None
+    assert r["control_good_setups_failed_open_hog"] == 100
+    assert r["control_good_setups_failed_idle"] == 0
+    x = r["control_hostile"]
+    assert x["cases"]["idle"]["max_ms"] == pytest.approx(1019.0)
+    assert [c["p99_ms"] for c in x["cases"]["idle"]["runs"]] == pytest.approx([50.0, 1019.0])
+    assert x["cases"]["idle"]["runs"][1]["p50_ms"] == pytest.approx(median_of(IDLE[1]))
+    assert x["cases"]["flood"]["failures"] == {"set-up: connection closed by the server": 7}
+    assert x["cases"]["flood"]["setups"] == 100
+    # attacker counts summed over the runs, server counters too (a state
+    # missing from a run adds nothing)
+    assert x["cases"]["flood"]["attacker"]["total"]["setups_sent"] == 180
+    assert x["cases"]["flood"]["server_counters"] == {"authentication-failed": 300,
+                                                      "refused-pending-authentication": 14}
+    assert x["cases"]["idle"]["server_counters"] == {"authentication-ok": 100}
+
+
+def median_of(xs):
+    return statistics.median(xs)
+
+
+def test_hostile_rate_and_bound(tmp_path):
+    p, r = run_report(tmp_path, stage="control-hostile")
+    assert p.returncode == 0, p.stderr
+    # the bound is half the PBKDF2 rate of the worker threads (the client's
+    # PBKDF2 runs on the same CPUs): 32 and 50, median 41
+    assert r["control_setups_per_s"] == pytest.approx(40.0)
+    assert r["pbkdf2_bound_setups_per_s"] == pytest.approx(41.0)
+    # the median of the runs' ratios (30/32, 50/50), not 40/41
+    assert r["control_setups_ratio_vs_pbkdf2_bound"] == pytest.approx((30 / 32 + 1.0) / 2)
+    x = r["control_hostile"]
+    assert x["pbkdf2_threads"] == 2 and x["client_threads"] == 4 and x["auth_workers_leaf"] is None
+
+
+def test_hostile_targets(tmp_path):
+    p, r = run_report(tmp_path, stage="control-hostile")
+    t = r["control_hostile"]["targets"]
+    assert not t["met"] and not t["no_good_setup_fails"] and not t["p99_met"]
+    assert t["failed"] == {"flood": 7, "slowloris": 98, "open_hog": 100}
+    assert t["p99_over"] == {"idle": pytest.approx(1018.0), "slowloris": pytest.approx(2500.0), "open_hog": None}
+    assert t["ratio_met"]          # 0.97 >= 0.9
+    assert "NOT MET" in p.stdout
+    (tmp_path / "good").mkdir()
+    p, r = run_report(tmp_path / "good", stage="control-hostile", hostile={"good": True})
+    assert p.returncode == 0, p.stderr
+    t = r["control_hostile"]["targets"]
+    assert not t["p99_met"] and t["p99_over"] == {"idle": pytest.approx(1018.0)}
+    assert t["no_good_setup_fails"] and not t["met"]
+    # 45 set-ups/s against 98 / 2 = 49: 0.918
+    assert t["ratio_met"] and r["control_setups_ratio_vs_pbkdf2_bound"] == pytest.approx(45 / 49)
+
+
+def test_hostile_in_the_full_report(tmp_path):
+    p, r = run_report(tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert r["testpmd_macswap_mpps"] == pytest.approx(5.0)
+    assert r["control_setup_ms_p99_idle"] == pytest.approx(1018.0)
+    assert r["control_setups_per_s"] == pytest.approx(40.0)
+    assert "TWAMP-Control under attack" in p.stdout
+
+
+def test_hostile_run_that_did_not_measure(tmp_path):
+    p, r = run_report(tmp_path, stage="control-hostile", hostile={"idle_failed": 2})
+    assert p.returncode == 1
+    assert "idle: 2 good set-ups failed with no attacker" in p.stderr
+    (tmp_path / "dead").mkdir()
+    p, r = run_report(tmp_path / "dead", stage="control-hostile", hostile={"dead_attack": True})
+    assert p.returncode == 1
+    assert "flood run 1: the attacker sent no token" in p.stderr
+
+
+def test_latency_summary(tmp_path):
+    f = tmp_path / "lat.json"
+    f.write_text(json.dumps(latency(FLOOD[1], 4, "set-up: timed out")))
+    p = subprocess.run([sys.executable, str(REPORT), "--summary", str(f)], capture_output=True, text=True,
+                       timeout=60, env={k: v for k, v in os.environ.items() if not k.startswith("BENCH_")})
+    assert p.returncode == 0, p.stderr
+    assert "46 ok, 4 failed; p50 322.5 ms, p99 345.0 ms" in p.stdout and "4 x set-up: timed out" in p.stdout

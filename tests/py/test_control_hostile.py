@@ -8,10 +8,13 @@ and clients in namespace a using several source addresses:
   10.99.7.4  fails to authenticate until it is blocked
   10.99.7.5-7  the hostile clients (one failed authentication at most
              each, below the blocking threshold)
+  10.99.7.16-31  more of them, one per test that makes a set-up fail or
+             leaves one (abandoned set-ups count toward ip-block too)
 
 Each hostile input must get the right Accept or a closed connection, a
 log line and a counter in the state JSON."""
 
+import base64
 import struct
 import subprocess
 import time
@@ -31,11 +34,13 @@ pytestmark = [pytest.mark.system, pytest.mark.sanitize]
 SUBNET = 7
 KEYS = {"user1": b"correct horse battery staple"}
 GOOD, ACL_OUT, BLOCKME, H5, H6, H7 = (f"10.99.{SUBNET}.{h}" for h in (1, 3, 4, 5, 6, 7))
+X = [f"10.99.{SUBNET}.{h}" for h in range(16, 32)]
 SERVER = {"test-port-min": 50000, "test-port-max": 50100, "max-connections": 8,
           "max-connections-per-client": 3, "max-pending-authentication": 4,
           "authentication-timeout": 2}
 SECURITY = {
-    "control-acl": {"permit-prefix": [f"{GOOD}/32", f"{BLOCKME}/30", f"fd00:99:{SUBNET}::/64"]},
+    "control-acl": {"permit-prefix": [f"{GOOD}/32", f"{BLOCKME}/30", f"{X[0]}/28",
+                                      f"fd00:99:{SUBNET}::/64"]},
     "ip-block": {"failed-times": 2, "failed-period": 600, "reactive-time": 600},
 }
 
@@ -61,7 +66,7 @@ def env(tmp_path_factory):
         pytest.skip(reason)
     tmp = tmp_path_factory.mktemp("control-hostile")
     with running_reflector(tmp, SUBNET) as (net, r):
-        for h in (3, 4, 5, 6, 7):
+        for h in (3, 4, 5, 6, 7, *range(16, 32)):
             net.a.ip("addr", "add", f"10.99.{SUBNET}.{h}/24", "dev", net.a_end.ifname)
         procs = ProcGroup(tmp)
         d = Controld(tmp, r.sock, keys=KEYS, server=SERVER, security=SECURITY)
@@ -153,7 +158,7 @@ def test_unknown_keyid(env):
 
 def test_mode_not_offered(env):
     before = env.d.stats()
-    c = env.connect(H5)
+    c = env.connect(X[0])
     c.greeting()
     assert c.setup(UNAUTH | 0x80) == 3                  # IKEv2-derived: not offered
     assert c.closed()
@@ -203,12 +208,18 @@ def test_blocked_address(env):
 
 
 def test_acl_refusal(env):
+    """Refused, counted per source, never blocked."""
     before = env.d.stats()
-    c = env.connect(ACL_OUT)
-    assert closed_before_greeting(c)
-    c.close()
-    env.d.wait_log(rf"connection refused: peer={ACL_OUT}:\d+: source not in control-acl")
-    assert env.d.stats()["refused-acl"] == before["refused-acl"] + 1
+    for _ in range(3):
+        c = env.connect(ACL_OUT)
+        assert closed_before_greeting(c)
+        c.close()
+    env.d.wait_log(rf"connection refused: peer={ACL_OUT}:\d+: source not in control-acl "
+                   r"\(3 from this source within 600s\)")
+    st = env.d.state()
+    assert int(st["server"]["statistics"]["refused-acl"]) == before["refused-acl"] + 3
+    blocked = st["security-baseline"].get("ip-block-list", [])
+    assert ACL_OUT not in {b["blocked-ip"] for b in blocked}
     assert_served(env)
 
 
@@ -300,7 +311,7 @@ def test_truncated_message(env):
 def test_garbage_setup(env):
     """Octets that are no Set-Up-Response (Mode of no security mode)."""
     before = env.d.stats()
-    c = env.connect(H5)
+    c = env.connect(X[1])
     c.greeting()
     c.send_raw(b"GET / HTTP/1.1\r\n" + bytes(148))
     assert c.recv_exact(48)[15] == 3
@@ -327,38 +338,60 @@ def test_per_client_limit(env):
 
 
 def test_pending_limit(env):
+    """At max-pending-authentication the oldest pending connection gives way
+    to the new one; those the peers then leave count as abandoned."""
     wait_connections(env, 1)
     before = env.d.stats()
     pending = []
-    for src in (H5, H5, H6, H6):                        # greeted, not set up
+    for src in X[2:6]:                                   # greeted, not set up
         p = env.connect(src)
         p.greeting()
         pending.append(p)
-    c = env.connect(H7)
-    assert closed_before_greeting(c)
-    c.close()
-    env.d.wait_log(rf"connection refused: peer={H7}:\d+: max-pending-authentication reached")
-    assert env.d.stats()["refused-pending-authentication"] == \
-        before["refused-pending-authentication"] + 1
-    for p in pending:                                    # before their timeout
-        p.close()
+    wait_connections(env, 5)
+    try:
+        c = env.connect(H7)
+        c.greeting()
+        assert pending[0].closed()                       # the oldest gave way
+        assert c.setup(ENC, b"user1", KEYS["user1"]) == 0
+        c.close()
+    finally:
+        for p in pending:                                # before their timeout (2 s)
+            p.close()
+    env.d.wait_log(rf"connection evicted: peer={X[2]}:\d+ state=setup idle=\d+s: "
+                   rf"max-pending-authentication reached: room made for peer={H7}:\d+")
     wait_connections(env, 1)
+    st = env.d.stats()
+    assert st["evicted-pending"] == before["evicted-pending"] + 1
+    assert st["refused-pending-authentication"] == before["refused-pending-authentication"]
+    # each of the three left counts toward ip-block: abandoned (or, on a
+    # machine too slow to close them within 2 s, timed out)
+    left = st["authentication-abandoned"] - before["authentication-abandoned"]
+    assert left + st["authentication-timeout"] - before["authentication-timeout"] == 3
+    if left:
+        env.d.wait_log(r"authentication abandoned: peer=10\.99\.7\.(19|20|21):\d+ state=setup: ")
     assert_served(env)
 
 
 def test_total_limit(env):
+    """At max-connections the idlest unauthenticated connection without
+    sessions gives way; the authenticated keeper stays."""
     wait_connections(env, 1)                             # the keeper
     before = env.d.stats()
     held = [ready(env, src, UNAUTH) for src in (H5, H5, H5, H6, H6, H6, H7)]
     wait_connections(env, 8)
     c = env.connect(H7)
-    assert closed_before_greeting(c)
+    c.greeting()
+    assert held[0].closed()                              # the idlest
+    assert c.setup(AUTH, b"user1", KEYS["user1"]) == 0
+    env.d.wait_log(rf"connection evicted: peer={H5}:\d+ state=request idle=\d+s: "
+                   rf"max-connections reached: room made for peer={H7}:\d+")
+    st = env.d.stats()
+    assert st["evicted-idle"] == before["evicted-idle"] + 1
+    assert st["refused-max-connections"] == before["refused-max-connections"]
     c.close()
-    env.d.wait_log(rf"connection refused: peer={H7}:\d+: max-connections reached")
-    assert env.d.stats()["refused-max-connections"] == before["refused-max-connections"] + 1
-    held.pop().close()
+    held.pop(0).close()
     wait_connections(env, 7)
-    assert_served(env)                                   # room for the fresh one again
+    assert_served(env)                                   # the keeper was kept
     for h in held:
         h.close()
 
@@ -398,10 +431,10 @@ def test_count_above_max_exponent_refused(env):
 def test_hash_chained_log(env):
     """The local security log verifies; one changed character does not."""
     log = env.tmp / "security.log"
-    d2 = Controld(env.tmp, env.tmp / "none.sock", keys={**KEYS, "logkey": b"k" * 32},
+    d2 = Controld(env.tmp, env.tmp / "none.sock", keys=KEYS,
                   name="controld-log", server={**SERVER, "server-tcp-port": 8626},
                   security={"log-security": {"local-log-file": str(log),
-                                             "hash-chain-key-id": "logkey"}})
+                                             "log-key": base64.b64encode(b"k" * 32).decode()}})
     d2.start(env.procs, env.net.b)
     c = env.connect(H5, port=8626)
     c.greeting()

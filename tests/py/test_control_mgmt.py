@@ -45,7 +45,7 @@ from harness import netns
 from harness.controld import Controld
 from harness.reflector import ProcGroup, binary, running_reflector
 from harness.twamp_ctl import AUTH, TwampControl
-from test_twamp_e2e import (DP_QUIET, Run, Watcher, counter_delta, secret_file,
+from test_twamp_e2e import (AUTH_JOB, DP_QUIET, Run, Watcher, counter_delta, secret_file,
                             wait_gone)
 
 pytestmark = [pytest.mark.system, pytest.mark.sanitize]
@@ -144,7 +144,8 @@ def check_measured(run, sender, reflector, setup):
     assert not {k: run.dp_delta[k] for k in DP_QUIET if k in run.dp_delta}, run.dp_delta
     assert run.srv_delta == {"connections-accepted": 1, "connections-closed": 1, setup: 1,
                              "sessions-accepted": 1, "sessions-started": 1,
-                             "sessions-stopped": 1}
+                             "sessions-stopped": 1,
+                             **({} if setup == "setup-unauthenticated" else AUTH_JOB)}
     return s
 
 
@@ -157,7 +158,7 @@ def check_refused(run, why):
     assert run.dp_delta.get("reflected") is None
     assert re.search(r"session refused: peer=\S+ accept=1: " + re.escape(why), run.log), run.log
     assert run.srv_delta == {"connections-accepted": 1, "connections-closed": 1,
-                             "authentication-ok": 1, "sessions-refused": 1}
+                             "authentication-ok": 1, "sessions-refused": 1, **AUTH_JOB}
 
 
 def test_management_with_receiver_address(env, procs, tmp_path):
@@ -211,7 +212,7 @@ def test_zero_receiver_address_on_management(env):
     assert re.search(r"connection closed: .* sessions-removed=1 ", log), log
     assert counter_delta(srv0, srv1, ignore=("state-requests",)) == {
         "connections-accepted": 1, "connections-closed": 1, "authentication-ok": 1,
-        "sessions-refused": 1, "sessions-accepted": 1, "sessions-removed": 1}
+        "sessions-refused": 1, "sessions-accepted": 1, "sessions-removed": 1, **AUTH_JOB}
 
 
 def test_exception_port_needs_no_receiver_address(env, procs, tmp_path):

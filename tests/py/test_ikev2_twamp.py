@@ -34,6 +34,7 @@ from harness.controld import Controld
 from harness.keyagent import KeyAgent, lookup_peer, lookup_spi
 from harness.reflector import TAP, ProcGroup, binary, running_reflector
 from harness.twamp_ctl import AUTH, ENC, MIXED, TwampControl
+from harness.users import suite_users
 
 pytestmark = [
     pytest.mark.system,
@@ -54,8 +55,10 @@ REFRESH_BOUND = 15.0
 
 
 def policy(kinds=("spi", "peer")):
-    return [{"name": "tests", "uid": 0, "lookup": list(kinds),
-             "peer-prefix": [f"10.99.{SUBNET}.0/24"]}]
+    """Root (the tests, twamp-client) and the control server's test user."""
+    return [{"name": name, "uid": uid, "lookup": list(kinds),
+             "peer-prefix": [f"10.99.{SUBNET}.0/24"]}
+            for name, uid in (("tests", 0), ("controld", suite_users().controld.uid))]
 
 
 class Env:

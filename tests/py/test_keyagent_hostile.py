@@ -195,6 +195,9 @@ def test_runs_unprivileged(env):
     assert ids["Uid"].split() == [str(NOBODY)] * 4
     assert ids["Gid"].split() == [str(NOGROUP)] * 4
     assert ids["Groups"].split() in ([], [str(NOGROUP)])
+    for cap in ("CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"):     # none left
+        assert int(ids[cap], 16) == 0, f"{cap}{ids[cap]}"
+    assert ids["NoNewPrivs"].strip() == "1"
     st = env.agent.socket.stat()
     assert (oct(st.st_mode & 0o7777), st.st_uid, st.st_gid) == ("0o660", 0, NOGROUP)
 
@@ -211,7 +214,8 @@ def test_refuses_to_start_unsafely(env):
             r = subprocess.run([str(keyagent.agent_binary()), "-c", str(agent.config)],
                                capture_output=True, text=True, timeout=15)
             assert r.returncode == 1
-            want = "without a 'user'" if name == "rootuser" else "refused"
+            want = ("started as root and no user is configured: refusing to run as root"
+                    if name == "rootuser" else "refused")
             assert want in r.stderr, r.stderr
             assert not agent.socket.exists()
     finally:
@@ -234,3 +238,38 @@ def test_still_serving_and_the_audit_log_holds_no_key(env):
             assert spelling not in log
     for line in log.decode().splitlines():
         assert " status=" in line and " pid=" in line and " uid=" in line
+
+
+def test_audit_flood_bounded(env):
+    """Last (it leaves a window of uid 0 open): a caller asking for SAs that
+    do not exist, as fast as it can. The audit log gets lines-per-caller (5)
+    lines and one summary that counts the rest; a key handed out in the
+    middle is written all the same."""
+    import os
+    import re
+    import time
+    before = env.agent.audit_lines()
+    n = 300
+    for i in range(n):
+        rep = lookup_spi(env.agent.socket, os.urandom(8), os.urandom(8))
+        assert rep["status"] == "NO_SA"
+        if i == n // 2:
+            ok = lookup_spi(env.agent.socket, *env.spis)
+            assert ok["status"] == "OK"
+            KEYS.append(ok["key"])
+    new = env.agent.audit_lines()[len(before):]
+    nosa = [x for x in new if " uid=0 " in x and "request=spi" in x and "status=NO_SA" in x]
+    assert len(nosa) <= 5, new
+    assert len([x for x in new if "status=OK" in x]) == 1, new
+    deadline = time.monotonic() + 15.0
+    while True:
+        text = "\n".join(env.agent.audit_lines()[len(before):])
+        m = re.search(r"Z uid=0: (\d+) more 'request=spi status=NO_SA reason=[^']*' "
+                      r"in the last 10 s", text)
+        if m or time.monotonic() > deadline:
+            break
+        time.sleep(0.2)
+    assert m, text[-2000:]
+    assert int(m.group(1)) + len(nosa) == n
+    for key in set(KEYS):
+        assert key.hex().encode() not in env.agent.audit_bytes()

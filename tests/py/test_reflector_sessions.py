@@ -85,9 +85,13 @@ def settled_counters(api, sid, reflected, timeout=2.0):
 
 
 def test_socket_is_private(env):
+    """Root's, mode 0660, the configured group; its directory made 0750."""
     net, r = env
     st = os.stat(r.sock)
-    assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o600
+    assert stat.S_ISSOCK(st.st_mode) and stat.S_IMODE(st.st_mode) == 0o660
+    assert (st.st_uid, st.st_gid) == (0, r.api_group.gid)
+    d = os.stat(r.api_dir)
+    assert (stat.S_IMODE(d.st_mode), d.st_uid, d.st_gid) == (0o750, 0, r.api_group.gid)
 
 
 def test_info(api):
@@ -320,3 +324,49 @@ def test_malformed_messages_refused(env, api):
     assert r.stats()["api_invalid"] == before + len(bad) - 1
     assert api.info()["sessions"] == 0
     assert r.proc.alive()
+
+
+def test_refwait_not_refreshed_by_junk(env, api):
+    """Only packets that verify keep a session alive (issue 17): a session
+    with REFWAIT 1 s that receives nothing but packets with its 5-tuple and
+    a wrong HMAC expires on time, each of them counted as received and as
+    an authentication failure; the same flow with the right key keeps a
+    session past its REFWAIT."""
+    net, r = env
+    dst = (net.b_end.ip4, PORT)
+    layout = tr.sender_layout(tr.AUTH)
+
+    def feed(sid, keys, sport, seconds):
+        """A packet every 50 ms for `seconds`; the time the session was
+        gone after (None: still there), and its last counters."""
+        s = sender_socket(net, sport)
+        t0, seq, last = time.monotonic(), 0, None
+        try:
+            while time.monotonic() - t0 < seconds:
+                plain = tr.build_sender(seq, tr.ntp_now(), 0x8001, b"", tr.AUTH)
+                s.sendto(tr.protect(plain, layout, keys), dst)
+                seq += 1
+                try:
+                    last = api.counters(sid)
+                except sa.ApiError as e:
+                    assert e.status == sa.ENOENT
+                    return time.monotonic() - t0, last
+                time.sleep(0.05)
+        finally:
+            s.close()
+        return None, last
+
+    sid, keys = new_keys()
+    add_session(api, net, tr.AUTH, 40030, keys=keys, sid=sid, refwait_s=1, flags=sa.SF_START_NOW)
+    gone, last = feed(sid, tr.TestKeys(keys.aes, bytes(32)), 40030, 5.0)
+    assert gone is not None, "a session kept alive by packets that do not verify"
+    assert 0.8 <= gone < 2.5, f"expired after {gone:.2f} s, REFWAIT is 1 s"
+    assert last is not None and last.rx > 5 and last.auth_fail == last.rx and last.reflected == 0
+
+    # the control: the same flow, verifying, outlives its REFWAIT
+    sid, keys = new_keys()
+    add_session(api, net, tr.AUTH, 40031, keys=keys, sid=sid, refwait_s=1, flags=sa.SF_START_NOW)
+    gone, last = feed(sid, keys, 40031, 2.5)
+    assert gone is None, f"a session with good packets expired after {gone:.2f} s"
+    c = settled_counters(api, sid, last.rx)
+    assert c.auth_fail == 0 and c.reflected > 20

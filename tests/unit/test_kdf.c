@@ -66,6 +66,10 @@ static void test_count_limits(void **state)
 	assert_int_equal(tw_token_key((const uint8_t *)PASS, strlen(PASS), SALT, 1, k), -1);
 	assert_int_equal(tw_token_key((const uint8_t *)PASS, strlen(PASS), SALT, 1023, k), -1);
 	assert_int_equal(tw_token_key((const uint8_t *)PASS, strlen(PASS), SALT, 0x80000000u, k), -1);
+	/* above 2^TW_COUNT_MAX_EXP: refused at once (2^30 itself would run, for minutes) */
+	assert_int_equal(tw_token_key((const uint8_t *)PASS, strlen(PASS), SALT,
+				      (1u << TW_COUNT_MAX_EXP) + 1, k), -1);
+	assert_int_equal(TW_COUNT_MAX_EXP, 30);
 	assert_int_equal(tw_token_key((const uint8_t *)PASS, strlen(PASS), SALT, 2048, k), 0);
 	assert_int_equal(tw_token_key((const uint8_t *)PASS, strlen(PASS), SALT, 1024, k2), 0);
 	assert_memory_not_equal(k, k2, 16); /* the count matters */

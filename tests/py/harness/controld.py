@@ -11,6 +11,10 @@
         d.wait_log(r"session accepted: .*")  # its stderr (one line per event)
         d.stop()                             # SIGTERM: exit 0, no sanitizer report
 
+The server runs as harness.users.suite_users().controld (server/user; it
+refuses to run as root without one): a member of the reflector's session
+socket group and of nogroup (the key agents' sockets).
+
 The configuration is written as the twamp-reflector YANG module wants it
 (root-owned, mode 0600, since it holds keys); the state socket lives in
 the test's temporary folder (a Unix socket: reachable from any namespace).
@@ -27,11 +31,12 @@ import time
 from pathlib import Path
 
 from .reflector import binary
+from .users import suite_users
 
 
 class Controld:
     def __init__(self, tmpdir, session_socket, keys=None, server=None, security=None,
-                 dataplane=None, name: str = "controld"):
+                 dataplane=None, name: str = "controld", user: str | None = None):
         self.tmp = Path(tmpdir)
         self.name = name
         self.session_socket = str(session_socket)
@@ -40,11 +45,16 @@ class Controld:
         self.server = {"count": 10, **(server or {})}
         self.security = security or {}
         self.dataplane = dataplane or {}        # e.g. the reflector's: its port addresses
+        # server/user: None = the suite's test user (harness.users), "" = none
+        self.user = suite_users().controld.name if user is None else user
         self.proc = None
 
     # -- configuration ---------------------------------------------------
     def config(self) -> dict:
-        top = {"server": self.server}
+        server = dict(self.server)
+        if self.user and "user" not in server:
+            server["user"] = self.user
+        top = {"server": server}
         if self.security:
             top["security-baseline"] = self.security
         if self.dataplane:

@@ -6,6 +6,10 @@
         r.telemetry("/twamp/stats")          # dict
         with r.api() as api: api.add(...)    # session API (harness.session_api)
 
+The session socket is in a directory of its own under /tmp (r.api_dir,
+made by the reflector), with the group of harness.users.suite_users().api,
+which the control server's test user is in.
+
 Topology: namespace a is the sender with the kernel's address on its veth
 end; namespace b runs the reflector on the other veth end through
 af_packet. The kernel in b must not handle that interface's traffic itself
@@ -24,10 +28,12 @@ import os
 import shutil
 import secrets
 import socket
+import tempfile
 import time
 from pathlib import Path
 
 from .proc import Proc
+from .users import suite_users
 
 TAP = "tw0"
 
@@ -66,6 +72,7 @@ def running_reflector(tmpdir, subnet, **kw):
         finally:
             procs.stop_all()
             shutil.rmtree(f"/var/run/dpdk/{r.prefix}", ignore_errors=True)
+            shutil.rmtree(r.api_dir, ignore_errors=True)
 
 
 def build_dir() -> Path:
@@ -96,7 +103,12 @@ class Reflector:
                  addrs=None, dataplane=None, queues: int = 1):
         self.net, self.tmp = net, Path(tmpdir)
         self.prefix = "twr-t-" + secrets.token_hex(4)
-        self.sock = self.tmp / "session.sock"
+        # the session socket's directory, made by the reflector (0750, group
+        # api_group): outside the test's private folder, so that the control
+        # server reaches it once it runs as its unprivileged user
+        self.api_dir = Path(tempfile.gettempdir()) / f"twr-t-api-{secrets.token_hex(4)}"
+        self.sock = self.api_dir / "session.sock"
+        self.api_group = suite_users().api
         self.addrs = addrs or [f"{net.b_end.ip4}/24", f"{net.b_end.ip6}/64"]
         self.light = light or []
         self.keys = keys or {}          # key-id -> 48 raw octets
@@ -108,7 +120,8 @@ class Reflector:
     # -- configuration ---------------------------------------------------
     def config(self) -> dict:
         import base64
-        dp = {"session-socket": str(self.sock), "mbufs": 4095,
+        dp = {"session-socket": str(self.sock), "session-socket-group": self.api_group.name,
+              "mbufs": 4095,
               "port": [{"name": "net_af_packet0", "exception-interface": TAP,
                         "rx-queues": self.queues, "address": self.addrs}]}
         dp.update(self.dataplane)
