@@ -487,7 +487,8 @@ hostile_config() {
 {
   "twamp-reflector:twamp-reflector": {
     "key-chain": { "key": [ { "key-id": "bench", "secret-key": "$CTL_SECRET_B64" } ] },
-    "server": { "listen-address": [ "127.0.0.1" ], "server-tcp-port": $HOSTILE_PORT${2:-} }
+    "server": { "listen-address": [ "127.0.0.1" ], "server-tcp-port": $HOSTILE_PORT,
+                "user": "$CTL_USER"${2:-} }
   }
 }
 EOF

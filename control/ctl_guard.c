@@ -404,6 +404,8 @@ const char *ctl_admit_str(enum ctl_admit a)
 
 bool ctl_guard_evictable(const struct ctl_guard_cand *c, enum ctl_admit why)
 {
+	if (c->working)
+		return false;
 	if (why == CTL_ADMIT_EVICT_PENDING)
 		return c->pending;
 	if (why == CTL_ADMIT_EVICT_IDLE)
@@ -411,18 +413,34 @@ bool ctl_guard_evictable(const struct ctl_guard_cand *c, enum ctl_admit why)
 	return false;
 }
 
-static int rank(const struct ctl_guard_cand *c)
+/* At max-pending-authentication: closing, then silent, then the other
+ * pending ones. At max-connections: closing, then by idleness alone
+ * (a pending connection idle since its accept, an unauthenticated one
+ * since its last message), authenticated ones last; so a client still
+ * computing its Set-Up-Response goes after an open connection that has
+ * said nothing for longer. */
+static int rank(const struct ctl_guard_cand *c, enum ctl_admit why)
 {
 	if (c->closing)
 		return 0;
-	if (c->pending)
+	if (why == CTL_ADMIT_EVICT_PENDING)
 		return c->heard ? 2 : 1;
-	return c->secured ? 4 : 3;
+	return c->secured && !c->pending ? 2 : 1;
 }
 
-bool ctl_guard_before(const struct ctl_guard_cand *a, const struct ctl_guard_cand *b)
+bool ctl_guard_before(const struct ctl_guard_cand *a, const struct ctl_guard_cand *b,
+		      enum ctl_admit why)
 {
-	int ra = rank(a), rb = rank(b);
+	int ra = rank(a, why), rb = rank(b, why);
 
-	return ra != rb ? ra < rb : a->since < b->since;
+	if (ra != rb)
+		return ra < rb;
+	if (a->crowd != b->crowd)
+		return a->crowd > b->crowd;
+	return a->since < b->since;
+}
+
+struct ctl_ip ctl_guard_crowd(const struct ctl_ip *ip)
+{
+	return ctl_ip_prefix(ip, ip->ver == 4 ? CTL_GUARD_CROWD_V4 : CTL_GUARD_CROWD_V6);
 }

@@ -146,18 +146,34 @@ struct ctl_guard_cand {
 	bool closing;              /* already closing: its slot is free soonest */
 	bool pending;              /* before Server-Start */
 	bool heard;                /* the peer has sent something */
+	bool working;              /* its authentication job is out: never evicted */
 	bool secured;              /* set up in a mode with a shared secret */
 	bool running;              /* has started sessions: never evicted */
+	uint32_t crowd;            /* evictable connections in its wider prefix */
 	uint64_t since;            /* pending: accepted; set up: last complete message */
 };
 
 /* May c give way to a new connection admitted with `why`
  * (CTL_ADMIT_EVICT_PENDING: a pending one; CTL_ADMIT_EVICT_IDLE: one
- * without started sessions)? */
+ * without started sessions)? Never one whose authentication job is out:
+ * it has answered, and its work is bounded by the authentication queue
+ * (ctl_authq.h); were it evictable, a flood of prompt wrong tokens from
+ * rotating sources would evict every good client's job in turn. */
 bool ctl_guard_evictable(const struct ctl_guard_cand *c, enum ctl_admit why);
-/* Should a give way before b? Closing first, then pending ones that have
- * sent nothing, other pending ones, unauthenticated ones, authenticated
- * ones; the oldest or idlest first within each. */
-bool ctl_guard_before(const struct ctl_guard_cand *a, const struct ctl_guard_cand *b);
+/* Should a give way before b, for `why`? CTL_ADMIT_EVICT_PENDING:
+ * closing first, then pending ones that have sent nothing, then other
+ * pending ones, the oldest first. CTL_ADMIT_EVICT_IDLE: closing first,
+ * then pending and unauthenticated ones by idleness (the idlest first),
+ * then authenticated ones by idleness. */
+bool ctl_guard_before(const struct ctl_guard_cand *a, const struct ctl_guard_cand *b,
+		      enum ctl_admit why);
+
+/* The wider prefix by which evictable connections are counted (crowd):
+ * within one kind of connection, the crowd with most members gives way
+ * first, so that many sources of one subnet (rotating through a /24 or a
+ * /48) make room among themselves, not at the cost of a lone client. */
+#define CTL_GUARD_CROWD_V4 24u
+#define CTL_GUARD_CROWD_V6 48u
+struct ctl_ip ctl_guard_crowd(const struct ctl_ip *ip);
 
 #endif

@@ -10,7 +10,10 @@
 
 #include "ctl_listen.h"
 
-#define ACCEPTS_PER_WAKEUP 64
+/* Few per round, so that a burst of new connections cannot make room by
+ * evicting every pending connection before the loop has read what they
+ * sent (a client's Set-Up-Response waiting in its socket) */
+#define ACCEPTS_PER_WAKEUP 8
 #define EMFILE_PAUSE_MS 1000u
 
 /* DSCP of what we send on control connections (control-packet-dscp). */

@@ -328,10 +328,13 @@ struct ctl_conn_counts ctl_peer_counts(const struct ctl_peers *ps, const struct 
 	struct ctl_conn_counts n = { .total = ps->n, .pending = ps->npending };
 	struct ctl_ip src = ctl_guard_source(g, ip);
 
+	/* max-pending-authentication holds the connections that owe us their
+	 * Set-Up-Response; those whose job is out are bounded by the queue */
 	for (const struct ctl_peer *p = ps->head; p; p = p->next) {
 		struct ctl_ip other = ctl_guard_source(g, &p->conn->peer);
 
 		n.from_client += ctl_ip_equal(&other, &src);
+		n.pending -= p->pending && ctl_conn_auth_waiting(p->conn);
 	}
 	return n;
 }
@@ -342,9 +345,61 @@ static struct ctl_guard_cand candidate(const struct ctl_peer *p)
 
 	return (struct ctl_guard_cand){
 		.closing = ctl_conn_closing(c), .pending = p->pending, .heard = c->heard,
+		.working = ctl_conn_auth_waiting(c),
 		.secured = twc_mode_secured(c->mode), .running = c->state == CTL_CS_TEST,
 		.since = p->pending ? c->created_ms : c->last_msg_ms,
 	};
+}
+
+/* Crowds: how many of the connections that may give way share each one's
+ * wider prefix (ctl_guard_crowd), in an open-addressed table of at least
+ * twice as many slots as connections. NULL when out of memory: no crowds. */
+struct crowd_slot {
+	struct ctl_ip net;
+	uint32_t n;
+};
+
+static uint32_t crowd_hash(const struct ctl_ip *ip)
+{
+	uint32_t h = 2166136261u ^ ip->ver;
+
+	for (size_t i = 0; i < sizeof(ip->a); i++)
+		h = (h ^ ip->a[i]) * 16777619u;
+	return h;
+}
+
+static struct crowd_slot *crowd_find(struct crowd_slot *t, size_t mask, const struct ctl_ip *net)
+{
+	size_t i = crowd_hash(net) & mask;
+
+	while (t[i].n && !ctl_ip_equal(&t[i].net, net))
+		i = (i + 1) & mask;
+	return &t[i];
+}
+
+static struct crowd_slot *crowds(const struct ctl_peers *ps, enum ctl_admit why, size_t *mask)
+{
+	size_t size = 16;
+	struct crowd_slot *t;
+
+	while (size < 2 * (size_t)ps->n)
+		size *= 2;
+	t = calloc(size, sizeof(*t));
+	if (!t)
+		return NULL;
+	*mask = size - 1;
+	for (const struct ctl_peer *p = ps->head; p; p = p->next) {
+		struct ctl_guard_cand k = candidate(p);
+		struct ctl_ip net = ctl_guard_crowd(&p->conn->peer);
+		struct crowd_slot *e;
+
+		if (!ctl_guard_evictable(&k, why))
+			continue;
+		e = crowd_find(t, *mask, &net);
+		e->net = net;
+		e->n++;
+	}
+	return t;
 }
 
 bool ctl_peer_make_room(struct ctl_peers *ps, enum ctl_admit why, const char *newcomer)
@@ -353,17 +408,27 @@ bool ctl_peer_make_room(struct ctl_peers *ps, enum ctl_admit why, const char *ne
 	struct ctl_guard_cand best = { 0 };
 	const struct ctl_conn_env *env = ps->env;
 	uint64_t now = ctl_mono_ms(), idle;
+	size_t mask = 0;
+	struct crowd_slot *t = crowds(ps, why, &mask);
 	struct ctl_conn *c;
 
 	/* newest first: on a tie (same millisecond) the older one goes */
 	for (struct ctl_peer *p = ps->head; p; p = p->next) {
 		struct ctl_guard_cand k = candidate(p);
 
-		if (ctl_guard_evictable(&k, why) && (!victim || !ctl_guard_before(&best, &k))) {
+		if (!ctl_guard_evictable(&k, why))
+			continue;
+		if (t) {
+			struct ctl_ip net = ctl_guard_crowd(&p->conn->peer);
+
+			k.crowd = crowd_find(t, mask, &net)->n;
+		}
+		if (!victim || !ctl_guard_before(&best, &k, why)) {
 			victim = p;
 			best = k;
 		}
 	}
+	free(t);
 	if (!victim)
 		return false;
 	c = victim->conn;

@@ -60,7 +60,7 @@ struct ctl_server_cfg {
 	uint32_t refwait_s;              /* session-reflector refwait, 900 */
 	uint32_t max_connections;        /* 64 */
 	uint32_t max_conn_per_client;    /* 8 */
-	uint32_t max_pending_auth;       /* 16 */
+	uint32_t max_pending_auth;       /* 64 */
 	uint32_t auth_timeout_s;         /* 30 */
 	uint32_t open_idle_s;            /* open-idle-timeout, 30; 0 = never */
 	uint32_t max_sessions_per_conn;  /* 64, at most 256 */

@@ -86,7 +86,7 @@ static void test_defaults(void **state)
 	assert_int_equal(s->refwait_s, 900);
 	assert_int_equal(s->max_connections, 64);
 	assert_int_equal(s->max_conn_per_client, 8);
-	assert_int_equal(s->max_pending_auth, 16);
+	assert_int_equal(s->max_pending_auth, 64);
 	assert_int_equal(s->auth_timeout_s, 30);
 	assert_int_equal(s->open_idle_s, 30);
 	assert_int_equal(s->max_sessions_per_conn, 64);

@@ -382,13 +382,16 @@ static void eviction_order(void **state)
 		open_old = { .since = 20 }, open_new = { .since = 60 },
 		heard = { .pending = true, .heard = true, .since = 5 },
 		silent_old = { .pending = true, .since = 30 }, silent_new = { .pending = true, .since = 70 },
-		closing = { .closing = true, .secured = true, .since = 90 };
+		closing = { .closing = true, .secured = true, .since = 90 },
+		working = { .pending = true, .heard = true, .working = true, .since = 2 };
 	const struct ctl_guard_cand *all[] = { &running, &auth_new, &open_new, &auth_old, &heard,
-					       &silent_new, &open_old, &silent_old, &closing };
-	const struct ctl_guard_cand *idle_order[] = { &closing, &silent_old, &silent_new, &heard,
-						      &open_old, &open_new, &auth_old, &auth_new };
+					       &silent_new, &open_old, &silent_old, &closing,
+					       &working };
+	/* max-connections: closing, then by idleness (authenticated last) */
+	const struct ctl_guard_cand *idle_order[] = { &closing, &heard, &open_old, &silent_old,
+						      &open_new, &silent_new, &auth_old, &auth_new };
 	const struct ctl_guard_cand *pending_order[] = { &silent_old, &silent_new, &heard };
-	bool taken[9] = { false };
+	bool taken[10] = { false };
 	size_t n = sizeof(all) / sizeof(all[0]);
 
 	(void)state;
@@ -397,13 +400,16 @@ static void eviction_order(void **state)
 	assert_false(ctl_guard_evictable(&closing, CTL_ADMIT_EVICT_PENDING)); /* set up, closing */
 	assert_true(ctl_guard_evictable(&heard, CTL_ADMIT_EVICT_PENDING));
 	assert_false(ctl_guard_evictable(&heard, CTL_ADMIT_OK));
+	/* a connection whose authentication job is out never gives way */
+	assert_false(ctl_guard_evictable(&working, CTL_ADMIT_EVICT_PENDING));
+	assert_false(ctl_guard_evictable(&working, CTL_ADMIT_EVICT_IDLE));
 	/* pick the victim repeatedly, as ctl_peer_make_room does */
 	for (size_t k = 0; k < sizeof(idle_order) / sizeof(idle_order[0]); k++) {
 		size_t v = SIZE_MAX;
 
 		for (size_t i = 0; i < n; i++)
 			if (!taken[i] && ctl_guard_evictable(all[i], CTL_ADMIT_EVICT_IDLE) &&
-			    (v == SIZE_MAX || ctl_guard_before(all[i], all[v])))
+			    (v == SIZE_MAX || ctl_guard_before(all[i], all[v], CTL_ADMIT_EVICT_IDLE)))
 				v = i;
 		assert_true(v != SIZE_MAX);
 		assert_ptr_equal(all[v], idle_order[k]);
@@ -411,14 +417,14 @@ static void eviction_order(void **state)
 	}
 	for (size_t i = 0; i < n; i++)
 		if (!taken[i])
-			assert_ptr_equal(all[i], &running); /* never evicted */
+			assert_true(all[i] == &running || all[i] == &working); /* never evicted */
 	memset(taken, 0, sizeof(taken));
 	for (size_t k = 0; k < 3; k++) {
 		size_t v = SIZE_MAX;
 
 		for (size_t i = 0; i < n; i++)
 			if (!taken[i] && ctl_guard_evictable(all[i], CTL_ADMIT_EVICT_PENDING) &&
-			    (v == SIZE_MAX || ctl_guard_before(all[i], all[v])))
+			    (v == SIZE_MAX || ctl_guard_before(all[i], all[v], CTL_ADMIT_EVICT_PENDING)))
 				v = i;
 		assert_ptr_equal(all[v], pending_order[k]);
 		taken[v] = true;

@@ -190,7 +190,7 @@ def blocked_list(d) -> dict:
 def test_pending_abuse_blocked_good_client_served(env):
     """Two addresses hold max-pending-authentication (2 x 8) silent
     connections, close them all every 2 s and reconnect at once."""
-    d = env.start()
+    d = env.start(server={"max-pending-authentication": 16})
     a1, a2 = HOSTS[0], HOSTS[1]
     results = []
     held = []
@@ -382,7 +382,8 @@ def test_slowloris_rotating_sources(env):
     more while the good client sets up 20 times: every set-up succeeds.
     The log budget is raised so that every eviction line can be looked for
     (with the default budget most of them are counted, not written)."""
-    d = env.start(security={"log-security": {"rate-limit": {
+    d = env.start(server={"max-pending-authentication": 16},
+                  security={"log-security": {"rate-limit": {
         "lines-per-source": 1000, "lines-per-second": 100000, "burst": 100000}}})
     srcs = HOSTS[40:190]
     held = env.silent([s for s in srcs for _ in range(2)])
