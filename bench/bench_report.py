@@ -479,7 +479,7 @@ QUIET_COUNTERS = ("connections-accepted", "connections-closed", "state-requests"
 TARGET_P99_MS = 1000.0      # every case
 TARGET_RATIO = 0.9          # set-ups over the PBKDF2 bound
 HOSTILE_CONFIG = ("twamp-controld alone on 127.0.0.1, a fresh one per case, with the defaults an operator "
-                  "gets (max-connections 64, max-connections-per-client 8, max-pending-authentication 16, "
+                  "gets (max-connections 64, max-connections-per-client 8, max-pending-authentication 64, "
                   "authentication-timeout 30 s, ip-block 5 failures in 60 s, every mode offered, count 15, "
                   "the auth workers' default, empty control ACL = any source) and one KeyID; nothing pinned")
 

@@ -470,7 +470,7 @@ case_control() {
 #
 # twamp-controld alone on 127.0.0.1:HOSTILE_PORT, a fresh one for every case,
 # with the configuration an operator gets by default (max-connections 64,
-# max-connections-per-client 8, max-pending-authentication 16,
+# max-connections-per-client 8, max-pending-authentication 64,
 # authentication-timeout 30 s, ip-block 5 failures in 60 s, every mode
 # offered, PBKDF2 count 15, the auth workers' default, an empty ACL = any
 # source) plus the bench KeyID. No reflector: set-ups need none (the

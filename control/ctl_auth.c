@@ -3,19 +3,20 @@
 #include <string.h>
 
 #include "ctl_auth.h"
+#include "secmem.h"
 #include "secure_mem.h"
 
+/* A job holds a copy of the secret and the derived keys: out of core
+ * dumps, wiped when freed (common/secmem.h). */
 struct ctl_auth_job *ctl_auth_job_new(void)
 {
-	return calloc(1, sizeof(struct ctl_auth_job));
+	return secmem_alloc(sizeof(struct ctl_auth_job));
 }
 
 void ctl_auth_job_free(struct ctl_auth_job *j)
 {
-	if (!j)
-		return;
-	wipe(j, sizeof(*j));
-	free(j);
+	if (j)
+		secmem_free(j, sizeof(*j));
 }
 
 static void token(struct ctl_auth_job *j, const uint8_t *secret, size_t len)

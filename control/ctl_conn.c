@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "ctl_conn.h"
+#include "secmem.h"
 #include "ctl_sid.h"
 #include "secure_mem.h"
 
@@ -29,7 +30,8 @@ static uint64_t mono(const struct ctl_conn *c)
 struct ctl_conn *ctl_conn_new(const struct ctl_conn_env *env, const struct ctl_ip *peer,
 			      uint16_t peer_port, const struct ctl_ip *local, uint16_t local_port)
 {
-	struct ctl_conn *c = calloc(1, sizeof(*c));
+	/* the connection holds the session's AES and HMAC keys: out of dumps */
+	struct ctl_conn *c = secmem_alloc(sizeof(*c));
 
 	if (!c)
 		return NULL;
@@ -74,8 +76,7 @@ void ctl_conn_free(struct ctl_conn *c, const char *reason)
 	ctl_auth_job_free(c->job);
 	free(c->sess);
 	free(c->out);
-	wipe(c, sizeof(*c));
-	free(c);
+	secmem_free(c, sizeof(*c));
 }
 
 size_t ctl_conn_want(const struct ctl_conn *c)

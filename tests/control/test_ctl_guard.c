@@ -431,6 +431,40 @@ static void eviction_order(void **state)
 	}
 }
 
+/* Within one kind, the larger crowd (a /24 or /48 full of evictable
+ * connections) gives way before a lone, older client; the crowd prefix is
+ * /24 for IPv4 and /48 for IPv6. */
+static void eviction_by_crowd(void **state)
+{
+	const struct ctl_guard_cand lone = { .pending = true, .since = 10, .crowd = 1 },
+		crowd_new = { .pending = true, .since = 90, .crowd = 40 },
+		heard_crowd = { .pending = true, .heard = true, .since = 5, .crowd = 40 },
+		open_lone = { .since = 1, .crowd = 1 }, open_crowd = { .since = 80, .crowd = 8 },
+		auth_crowd = { .secured = true, .since = 1, .crowd = 50 };
+	struct ctl_ip a = { .ver = 4, .a = { 10, 99, 7, 200 } }, b = { .ver = 4, .a = { 10, 99, 7, 3 } },
+		      c = { .ver = 4, .a = { 10, 99, 8, 3 } };
+	struct ctl_ip x = { .ver = 6, .a = { 0xfd, 0, 0, 0x99, 0, 1, 0xff } },
+		      y = { .ver = 6, .a = { 0xfd, 0, 0, 0x99, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 9 } },
+		      z = { .ver = 6, .a = { 0xfd, 0, 0, 0x99, 0, 2 } };
+	struct ctl_ip na = ctl_guard_crowd(&a), nb = ctl_guard_crowd(&b), nc = ctl_guard_crowd(&c);
+	struct ctl_ip nx = ctl_guard_crowd(&x), ny = ctl_guard_crowd(&y), nz = ctl_guard_crowd(&z);
+
+	(void)state;
+	assert_true(ctl_guard_before(&crowd_new, &lone, CTL_ADMIT_EVICT_PENDING));
+	assert_false(ctl_guard_before(&lone, &crowd_new, CTL_ADMIT_EVICT_PENDING));
+	/* silent before heard, whatever the crowd */
+	assert_true(ctl_guard_before(&lone, &heard_crowd, CTL_ADMIT_EVICT_PENDING));
+	/* max-connections: the crowd of open ones before an idler lone one */
+	assert_true(ctl_guard_before(&open_crowd, &open_lone, CTL_ADMIT_EVICT_IDLE));
+	assert_true(ctl_guard_before(&crowd_new, &lone, CTL_ADMIT_EVICT_IDLE));
+	/* authenticated ones last, whatever their crowd */
+	assert_true(ctl_guard_before(&lone, &auth_crowd, CTL_ADMIT_EVICT_IDLE));
+	assert_true(ctl_ip_equal(&na, &nb));
+	assert_false(ctl_ip_equal(&na, &nc));
+	assert_true(ctl_ip_equal(&nx, &ny));
+	assert_false(ctl_ip_equal(&nx, &nz));
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -443,6 +477,7 @@ int main(void)
 		cmocka_unit_test(acl_refusals_counted),
 		cmocka_unit_test(block_over_before_tick),
 		cmocka_unit_test(eviction_order),
+		cmocka_unit_test(eviction_by_crowd),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
