@@ -383,7 +383,11 @@ static void flood_two_workers(void **state)
 	for (int i = 0; i < t->g.n; i++)
 		if (t->g.order[i] == 101)
 			pos = i;
-	assert_true(pos >= 2 && pos <= 4);
+	/* round robin pops it second after the gate opens (FIFO: 101st); the
+	 * order is taken when a job starts, after its pop and outside the
+	 * queue's lock, so the other worker may start a few flood jobs while
+	 * the one holding 101 is descheduled (seen once under ASan: pos 5) */
+	assert_true(pos >= 2 && pos <= 12);
 }
 
 /* Shutdown with jobs queued and a result not taken: freed, no done(). */
