@@ -165,19 +165,23 @@ static int setup_workers(char *err, size_t errlen)
 	return 0;
 }
 
-static int setup(const struct opts *o, char *err, size_t errlen)
+/* Before the EAL starts its threads: the loader forks
+ * (common/config/cfg_isolate.c), and a child forked beside running threads
+ * may inherit a lock (malloc's, a sanitizer's) that no thread will release. */
+static int load_config(const struct opts *o, char *err, size_t errlen)
 {
-	unsigned nq = 0;
-
 	app.cfg = secmem_alloc(sizeof(*app.cfg));
 	if (app.cfg == NULL) {
 		snprintf(err, errlen, "no memory for the configuration");
 		return -1;
 	}
-	if (dp_config_load(o->config, app.cfg, err, errlen) != 0)
-		return -1;
-	if (o->check)
-		return 0;
+	return dp_config_load(o->config, app.cfg, err, errlen);
+}
+
+static int setup(char *err, size_t errlen)
+{
+	unsigned nq = 0;
+
 	for (size_t p = 0; p < app.cfg->nports; p++)
 		nq += app.cfg->ports[p].rx_queues;
 	if (dp_clock_init() != 0) {
@@ -235,6 +239,15 @@ static void log_totals(void)
 	       g.no_session, g.exception_to_kernel, g.exception_from_kernel, g.tx_drops);
 }
 
+static void free_config(void)
+{
+	if (app.cfg != NULL) {
+		dp_config_wipe(app.cfg);
+		secmem_free(app.cfg, sizeof(*app.cfg));
+		app.cfg = NULL;
+	}
+}
+
 static void teardown(void)
 {
 	if (app.workers != NULL) {
@@ -250,40 +263,49 @@ static void teardown(void)
 		port_close(&app.ports[p]);
 	light_fini();
 	sessions_fini();
-	if (app.cfg != NULL) {
-		dp_config_wipe(app.cfg);
-		secmem_free(app.cfg, sizeof(*app.cfg));
-		app.cfg = NULL;
-	}
+	free_config();
 }
 
 int main(int argc, char **argv)
 {
 	char err[512] = "";
 	struct opts o;
-	int eal, rc = 1;
+	int napp, eal, rc = 1;
 
-	eal = rte_eal_init(argc, argv);
-	if (eal < 0) {
-		fprintf(stderr, "twamp-reflector: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
-		return 1;
-	}
-	argv[eal] = argv[0];
-	if (parse_args(argc - eal, argv + eal, &o) != 0) {
+	/* EAL options, "--", then ours: ours first, and the configuration
+	 * read (load_config) before rte_eal_init starts any thread */
+	for (napp = 1; napp < argc && strcmp(argv[napp], "--") != 0; napp++)
+		;
+	if (napp == argc) {
 		usage(argv[0]);
-		rte_eal_cleanup();
+		return 2;
+	}
+	argv[napp] = argv[0];
+	if (parse_args(argc - napp, argv + napp, &o) != 0) {
+		usage(argv[0]);
 		return 2;
 	}
 	dp_log_open(o.use_syslog, o.verbose ? LOG_DEBUG : LOG_INFO);
-	signal(SIGINT, on_signal);
-	signal(SIGTERM, on_signal);
-	if (setup(&o, err, sizeof(err)) != 0) {
+	if (load_config(&o, err, sizeof(err)) != 0) {
 		dp_log(DP_ERR, "%s", err);
-		goto out;
+		free_config();
+		return 1;
 	}
 	if (o.check) {
 		dp_log(DP_NOTICE, "configuration %s is valid", o.config);
-		rc = 0;
+		free_config();
+		return 0;
+	}
+	eal = rte_eal_init(napp, argv);
+	if (eal < 0) {
+		fprintf(stderr, "twamp-reflector: EAL initialisation failed: %s\n", rte_strerror(rte_errno));
+		free_config();
+		return 1;
+	}
+	signal(SIGINT, on_signal);
+	signal(SIGTERM, on_signal);
+	if (setup(err, sizeof(err)) != 0) {
+		dp_log(DP_ERR, "%s", err);
 		goto out;
 	}
 	/* explicitly either way: binding the session socket with its group
