@@ -275,7 +275,7 @@ static void greeting_modes(void **state)
 	t->cfg.server.modes = CTL_MODES_SUPPORTED | TWC_MODE_DSCP_ECN;
 	c = tconn_new(t);
 	tconn_take(c, greet, 64);
-	/* no key agent hooks: no IKEv2; DSCP-ECN not implemented */
+	/* no key agent hooks: no IKEv2; DSCP-ECN (RFC 7750) is a mode the server never offers */
 	assert_int_equal(greet[14] << 8 | greet[15], CTL_MODES_SUPPORTED & ~TWC_MODE_IKEV2);
 	assert_int_equal(greet[48] << 24 | greet[49] << 16 | greet[50] << 8 | greet[51], 1024);
 	ctl_conn_free(c, "done");
